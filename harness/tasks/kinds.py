@@ -1,0 +1,9 @@
+"""The kinds of task, and what each one needs from a model."""
+
+TEXT_CLASSIFICATION = "text_classification"
+TEXT_PAIR_CLASSIFICATION = "text_pair_classification"
+REGRESSION = "regression"
+TOKEN_CLASSIFICATION = "token_classification"
+
+KINDS = (TEXT_CLASSIFICATION, TEXT_PAIR_CLASSIFICATION, REGRESSION, TOKEN_CLASSIFICATION)
+SEQUENCE_KINDS = (TEXT_CLASSIFICATION, TEXT_PAIR_CLASSIFICATION, REGRESSION)
