@@ -1,0 +1,72 @@
+"""Load a tokenizer and a backbone, and put the task's head on top."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.models.auto import modeling_auto
+
+from harness.errors import HarnessError
+from harness.models.heads import POOLINGS, TaskModel
+
+
+@dataclass
+class LoadedModel:
+    model: TaskModel
+    tokenizer: PreTrainedTokenizerBase
+    is_decoder: bool
+
+
+def is_causal_decoder(config) -> bool:
+    """True for decoder-only language models (their tokens only see the left context)."""
+    model_type = getattr(config, "model_type", "")
+    if getattr(config, "is_encoder_decoder", False):
+        return False
+    causal = model_type in modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    masked = model_type in modeling_auto.MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    return causal and not masked
+
+
+def default_pooling(is_decoder: bool) -> str:
+    return "last" if is_decoder else "mean"
+
+
+def load_tokenizer(path: str) -> PreTrainedTokenizerBase:
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if not tokenizer.is_fast:
+        raise HarnessError(f"model {path}: needs a fast tokenizer (word alignment uses word_ids()); none was found")
+    if tokenizer.pad_token_id is None:
+        # Decoders often ship without a pad token; padding is masked out anyway.
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
+
+
+def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None = None,
+                    dtype: torch.dtype = torch.float32) -> LoadedModel:
+    """Backbone from `path` (local folder or hub id) with a freshly initialised head."""
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except OSError as exc:
+        raise HarnessError(f"model {path}: cannot load its config ({_first_line(exc)}); "
+                           "pass a local model folder, a short name (see `harness models`) or a hub id") from None
+    is_decoder = is_causal_decoder(config)
+    pooling = pooling or default_pooling(is_decoder)
+    if pooling not in POOLINGS:
+        raise HarnessError(f"unknown pooling '{pooling}' (valid: {', '.join(POOLINGS)})")
+    if is_decoder and pooling != "last":
+        raise HarnessError(f"model {path} is a causal decoder: pooling '{pooling}' would mix in tokens that never saw "
+                           "the whole input; use --pooling last")
+    tokenizer = load_tokenizer(path)
+    backbone = AutoModel.from_pretrained(path, dtype=dtype)
+    if isinstance(getattr(backbone, "pooler", None), torch.nn.Module):
+        backbone.pooler = None  # BERT's pooler is never read (heads pool themselves): skip its compute
+    if getattr(backbone.config, "pad_token_id", None) is None:
+        backbone.config.pad_token_id = tokenizer.pad_token_id
+    model = TaskModel(backbone, kind=kind, num_labels=num_labels, pooling=pooling)
+    return LoadedModel(model=model, tokenizer=tokenizer, is_decoder=is_decoder)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
