@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import torch
@@ -10,6 +11,7 @@ from transformers.models.auto import modeling_auto
 
 from harness.errors import HarnessError
 from harness.models.heads import POOLINGS, TaskModel
+from harness.models.packaged import MODEL_ALIASES
 
 
 @dataclass
@@ -49,8 +51,7 @@ def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None =
     try:
         config = AutoConfig.from_pretrained(path)
     except OSError as exc:
-        raise HarnessError(f"model {path}: cannot load its config ({_first_line(exc)}); "
-                           "pass a local model folder, a short name (see `harness models`) or a hub id") from None
+        raise HarnessError(f"model {path}: cannot load its config ({_first_line(exc)}){_alias_hint(path)}") from None
     is_decoder = is_causal_decoder(config)
     pooling = pooling or default_pooling(is_decoder)
     if pooling not in POOLINGS:
@@ -66,6 +67,12 @@ def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None =
         backbone.config.pad_token_id = tokenizer.pad_token_id
     model = TaskModel(backbone, kind=kind, num_labels=num_labels, pooling=pooling)
     return LoadedModel(model=model, tokenizer=tokenizer, is_decoder=is_decoder)
+
+
+def _alias_hint(name: str) -> str:
+    close = difflib.get_close_matches(name, MODEL_ALIASES, n=2, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"{hint} (short names: {', '.join(sorted(MODEL_ALIASES))}; or a local folder or reachable hub id)"
 
 
 def _first_line(exc: Exception) -> str:

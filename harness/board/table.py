@@ -1,0 +1,44 @@
+"""Run records -> a table of models x methods against tasks (mean over seeds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.record.store import ResultStore
+
+
+def load_runs(results: Path | str) -> tuple[pd.DataFrame, list[str]]:
+    """One row per readable record, and a warning per unreadable file."""
+    rows, warnings = [], []
+    for path, record, problem in ResultStore(results).records():
+        if record is None:
+            warnings.append(f"skipped {path}: {problem}")
+            continue
+        headline = record["headline"]
+        rows.append({
+            "model": record["spec"]["model"], "method": record["spec"]["method"], "task": record["task"]["name"],
+            "task_hash": record["task"]["hash"], "seed": record["spec"]["seed"], "metric": headline["metric"],
+            "split": headline["split"], "value": headline["value"], "run_id": record["run_id"],
+        })
+    return pd.DataFrame(rows), warnings
+
+
+def task_columns(runs: pd.DataFrame) -> pd.Series:
+    """Task column name; runs of different task definitions are never averaged together."""
+    versions = runs.groupby("task")["task_hash"].nunique()
+    return runs.apply(lambda r: r["task"] if versions[r["task"]] == 1 else f"{r['task']} [def {r['task_hash'][:8]}]",
+                      axis=1)
+
+
+def leaderboard(runs: pd.DataFrame) -> pd.DataFrame:
+    """Rows (model, method); per task column: mean, std and number of seeds of the headline metric."""
+    runs = runs.assign(column=task_columns(runs))
+    grouped = runs.groupby(["model", "method", "column"])["value"].agg(["mean", "std", "count"]).reset_index()
+    return grouped.pivot(index=["model", "method"], columns="column", values=["mean", "std", "count"])
+
+
+def headline_names(runs: pd.DataFrame) -> dict[str, str]:
+    runs = runs.assign(column=task_columns(runs))
+    return {c: f"{m} ({s})" for c, m, s in runs[["column", "metric", "split"]].drop_duplicates().itertuples(index=False)}

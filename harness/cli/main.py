@@ -1,0 +1,51 @@
+"""`harness` command: parses arguments and calls the Python API; nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from harness import __version__
+from harness.errors import HarnessError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="harness")
+def cli() -> None:
+    """Fine-tune, prompt and measure language models; record every run; compare the records."""
+
+
+def _register() -> None:
+    # Imported here so `harness --help` lists every command and each module stays independent.
+    from harness.cli import leaderboard, run, tasks
+
+    cli.add_command(run.run)
+    cli.add_command(tasks.tasks)
+    cli.add_command(leaderboard.leaderboard)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors become one line on stderr and an exit code, never a traceback."""
+    _register()
+    try:
+        result = cli.main(args=argv, prog_name="harness", standalone_mode=False)
+    except HarnessError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was recorded for the run in progress", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""How the CLI shows a run's result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
+    console = Console()
+    spec = record["spec"]
+    title = f"{spec['task']} · {spec['model']} · {spec['method']} · seed {spec['seed']}"
+    table = Table(title=title, title_justify="left")
+    for column in ("split", "metric", "value", "95% interval", "n"):
+        table.add_column(column, justify="right" if column in ("value", "n") else "left")
+    for split, report in record["metrics"].items():
+        for metric, value in report["values"].items():
+            low, high = report["intervals"].get(metric) or (float("nan"), float("nan"))
+            star = " *" if (split, metric) == (record["headline"]["split"], record["headline"]["metric"]) else ""
+            table.add_row(split, metric + star, f"{value:.4f}", f"[{low:.4f}, {high:.4f}]", str(report.get("n", "")))
+    console.print(table)
+    training, model = record["training"], record["model"]
+    console.print(
+        f"trainable {model['trainable_parameters']:,} of {model['parameters']:,} parameters "
+        f"({100 * (model['trainable_share'] or 0):.2f}%) · best epoch {training['best_epoch']}/{training['epochs_run']}"
+        f" · train {training['train_seconds']:.1f}s at {training['train_examples_per_second']:.1f} ex/s"
+        f" · peak memory {training['peak_memory_mb']:.0f} MB ({training['memory_kind']})")
+    console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))

@@ -1,0 +1,85 @@
+"""`harness run`: fine-tune and evaluate one model with one method on one task, and record it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from harness.cli import options
+from harness.cli.render import print_run_summary
+from harness.errors import HarnessError
+from harness.methods import all_methods
+from harness.runner import execute, plan
+
+
+def _method_option_flags(command):
+    """--<method>-<option> for every option of every method (plugins included)."""
+    for method in reversed(list(all_methods().values())):
+        for option in reversed(method.options):
+            flag = f"--{method.name}-{option.name}"
+            command = click.option(flag, f"mopt__{method.name}__{option.name}", type=option.type, default=None,
+                                   help=f"[{method.name}] {option.help} (default {option.default})")(command)
+    return command
+
+
+def _method_options(method: str, kwargs: dict) -> dict:
+    """Options the user gave for `method`; options of another method are a conflict, not ignored."""
+    chosen, conflicts = {}, []
+    for key in [k for k in kwargs if k.startswith("mopt__")]:
+        value = kwargs.pop(key)
+        if value is None:
+            continue
+        _, owner, name = key.split("__", 2)
+        if owner == method:
+            chosen[name] = value
+        else:
+            conflicts.append(f"--{owner}-{name.replace('_', '-')}")
+    if conflicts:
+        raise HarnessError(f"{', '.join(conflicts)} only apply to another method, not to --method {method}; "
+                           "remove them or change --method")
+    return chosen
+
+
+@click.command()
+@click.option("--model", default="minilm", show_default=True,
+              help="Short name (minilm, smollm2-135m, gemma3-270m), local model folder, or hub id.")
+@click.option("--method", default="full", show_default=True, help="Fine-tuning method (full, frozen, lora, ...).")
+@click.option("--task", required=True, help="Task name (see `harness tasks`) or a task YAML file.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--epochs", type=int, help="Maximum epochs (early stopping may end sooner).")
+@click.option("--lr", type=float, help="Peak learning rate (default depends on the method).")
+@click.option("--batch-size", type=int, help="Examples per optimisation step, per device.")
+@click.option("--grad-accum", type=int, help="Batches accumulated per optimisation step.")
+@click.option("--max-length", type=int, help="Token budget per example (default from the task).")
+@click.option("--warmup-ratio", type=float, help="Share of steps spent warming the learning rate up.")
+@click.option("--weight-decay", type=float)
+@click.option("--patience", type=int, help="Epochs without improvement on the selection split before stopping.")
+@click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples.")
+@click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split.")
+@click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
+              help="Sequence pooling (default: mean for encoders, last token for decoders).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.data_dir
+@options.tasks_dirs
+@options.results_dir
+@click.option("--force", is_flag=True, help="Run again even if this exact run is already recorded.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@_method_option_flags
+def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
+        patience, train_limit, eval_limit, pooling, device, data_dir, tasks_dirs, output, force, as_json, quiet,
+        **method_flags):
+    """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
+    training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
+                "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience}
+    spec, task_def = plan(model, method, task, seed=seed, training=training,
+                          method_options=_method_options(method, method_flags), max_length=max_length,
+                          train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+                          tasks_dirs=list(tasks_dirs))
+    outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force,
+                      device=None if device == "auto" else device, show_progress=not quiet and not as_json)
+    if as_json:
+        click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))
+    else:
+        print_run_summary(outcome.record, outcome.path, skipped=outcome.skipped)

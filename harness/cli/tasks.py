@@ -1,0 +1,38 @@
+"""`harness tasks`: list the task definitions and check new ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.cli import options
+from harness.tasks import list_tasks, validate_task_file
+
+
+@click.group(invoke_without_command=True)
+@options.tasks_dirs
+@click.pass_context
+def tasks(ctx, tasks_dirs):
+    """List every task and where it came from (or `tasks validate FILE`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table(title="tasks", title_justify="left")
+    for column in ("name", "suite", "kind", "metrics (headline first)", "from"):
+        table.add_column(column)
+    for info in list_tasks(list(tasks_dirs)):
+        metrics = [info.headline] + [m for m in info.metrics if m != info.headline]
+        origin = info.origin + (" (overrides builtin)" if info.overrides else "")
+        table.add_row(info.name, info.suite, info.kind, ", ".join(metrics), origin)
+    Console().print(table)
+
+
+@tasks.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def validate(file: Path):
+    """Check a task YAML file and say what is wrong with it."""
+    task = validate_task_file(file)
+    click.echo(f"{file}: ok: task {task.name} ({task.kind}, {task.num_labels} labels, "
+               f"metrics {', '.join(task.metrics)}, hash {task.hash[:12]})")

@@ -1,0 +1,16 @@
+"""Full fine-tuning: every weight trains."""
+
+from harness.methods.base import Method
+
+
+class FullFineTuning(Method):
+    def prepare(self, model, options):
+        model.requires_grad_(True)
+        return model
+
+
+METHOD = FullFineTuning(
+    name="full",
+    description="update every weight of the backbone and the head",
+    training_defaults={"lr": 5e-5},
+)

@@ -1,0 +1,54 @@
+"""Where and with what a run was made: versions, git commit, device."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import torch
+
+import harness
+
+PACKAGES = ("torch", "transformers", "peft", "accelerate", "datasets", "tokenizers", "numpy", "seqeval",
+            "scikit-learn", "scipy")
+
+
+def package_versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"python": platform.python_version(), "harness": harness.__version__}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def git_commit() -> dict[str, str | bool | None]:
+    """Commit of the harness checkout, and whether it had uncommitted changes."""
+    root = Path(harness.__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                    capture_output=True, text=True, timeout=5).stdout.strip())
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def device_info(device: torch.device) -> dict[str, object]:
+    info: dict[str, object] = {"type": device.type, "platform": platform.platform(),
+                               "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or None}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda"] = torch.version.cuda
+        info["bf16"] = torch.cuda.is_bf16_supported()
+    return info
+
+
+def environment(device: torch.device) -> dict[str, object]:
+    return {"versions": package_versions(), "git": git_commit(), "device": device_info(device),
+            "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])}

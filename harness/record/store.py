@@ -1,0 +1,85 @@
+"""The results folder: one JSON record per run plus its per-example predictions.
+
+Layout: <results>/<task>/<run_id>.json and <results>/<task>/<run_id>.predictions.jsonl.
+Every file is written to a temporary name in the same folder, flushed, synced, then
+renamed into place: a reader sees a whole file or none. Predictions are written before
+the record, so a record on disk always has its predictions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+SCHEMA_VERSION = 1
+
+
+def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class ResultStore:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def record_path(self, task: str, run_id: str) -> Path:
+        return self.root / task / f"{run_id}.json"
+
+    def predictions_path(self, task: str, run_id: str) -> Path:
+        return self.root / task / f"{run_id}.predictions.jsonl"
+
+    def exists(self, task: str, run_id: str) -> bool:
+        return self.record_path(task, run_id).is_file()
+
+    def check_writable(self) -> None:
+        """Fail before training, not after, when results cannot be saved."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as exc:
+            raise HarnessError(f"results folder {self.root} is not writable ({exc.strerror}); "
+                               "pass --output DIR with a folder you can write to") from None
+
+    def write(self, record: dict[str, Any], predictions: list[dict[str, Any]]) -> Path:
+        task, run_id = record["task"]["name"], record["run_id"]
+        atomic_write(self.predictions_path(task, run_id),
+                     (json.dumps(row, ensure_ascii=False) + "\n" for row in predictions))
+        path = self.record_path(task, run_id)
+        atomic_write(path, [json.dumps(record, indent=2, ensure_ascii=False) + "\n"])
+        return path
+
+    def load(self, task: str, run_id: str) -> dict[str, Any]:
+        return json.loads(self.record_path(task, run_id).read_text(encoding="utf-8"))
+
+    def records(self) -> Iterator[tuple[Path, dict[str, Any] | None, str | None]]:
+        """Every record file as (path, record or None, problem or None); never raises on a bad file."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.glob("*/*.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                yield path, None, f"unreadable ({type(exc).__name__})"
+                continue
+            if not isinstance(record, dict) or "run_id" not in record or "metrics" not in record:
+                yield path, None, "not a run record (no run_id or metrics)"
+                continue
+            yield path, record, None

@@ -1,0 +1,164 @@
+"""One run, stage by stage: spec -> task data -> model -> method -> train -> predict -> metrics -> record.
+
+This is the Python API; the CLI only parses arguments and calls `plan` and `execute`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate.utils import set_seed
+
+from harness.encode import encode
+from harness.methods import count_parameters, get_method
+from harness.metrics import evaluate
+from harness.models.load import load_task_model
+from harness.models.sources import resolve_model
+from harness.predict import predict
+from harness.record.environment import environment
+from harness.record.store import SCHEMA_VERSION, ResultStore
+from harness.spec import RunSpec, build_spec
+from harness.tasks import TaskDef, kinds, load_task, prepare_data
+from harness.train.loop import make_accelerator, train
+from harness.train.progress import stderr_console
+
+
+@dataclass
+class RunOutcome:
+    record: dict[str, Any]
+    path: Path
+    skipped: bool  # True when the record already existed and nothing ran
+
+
+def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
+         method_options: dict[str, Any] | None = None, max_length: int | None = None,
+         train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
+         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+    """Check names and options and resolve every default, without loading anything heavy."""
+    task_def = load_task(task, tasks_dirs)
+    method_def = get_method(method)
+    spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
+                      max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling)
+    return spec, task_def
+
+
+def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
+            force: bool = False, device: str | None = None, show_progress: bool = True) -> RunOutcome:
+    store = ResultStore(output)
+    run_id = spec.run_id(task.hash)
+    if store.exists(task.name, run_id) and not force:
+        return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
+    store.check_writable()
+    started = time.perf_counter()
+
+    data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit)
+    source = resolve_model(spec.model)
+    method = get_method(spec.method)
+    set_seed(spec.seed)
+    loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
+    method.check(loaded.model, task.kind, spec.method_options)
+    model = method.prepare(loaded.model, spec.method_options)
+    trainable, total = count_parameters(model)
+
+    def features(examples):
+        return encode(examples, loaded.tokenizer, task.kind, spec.max_length, loaded.is_decoder, task.word_separator)
+
+    train_features, selection_features = features(data.train), features(data.selection)
+    accelerator = make_accelerator(device, spec.training["grad_accum"])
+    pad_id = loaded.tokenizer.pad_token_id
+    eval_batch = max(64, spec.training["batch_size"])
+    fallback = task.labels.index("O") if "O" in task.labels else 0
+
+    def run_predict(net, feats):
+        return predict(net, feats, kind=task.kind, pad_id=pad_id, batch_size=eval_batch,
+                       device=accelerator.device, fallback_tag=fallback)
+
+    def select(net) -> float:
+        predictions = run_predict(net, selection_features)
+        report = evaluate([task.headline], *_metric_inputs(task, predictions.values, data.selection), n_boot=0,
+                          **_metric_kwargs(task))
+        return report.values[task.headline]
+
+    result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
+                   select=select, accelerator=accelerator, show_progress=show_progress)
+    trained = accelerator.unwrap_model(model)
+
+    metrics, rows, inference = {}, [], {}
+    for split, examples in data.evaluation.items():
+        predictions = run_predict(trained, features(examples))
+        report = evaluate(task.metrics, *_metric_inputs(task, predictions.values, examples), seed=spec.seed,
+                          **_metric_kwargs(task))
+        metrics[split] = report.to_dict()
+        inference[split] = {"examples": len(examples), "seconds": round(predictions.seconds, 3),
+                            "examples_per_second": round(predictions.examples_per_second, 2),
+                            "words_cut_off": predictions.words_cut_off}
+        rows.extend(_prediction_rows(task, split, examples, predictions))
+
+    headline_split = task.eval_splits[-1]
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "spec": spec.to_dict(),
+        "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
+                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline},
+        "model": {"name": spec.model, "path": source.path, "origin": source.origin,
+                  "parameters": total, "trainable_parameters": trainable,
+                  "trainable_share": trainable / total if total else None, "pooling": loaded.model.pooling,
+                  "is_decoder": loaded.is_decoder},
+        "data": data.description,
+        "headline": {"split": headline_split, "metric": task.headline,
+                     "value": metrics[headline_split]["values"][task.headline],
+                     "interval": metrics[headline_split]["intervals"].get(task.headline)},
+        "metrics": metrics,
+        "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+                     "selection_score": result.best_score, "stopped_early": result.stopped_early,
+                     "steps": result.steps, "train_seconds": round(result.train_seconds, 3),
+                     "train_examples_per_second": round(result.examples_per_second, 2),
+                     "peak_memory_mb": round(result.peak_memory_mb, 1), "memory_kind": result.memory_kind,
+                     "history": result.history},
+        "inference": inference,
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "environment": environment(accelerator.device),
+    }
+    path = store.write(record, rows) if accelerator.is_main_process else store.record_path(task.name, run_id)
+    return RunOutcome(record, path, skipped=False)
+
+
+def _metric_kwargs(task: TaskDef) -> dict[str, Any]:
+    return {"tag_names": list(task.labels)} if task.kind == kinds.TOKEN_CLASSIFICATION else {}
+
+
+def _metric_inputs(task: TaskDef, values: list, examples) -> tuple[list, list]:
+    """Predictions and references in the form the metrics take (tag names for NER)."""
+    if task.kind == kinds.TOKEN_CLASSIFICATION:
+        names = task.labels
+        return [[names[t] for t in tags] for tags in values], [[names[t] for t in ex.tags] for ex in examples]
+    return values, [ex.label for ex in examples]
+
+
+def _prediction_rows(task: TaskDef, split: str, examples, predictions) -> list[dict[str, Any]]:
+    rows = []
+    for i, example in enumerate(examples):
+        if task.kind == kinds.TOKEN_CLASSIFICATION:
+            row = {"prediction": [task.labels[t] for t in predictions.values[i]],
+                   "reference": [task.labels[t] for t in example.tags]}
+        else:
+            row = {"prediction": predictions.values[i], "reference": example.label}
+            if predictions.probabilities is not None:
+                row["probabilities"] = predictions.probabilities[i]
+        rows.append({"split": split, "id": example.id, **row})
+    return rows
+
+
+def device_name(device: str | None) -> str:
+    return "cuda" if device != "cpu" and torch.cuda.is_available() else "cpu"
+
+
+def log(message: str) -> None:
+    stderr_console.print(message)

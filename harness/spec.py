@@ -1,0 +1,91 @@
+"""RunSpec: everything that decides a run's result, and a stable hash of it.
+
+Defaults are resolved before hashing (the method's, then the task's), so asking for a
+default explicitly gives the same run id as leaving it out. Where the output goes, how
+progress is shown and which data folder holds the files do not change the result and
+stay out of the spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.errors import HarnessError
+
+TRAINING_DEFAULTS: dict[str, Any] = {
+    "epochs": 3,
+    "lr": 5e-5,
+    "batch_size": 32,
+    "grad_accum": 1,
+    "warmup_ratio": 0.06,
+    "weight_decay": 0.01,
+    "patience": 2,  # epochs without improvement on the selection split before stopping
+    "max_grad_norm": 1.0,
+}
+
+# (lowest allowed, what to say) for numeric options, checked before anything loads.
+_BOUNDS = {
+    "epochs": (1, "a positive number of epochs"),
+    "lr": (0, "a positive learning rate"),
+    "batch_size": (1, "a positive batch size"),
+    "grad_accum": (1, "at least 1 step"),
+    "max_length": (8, "at least 8 tokens"),
+    "patience": (1, "at least 1 epoch"),
+    "train_limit": (1, "a positive number of examples"),
+    "eval_limit": (1, "a positive number of examples"),
+}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    model: str
+    method: str
+    task: str
+    seed: int = 0
+    training: dict[str, Any] = field(default_factory=dict)
+    method_options: dict[str, Any] = field(default_factory=dict)
+    max_length: int | None = None
+    train_limit: int | None = None
+    eval_limit: int | None = None
+    pooling: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def run_id(self, task_hash: str) -> str:
+        """Stable id of (spec, task definition): a changed task YAML is a different run."""
+        canonical = json.dumps({"spec": self.to_dict(), "task_hash": task_hash}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any] | None = None,
+               method_options: dict[str, Any] | None = None, max_length: int | None = None,
+               train_limit: int | None = None, eval_limit: int | None = None,
+               pooling: str | None = None) -> RunSpec:
+    """Resolve defaults: global < method's < user's; max length: task's < user's."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
+    if unknown:
+        raise HarnessError(f"unknown training option {', '.join(unknown)} (valid: {', '.join(TRAINING_DEFAULTS)})")
+    training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides}
+    spec = RunSpec(
+        model=model, method=method.name, task=task.name, seed=int(seed), training=training,
+        method_options=method.resolve_options(method_options or {}),
+        max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+    )
+    check_bounds(spec)
+    return spec
+
+
+def check_bounds(spec: RunSpec) -> None:
+    values = {**spec.training, "max_length": spec.max_length, "train_limit": spec.train_limit,
+              "eval_limit": spec.eval_limit}
+    for name, (lowest, expected) in _BOUNDS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if (value <= 0 if lowest == 0 else value < lowest):
+            raise HarnessError(f"--{name.replace('_', '-')} {value}: expected {expected}")

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tiny_models import tiny_decoder, tiny_encoder  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    """Real benchmark data: HARNESS_DATA_DIR, else ../shared/data beside the checkout."""
+    candidate = Path(os.environ.get("HARNESS_DATA_DIR") or REPO.parent / "shared" / "data")
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    found = shared_data_dir()
+    if found is None:
+        pytest.skip("real benchmark data not found (set HARNESS_DATA_DIR)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def encoder_dir(tmp_path_factory) -> Path:
+    return tiny_encoder(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="session")
+def decoder_dir(tmp_path_factory) -> Path:
+    return tiny_decoder(tmp_path_factory.mktemp("tiny-llama"))
