@@ -1,0 +1,71 @@
+"""What a task definition holds once its YAML file has been read and checked.
+
+The YAML format itself is documented in tasks/README.md; `validate.py` turns a parsed
+file into a TaskDef, `loaders.py` reads the data it describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.tasks import kinds, loaders
+from harness.tasks.example import Example
+from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
+
+# Metric names the metrics package computes, and the kinds each one applies to.
+METRICS_BY_KIND: dict[str, tuple[str, ...]] = {
+    kinds.TEXT_CLASSIFICATION: ("accuracy", "f1", "f1_macro", "matthews_correlation"),
+    kinds.TEXT_PAIR_CLASSIFICATION: ("accuracy", "f1", "f1_macro", "matthews_correlation"),
+    kinds.REGRESSION: ("pearson", "spearman"),
+    kinds.TOKEN_CLASSIFICATION: ("entity_f1", "entity_precision", "entity_recall"),
+}
+METRICS: tuple[str, ...] = tuple(dict.fromkeys(m for ms in METRICS_BY_KIND.values() for m in ms))
+
+
+@dataclass(frozen=True, eq=False)
+class TaskDef:
+    """A checked task definition. Equality and hashing go by name and content hash."""
+
+    name: str
+    suite: str
+    kind: str
+    description: str
+    aliases: list[str]
+    labels: list[str]  # raw label values as strings; index = class id (empty for regression)
+    label_names: list[str]  # for humans; same order as labels
+    num_labels: int  # len(labels), 1 for regression
+    metrics: list[str]
+    headline: str  # the headline metric
+    max_length: int
+    word_separator: str  # joins words into text ("" for Chinese characters)
+    path: Path  # the YAML file
+    hash: str  # sha256 of the canonical parsed content
+    splits: list[str]  # every split the task can load
+    train_split: str
+    selection: str | Holdout  # a split name, or a holdout carved from train
+    eval_splits: list[str]  # reported evaluation splits
+    headline_split: str  # the evaluation split the headline comes from
+    folds: list[Fold]
+    fields: Fields
+    drop_labels: list[str]  # rows with these raw labels are skipped (OCNLI's "-")
+    score_range: tuple[float, float] | None  # regression only
+    data: DataSpec | None
+    hub: HubSpec | None
+    raw: dict[str, Any] = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TaskDef) and (self.name, self.hash) == (other.name, other.hash)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.hash))
+
+    @property
+    def entity_types(self) -> list[str]:
+        """Entity types of a token classification task, in tag-set order."""
+        return list(dict.fromkeys(tag[2:] for tag in self.labels if tag != "O"))
+
+    def load_split(self, split: str, data_dir: Path | None = None) -> list[Example]:
+        """Examples of one split: local files under data_dir (or HARNESS_DATA_DIR), else the hub."""
+        return loaders.load_split(self, split, data_dir)
