@@ -24,13 +24,15 @@ from harness.encode import collate, encode
 from harness.models.load import load_task_model
 from harness.models.sources import resolve_model
 from harness.tasks import load_task, prepare_data
+from harness.train.batching import LengthGroupedBatches
 from harness.train.loop import make_accelerator, train
 
 
 def plain_loop(model, features, pad_id, kind, batch_size, lr, seed) -> float:
+    # The same batches the harness trains on (seeded, grouped by length), built by hand.
     generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(features, batch_size=batch_size, shuffle=True, generator=generator,
-                        collate_fn=partial(collate, pad_id=pad_id, kind=kind))
+    sampler = LengthGroupedBatches([len(f) for f in features], batch_size, generator)
+    loader = DataLoader(features, batch_sampler=sampler, collate_fn=partial(collate, pad_id=pad_id, kind=kind))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * len(loader)), len(loader))
     model.train()

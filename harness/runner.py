@@ -99,7 +99,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                             "words_cut_off": predictions.words_cut_off}
         rows.extend(_prediction_rows(task, split, examples, predictions))
 
-    headline_split = task.eval_splits[-1]
+    headline_split = task.headline_split
     record = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
@@ -111,7 +111,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                   "parameters": total, "trainable_parameters": trainable,
                   "trainable_share": trainable / total if total else None, "pooling": loaded.model.pooling,
                   "is_decoder": loaded.is_decoder},
-        "data": data.description,
+        "data": data.info,
         "headline": {"split": headline_split, "metric": task.headline,
                      "value": metrics[headline_split]["values"][task.headline],
                      "interval": metrics[headline_split]["intervals"].get(task.headline)},
@@ -120,7 +120,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
                      "steps": result.steps, "train_seconds": round(result.train_seconds, 3),
                      "train_examples_per_second": round(result.examples_per_second, 2),
-                     "peak_memory_mb": round(result.peak_memory_mb, 1), "memory_kind": result.memory_kind,
+                     "peak_memory_mb": round(result.peak_memory_mb, 1),
+                     "memory_before_training_mb": round(result.memory_baseline_mb, 1), "memory_kind": result.memory_kind,
                      "history": result.history},
         "inference": inference,
         "wall_seconds": round(time.perf_counter() - started, 3),

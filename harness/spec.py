@@ -24,6 +24,7 @@ TRAINING_DEFAULTS: dict[str, Any] = {
     "weight_decay": 0.01,
     "patience": 2,  # epochs without improvement on the selection split before stopping
     "max_grad_norm": 1.0,
+    "group_by_length": True,  # batches of similar length: far less padding, same randomness
 }
 
 # (lowest allowed, what to say) for numeric options, checked before anything loads.

@@ -25,9 +25,18 @@ def _register() -> None:
     cli.add_command(leaderboard.leaderboard)
 
 
+def _quiet_libraries() -> None:
+    """The harness draws its own progress; library bars and load reports would drown it."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and an exit code, never a traceback."""
     _register()
+    _quiet_libraries()
     try:
         result = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except HarnessError as exc:

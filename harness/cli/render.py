@@ -26,5 +26,6 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         f"trainable {model['trainable_parameters']:,} of {model['parameters']:,} parameters "
         f"({100 * (model['trainable_share'] or 0):.2f}%) · best epoch {training['best_epoch']}/{training['epochs_run']}"
         f" · train {training['train_seconds']:.1f}s at {training['train_examples_per_second']:.1f} ex/s"
-        f" · peak memory {training['peak_memory_mb']:.0f} MB ({training['memory_kind']})")
+        f" · peak memory {training['peak_memory_mb']:.0f} MB ({training['memory_kind']}, "
+        f"{training.get('memory_before_training_mb', float('nan')):.0f} MB before training)")
     console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))

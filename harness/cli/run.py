@@ -55,6 +55,8 @@ def _method_options(method: str, kwargs: dict) -> dict:
 @click.option("--warmup-ratio", type=float, help="Share of steps spent warming the learning rate up.")
 @click.option("--weight-decay", type=float)
 @click.option("--patience", type=int, help="Epochs without improvement on the selection split before stopping.")
+@click.option("--group-by-length/--no-group-by-length", default=None,
+              help="Batch examples of similar length together (default on: far less padding).")
 @click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples.")
 @click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split.")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
@@ -68,11 +70,11 @@ def _method_options(method: str, kwargs: dict) -> dict:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @_method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
-        patience, train_limit, eval_limit, pooling, device, data_dir, tasks_dirs, output, force, as_json, quiet,
+        patience, group_by_length, train_limit, eval_limit, pooling, device, data_dir, tasks_dirs, output, force, as_json, quiet,
         **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
-                "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience}
+                "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience, "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=_method_options(method, method_flags), max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,

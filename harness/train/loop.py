@@ -17,6 +17,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from harness.encode import Features, collate
 from harness.errors import RunFailed
+from harness.train.batching import LengthGroupedBatches
 from harness.train.memory import PeakMemory
 from harness.train.progress import training_progress
 
@@ -30,6 +31,7 @@ class TrainResult:
     train_seconds: float  # optimisation steps only, selection evaluations excluded
     examples_per_second: float
     peak_memory_mb: float
+    memory_baseline_mb: float
     memory_kind: str
     stopped_early: bool
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -40,6 +42,17 @@ def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
     use_cpu = device == "cpu" or not torch.cuda.is_available()
     mixed = "bf16" if not use_cpu and torch.cuda.is_bf16_supported() else "no"
     return Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
+
+
+def training_batches(features: Sequence[Features], batch_size: int, seed: int, pad_id: int, kind: str,
+                     group_by_length: bool = True) -> DataLoader:
+    """Seeded random batches, grouped by length unless asked not to."""
+    generator = torch.Generator().manual_seed(seed)
+    collate_fn = partial(collate, pad_id=pad_id, kind=kind)
+    if group_by_length:
+        sampler = LengthGroupedBatches([len(f) for f in features], batch_size, generator)
+        return DataLoader(list(features), batch_sampler=sampler, collate_fn=collate_fn)
+    return DataLoader(list(features), batch_size=batch_size, shuffle=True, generator=generator, collate_fn=collate_fn)
 
 
 def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -63,9 +76,8 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
 
     The weights of the best epoch are loaded back into `model` before returning.
     """
-    generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(list(features), batch_size=config["batch_size"], shuffle=True, generator=generator,
-                        collate_fn=partial(collate, pad_id=pad_id, kind=kind))
+    loader = training_batches(features, config["batch_size"], seed, pad_id, kind,
+                              group_by_length=config.get("group_by_length", True))
     optimizer = _optimizer(model, config["lr"], config["weight_decay"])
     updates_per_epoch = math.ceil(len(loader) / config["grad_accum"])
     total_updates = updates_per_epoch * config["epochs"]
@@ -120,6 +132,6 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     return TrainResult(
         epochs_run=len(history), best_epoch=best[1], best_score=best[0], steps=step,
         train_seconds=train_seconds, examples_per_second=seen / train_seconds if train_seconds else float("nan"),
-        peak_memory_mb=memory.peak_mb, memory_kind=memory.kind,
+        peak_memory_mb=memory.peak_mb, memory_baseline_mb=memory.baseline_mb, memory_kind=memory.kind,
         stopped_early=len(history) < config["epochs"], history=history,
     )

@@ -15,6 +15,7 @@ class PeakMemory:
         self.device = torch.device(device)
         self.interval_s = interval_s
         self.peak_mb = float("nan")
+        self.baseline_mb = float("nan")  # before the block: weights, data and libraries already loaded
         self.kind = "cuda_max_allocated" if self.device.type == "cuda" else "cpu_rss"
         self._stop = threading.Event()
         self._peak_bytes = 0
@@ -22,9 +23,11 @@ class PeakMemory:
     def __enter__(self) -> "PeakMemory":
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
+            self.baseline_mb = torch.cuda.memory_allocated(self.device) / 2**20
         else:
             self._process = psutil.Process()
             self._peak_bytes = self._process.memory_info().rss
+            self.baseline_mb = self._peak_bytes / 2**20
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
         return self
