@@ -69,13 +69,22 @@ def main() -> None:
               "warmup_ratio": 0.06, "max_grad_norm": 1.0, "patience": 1}
 
     plain, harness = [], []
-    for repeat in range(args.repeats):
+    def run_plain(repeat):
         loaded.model.load_state_dict(initial)
         plain.append(plain_loop(loaded.model, features, pad_id, task.kind, args.batch_size, 5e-5, seed=repeat))
+
+    def run_harness(repeat):
         loaded.model.load_state_dict(initial)
         result = train(loaded.model, features, kind=task.kind, pad_id=pad_id, config=config, seed=repeat,
                        select=lambda _: 0.0, accelerator=make_accelerator("cpu", 1), show_progress=True)
         harness.append(result.examples_per_second)
+
+    run_plain(-1)  # warm-up: first-touch allocations and kernel selection, not timed
+    plain.clear()
+    for repeat in range(args.repeats):
+        # Alternate which loop goes first, so drift in machine load favours neither.
+        for runner in ((run_plain, run_harness) if repeat % 2 == 0 else (run_harness, run_plain)):
+            runner(repeat)
         print(f"repeat {repeat}: plain {plain[-1]:.1f} ex/s, harness {harness[-1]:.1f} ex/s", flush=True)
     p, h = statistics.median(plain), statistics.median(harness)
     print(f"{args.model} on {args.task}, {len(features)} examples, batch {args.batch_size}, max length "

@@ -16,7 +16,7 @@ from typing import Any
 from harness.errors import HarnessError
 
 TRAINING_DEFAULTS: dict[str, Any] = {
-    "epochs": 3,
+    "epochs": 5,  # an upper bound: early stopping keeps the best epoch
     "lr": 5e-5,
     "batch_size": 32,
     "grad_accum": 1,

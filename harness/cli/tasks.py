@@ -25,7 +25,8 @@ def tasks(ctx, tasks_dirs):
     for info in list_tasks(list(tasks_dirs)):
         metrics = [info.headline] + [m for m in info.metrics if m != info.headline]
         origin = info.origin + (" (overrides builtin)" if info.overrides else "")
-        table.add_row(info.name, info.suite, info.kind, ", ".join(metrics), origin)
+        name = info.name + (f" ({', '.join(info.aliases)})" if info.aliases else "")
+        table.add_row(name, info.suite, info.kind, ", ".join(metrics), origin)
     Console().print(table)
 
 

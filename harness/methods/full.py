@@ -12,5 +12,5 @@ class FullFineTuning(Method):
 METHOD = FullFineTuning(
     name="full",
     description="update every weight of the backbone and the head",
-    training_defaults={"lr": 5e-5},
+    training_defaults={"lr": 1e-4},
 )

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 from transformers import get_linear_schedule_with_warmup
 
 from harness.encode import Features, collate
-from harness.errors import RunFailed
+from harness.errors import HarnessError, RunFailed
 from harness.train.batching import LengthGroupedBatches
 from harness.train.memory import PeakMemory
 from harness.train.progress import training_progress
@@ -39,6 +39,8 @@ class TrainResult:
 
 def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
     """CPU unless CUDA is there and not refused; bf16 autocast where the GPU supports it."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise HarnessError("--device cuda: no CUDA device is visible to torch here; use --device cpu (or auto)")
     use_cpu = device == "cpu" or not torch.cuda.is_available()
     mixed = "bf16" if not use_cpu and torch.cuda.is_bf16_supported() else "no"
     return Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)

@@ -11,7 +11,7 @@ import torch
 class PeakMemory:
     """Context manager; `.peak_mb` after exit. CPU RSS is sampled by a background thread."""
 
-    def __init__(self, device: torch.device, interval_s: float = 0.05):
+    def __init__(self, device: torch.device, interval_s: float = 0.1):
         self.device = torch.device(device)
         self.interval_s = interval_s
         self.peak_mb = float("nan")

@@ -20,4 +20,5 @@ def training_progress(enabled: bool = True) -> Progress:
         console=stderr_console,
         disable=not enabled,
         transient=False,
+        refresh_per_second=2,  # redraws hold the GIL: keep them rare on small CPUs
     )
