@@ -38,12 +38,13 @@ class RunOutcome:
 def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
-         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+         fold: int | None = None, tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy."""
     task_def = load_task(task, tasks_dirs)
     method_def = get_method(method)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
-                      max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling)
+                      max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+                      fold=fold)
     return spec, task_def
 
 
@@ -56,7 +57,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     store.check_writable()
     started = time.perf_counter()
 
-    data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit)
+    data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
+                        fold=spec.fold)
     source = resolve_model(spec.model)
     method = get_method(spec.method)
     set_seed(spec.seed)

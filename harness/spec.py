@@ -52,6 +52,7 @@ class RunSpec:
     train_limit: int | None = None
     eval_limit: int | None = None
     pooling: str | None = None
+    fold: int | None = None  # a task's fixed few-shot fold (FewCLUE) instead of its full train split
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,7 +66,7 @@ class RunSpec:
 def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any] | None = None,
                method_options: dict[str, Any] | None = None, max_length: int | None = None,
                train_limit: int | None = None, eval_limit: int | None = None,
-               pooling: str | None = None) -> RunSpec:
+               pooling: str | None = None, fold: int | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
@@ -76,8 +77,12 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         model=model, method=method.name, task=task.name, seed=int(seed), training=training,
         method_options=method.resolve_options(method_options or {}),
         max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+        fold=fold,
     )
     check_bounds(spec)
+    if fold is not None and not 0 <= fold < len(task.folds):
+        valid = f"0 to {len(task.folds) - 1}" if task.folds else "none: the task defines no folds"
+        raise HarnessError(f"--fold {fold}: task {task.name} has folds {valid}")
     return spec
 
 

@@ -144,3 +144,8 @@ def test_tasks_lists_builtin_and_user_tasks(env, capsys):
     assert main(["tasks"]) == 0
     out = capsys.readouterr().out
     assert "sst2" in out and "conll2003" in out and "tiny-ner" in out
+
+
+def test_fold_out_of_range_is_refused(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--fold", "3") == 2
+    assert "defines no folds" in capsys.readouterr().err

@@ -59,6 +59,7 @@ def _method_options(method: str, kwargs: dict) -> dict:
               help="Batch examples of similar length together (default on: far less padding).")
 @click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples.")
 @click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split.")
+@click.option("--fold", type=int, help="Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
               help="Sequence pooling (default: mean for encoders, last token for decoders).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -70,14 +71,15 @@ def _method_options(method: str, kwargs: dict) -> dict:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @_method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
-        patience, group_by_length, train_limit, eval_limit, pooling, device, data_dir, tasks_dirs, output, force, as_json, quiet,
-        **method_flags):
+        patience, group_by_length, train_limit, eval_limit, fold, pooling, device, data_dir, tasks_dirs, output,
+        force, as_json, quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
-                "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience, "group_by_length": group_by_length}
+                "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience,
+                "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=_method_options(method, method_flags), max_length=max_length,
-                          train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+                          train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
                           tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)

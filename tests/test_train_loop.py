@@ -1,0 +1,73 @@
+"""The training loop: early stopping, best epoch restored, seeded batches, NaN guard."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from harness.encode import encode
+from harness.errors import RunFailed
+from harness.methods import get_method
+from harness.models.load import load_task_model
+from harness.tasks import kinds
+from harness.tasks.example import Example
+from harness.train.batching import LengthGroupedBatches
+from harness.train.loop import make_accelerator, train
+from tiny_models import CORPUS
+
+CONFIG = {"epochs": 4, "lr": 1e-3, "batch_size": 4, "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0,
+          "patience": 1, "max_grad_norm": 1.0}
+
+
+def _setup(model_dir):
+    loaded = load_task_model(str(model_dir), kinds.TEXT_CLASSIFICATION, 2)
+    examples = [Example(id=str(i), text=CORPUS[i % len(CORPUS)], label=i % 2) for i in range(16)]
+    features = encode(examples, loaded.tokenizer, kinds.TEXT_CLASSIFICATION, 32, loaded.is_decoder)
+    return loaded, get_method("full").prepare(loaded.model, {}), features
+
+
+def test_early_stopping_restores_the_best_epoch(encoder_dir):
+    loaded, model, features = _setup(encoder_dir)
+    scores = iter([0.5, 0.9, 0.7, 0.6])
+    snapshots = []
+
+    def select(net):
+        snapshots.append({n: p.detach().clone() for n, p in net.named_parameters()})
+        return next(scores)
+
+    result = train(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
+                   config=CONFIG, seed=0, select=select, accelerator=make_accelerator("cpu", 1), show_progress=False)
+    assert (result.best_epoch, result.epochs_run, result.stopped_early) == (2, 3, True)
+    for name, parameter in model.named_parameters():
+        assert torch.equal(parameter.detach(), snapshots[1][name])
+
+
+def test_gradient_accumulation_takes_fewer_optimizer_steps(encoder_dir):
+    loaded, model, features = _setup(encoder_dir)
+    config = {**CONFIG, "epochs": 1, "grad_accum": 2}
+    result = train(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
+                   config=config, seed=0, select=lambda _: 0.0, accelerator=make_accelerator("cpu", 2),
+                   show_progress=False)
+    assert result.steps == 4  # batches seen; the optimizer stepped on every second one
+
+
+def test_diverging_loss_names_the_step(encoder_dir):
+    loaded, model, features = _setup(encoder_dir)
+    with torch.no_grad():
+        model.head.weight.fill_(float("nan"))
+    with pytest.raises(RunFailed, match="step 1 .batch 0."):
+        train(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
+              config=CONFIG, seed=0, select=lambda _: 0.0, accelerator=make_accelerator("cpu", 1),
+              show_progress=False)
+
+
+def test_length_grouped_batches_are_seeded_and_cover_everything():
+    lengths = [5, 40, 12, 3, 33, 18, 7, 25, 9, 30] * 3
+
+    def batches(seed):
+        return list(LengthGroupedBatches(lengths, 4, torch.Generator().manual_seed(seed), group=2))
+
+    first = batches(0)
+    assert first == batches(0) and first != batches(1)
+    assert sorted(i for batch in first for i in batch) == list(range(len(lengths)))
+    assert all(len(batch) <= 4 for batch in first)
