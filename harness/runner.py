@@ -66,6 +66,12 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     method.check(loaded.model, task.kind, spec.method_options)
     model = method.prepare(loaded.model, spec.method_options)
     trainable, total = count_parameters(model)
+    if show_progress:
+        sizes = ", ".join(f"{split} {len(examples)}" for split, examples in data.evaluation.items())
+        log(f"[bold]{task.name}[/]: train {len(data.train)}, selection {len(data.selection)} "
+            f"({data.info['selection']}), evaluation {sizes} · [bold]{spec.model}[/] ({source.origin}, "
+            f"{'decoder' if loaded.is_decoder else 'encoder'}, {loaded.model.pooling} pooling) · "
+            f"[bold]{spec.method}[/]: {trainable:,} of {total:,} parameters trainable · run {run_id}")
 
     def features(examples):
         return encode(examples, loaded.tokenizer, task.kind, spec.max_length, loaded.is_decoder, task.word_separator)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.board.settings import settings_label
 from harness.record.store import ResultStore
 
 
@@ -18,7 +19,8 @@ def load_runs(results: Path | str) -> tuple[pd.DataFrame, list[str]]:
             continue
         headline = record["headline"]
         rows.append({
-            "model": record["spec"]["model"], "method": record["spec"]["method"], "task": record["task"]["name"],
+            "model": record["spec"]["model"], "method": record["spec"]["method"],
+            "settings": settings_label(record["spec"]), "task": record["task"]["name"],
             "task_hash": record["task"]["hash"], "seed": record["spec"]["seed"], "metric": headline["metric"],
             "split": headline["split"], "value": headline["value"], "run_id": record["run_id"],
         })
@@ -33,10 +35,11 @@ def task_columns(runs: pd.DataFrame) -> pd.Series:
 
 
 def leaderboard(runs: pd.DataFrame) -> pd.DataFrame:
-    """Rows (model, method); per task column: mean, std and number of seeds of the headline metric."""
+    """Rows (model, method, settings); per task column: mean, std and number of seeds of the headline metric."""
     runs = runs.assign(column=task_columns(runs))
-    grouped = runs.groupby(["model", "method", "column"])["value"].agg(["mean", "std", "count"]).reset_index()
-    return grouped.pivot(index=["model", "method"], columns="column", values=["mean", "std", "count"])
+    keys = ["model", "method", "settings"]
+    grouped = runs.groupby([*keys, "column"])["value"].agg(["mean", "std", "count"]).reset_index()
+    return grouped.pivot(index=keys, columns="column", values=["mean", "std", "count"])
 
 
 def headline_names(runs: pd.DataFrame) -> dict[str, str]:

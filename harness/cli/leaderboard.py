@@ -24,7 +24,7 @@ def _cell(mean: float, std: float, count: int) -> str:
 @options.results_dir
 @click.option("--format", "fmt", type=click.Choice(["terminal", "markdown"]), default="terminal", show_default=True)
 def leaderboard(output, fmt):
-    """Recorded runs: rows model x method, columns tasks (official headline metric, mean over seeds)."""
+    """Recorded runs: rows model x method x settings, columns tasks (headline metric, mean over seeds)."""
     runs, warnings = load_runs(output)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -33,21 +33,21 @@ def leaderboard(output, fmt):
     table = build(runs)
     metric_of = headline_names(runs)
     columns = sorted(table["mean"].columns)
-    rows = [(model, method, [_cell(table["mean"].at[(model, method), c], table["std"].at[(model, method), c],
-                                   table["count"].at[(model, method), c]) for c in columns])
-            for model, method in table.index]
+    rows = [(key, [_cell(table["mean"].at[key, c], table["std"].at[key, c], table["count"].at[key, c])
+                   for c in columns])
+            for key in table.index]
     if fmt == "markdown":
-        header = ["model", "method"] + [f"{c}<br>{metric_of[c]}" for c in columns]
+        header = ["model", "method", "settings"] + [f"{c}<br>{metric_of[c]}" for c in columns]
         click.echo("| " + " | ".join(header) + " |")
         click.echo("|" + "---|" * len(header))
-        for model, method, cells in rows:
-            click.echo("| " + " | ".join([model, method, *cells]) + " |")
+        for key, cells in rows:
+            click.echo("| " + " | ".join([*key, *cells]) + " |")
         return
     rich_table = Table(title=f"leaderboard: {output}", title_justify="left")
-    rich_table.add_column("model")
-    rich_table.add_column("method")
+    for name in ("model", "method", "settings"):
+        rich_table.add_column(name)
     for c in columns:
         rich_table.add_column(f"{c}\n{metric_of[c]}", justify="right")
-    for model, method, cells in rows:
-        rich_table.add_row(model, method, *cells)
+    for key, cells in rows:
+        rich_table.add_row(*key, *cells)
     Console().print(rich_table)

@@ -1,0 +1,40 @@
+"""A run's settings as the user chose them: what differs from the defaults for its method and task.
+
+Leaderboard rows are (model, method, settings): runs are averaged over seeds only when
+everything else about them is the same.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.methods import get_method
+from harness.spec import build_spec
+from harness.tasks import load_task
+
+_IDENTITY = ("model", "method", "task", "seed")
+
+
+@lru_cache(maxsize=256)
+def _defaults(method: str, task: str) -> dict[str, Any] | None:
+    try:
+        return _flatten(build_spec("-", get_method(method), load_task(task)).to_dict())
+    except HarnessError:
+        return None  # a method or task no longer known: every setting is shown
+
+
+def _flatten(spec: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in spec.items() if k not in _IDENTITY and not isinstance(v, dict)}
+    for group in ("training", "method_options"):
+        flat.update(spec.get(group) or {})
+    return flat
+
+
+def settings_label(spec: dict[str, Any]) -> str:
+    """'defaults', or the non-default settings: 'train_limit=4000, lr=0.0005'."""
+    defaults = _defaults(spec["method"], spec["task"]) or {}
+    chosen = _flatten(spec)
+    changed = [f"{k}={v}" for k, v in chosen.items() if k not in defaults or defaults[k] != v]
+    return ", ".join(changed) if changed else "defaults"
