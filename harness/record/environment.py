@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -39,9 +40,20 @@ def git_commit() -> dict[str, str | bool | None]:
         return {"commit": None, "dirty": None}
 
 
+def cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def device_info(device: torch.device) -> dict[str, object]:
     info: dict[str, object] = {"type": device.type, "platform": platform.platform(),
-                               "torch_threads": torch.get_num_threads(), "cpu": platform.processor() or None}
+                               "torch_threads": torch.get_num_threads(), "cpu": cpu_model(),
+                               "cpu_count": os.cpu_count()}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
         info["cuda"] = torch.version.cuda
