@@ -57,9 +57,9 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     store.check_writable()
     started = time.perf_counter()
 
+    source = resolve_model(spec.model)
     data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
                         fold=spec.fold)
-    source = resolve_model(spec.model)
     method = get_method(spec.method)
     set_seed(spec.seed)
     loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)

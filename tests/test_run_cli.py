@@ -149,3 +149,8 @@ def test_tasks_lists_builtin_and_user_tasks(env, capsys):
 def test_fold_out_of_range_is_refused(env, encoder_dir, capsys):
     assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--fold", "3") == 2
     assert "defines no folds" in capsys.readouterr().err
+
+
+def test_model_name_one_typo_from_a_short_name(env, capsys):
+    assert main(["run", "--model", "minlm", "--task", "tiny-sentiment", "--quiet"]) == 2
+    assert "did you mean minilm" in capsys.readouterr().err

@@ -7,12 +7,13 @@ classification happens here; loading hub ids is left to transformers.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, unknown_name
 from harness.models.packaged import MODEL_ALIASES, locate_packaged, package_version
 
 Origin = Literal["packaged", "local", "hub"]
@@ -74,6 +75,10 @@ def resolve_model(name: str) -> ModelSource:
     if looks_like_path(name):
         raise HarnessError(f"model folder {name} not found")
     if is_hub_id(name):
+        close = difflib.get_close_matches(name, MODEL_ALIASES, n=1, cutoff=0.75)
+        if "/" not in name and close:
+            # A bare name one typo away from a short name is a typo, not a legacy hub id.
+            raise unknown_name("model", name, MODEL_ALIASES)
         return ModelSource(name=name, path=name, origin="hub")
     raise HarnessError(
         f"model '{name}' is neither a packaged alias ({', '.join(sorted(MODEL_ALIASES))}), "
