@@ -154,3 +154,18 @@ def test_fold_out_of_range_is_refused(env, encoder_dir, capsys):
 def test_model_name_one_typo_from_a_short_name(env, capsys):
     assert main(["run", "--model", "minlm", "--task", "tiny-sentiment", "--quiet"]) == 2
     assert "did you mean minilm" in capsys.readouterr().err
+
+
+def test_leaderboard_never_averages_different_settings(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment") == 0
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--lr", "0.01") == 0
+    capsys.readouterr()
+    assert main(["leaderboard", "--results", str(env / "results"), "--format", "markdown"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if str(encoder_dir) in line]
+    assert len(rows) == 2 and any("lr=0.01" in row for row in rows)
+    assert all("(n=1)" in row for row in rows)
+
+
+def test_leaderboard_on_an_empty_folder(tmp_path, capsys):
+    assert main(["leaderboard", "--results", str(tmp_path)]) == 2
+    assert "no run records" in capsys.readouterr().err
