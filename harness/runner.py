@@ -127,7 +127,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         "metrics": metrics,
         "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
-                     "steps": result.steps, "train_seconds": round(result.train_seconds, 3),
+                     "steps": result.steps, "mixed_precision": accelerator.mixed_precision, "train_seconds": round(result.train_seconds, 3),
                      "train_examples_per_second": round(result.examples_per_second, 2),
                      "peak_memory_mb": round(result.peak_memory_mb, 1),
                      "memory_before_training_mb": round(result.memory_baseline_mb, 1), "memory_kind": result.memory_kind,

@@ -169,3 +169,9 @@ def test_leaderboard_never_averages_different_settings(env, encoder_dir, capsys)
 def test_leaderboard_on_an_empty_folder(tmp_path, capsys):
     assert main(["leaderboard", "--results", str(tmp_path)]) == 2
     assert "no run records" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is visible")
+def test_cuda_refused_without_gpu(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--device", "cuda") == 2
+    assert "no CUDA device" in capsys.readouterr().err
