@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from accelerate.utils import set_seed
 
 from harness.encode import encode
@@ -164,10 +163,6 @@ def _prediction_rows(task: TaskDef, split: str, examples, predictions) -> list[d
                 row["probabilities"] = predictions.probabilities[i]
         rows.append({"split": split, "id": example.id, **row})
     return rows
-
-
-def device_name(device: str | None) -> str:
-    return "cuda" if device != "cpu" and torch.cuda.is_available() else "cpu"
 
 
 def log(message: str) -> None:
