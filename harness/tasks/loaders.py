@@ -56,7 +56,10 @@ def load_split(task: TaskDef, split: str, data_dir: str | Path | None = None) ->
     """Examples of one split, ids '<split>-<row index>'; HarnessError when there is no data."""
     if split not in task.splits:
         raise unknown_name(f"split of task {task.name}", split, task.splits)
-    root = data_root(data_dir)
+    written = task.data.files.get(split, "") if task.data is not None else ""
+    # Files next to the task (./) or absolute need no data folder: do not insist on one.
+    needs_root = written and not written.startswith((".", "/", "~"))
+    root = data_root(data_dir) if needs_root else None
     path = local_path(task, split, root)
     if path is not None and path.is_file():
         _columns, rows = formats.read_rows(task.data, path)
