@@ -39,7 +39,8 @@ def encode(examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, kind
 
 def _encode_texts(examples, tokenizer, kind, max_length, is_decoder) -> list[Features]:
     texts = [ex.text for ex in examples]
-    pairs = [ex.text_pair for ex in examples] if kind == kinds.TEXT_PAIR_CLASSIFICATION else None
+    # Pairs come with text-pair classification and with pair regression (STS-B).
+    pairs = [ex.text_pair or "" for ex in examples] if any(ex.text_pair is not None for ex in examples) else None
     if pairs is not None and tokenizer.sep_token is None:
         # Decoder tokenizers have no pair template: a newline keeps the two texts apart.
         texts, pairs = [f"{a}\n{b}" for a, b in zip(texts, pairs)], None

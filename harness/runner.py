@@ -62,6 +62,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     method = get_method(spec.method)
     set_seed(spec.seed)
     loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
+    if task.kind == kinds.REGRESSION:
+        loaded.model.set_target_scale([example.label for example in data.train])
     method.check(loaded.model, task.kind, spec.method_options)
     model = method.prepare(loaded.model, spec.method_options)
     trainable, total = count_parameters(model)

@@ -80,3 +80,25 @@ def test_decoder_refuses_mean_pooling(decoder_dir):
 
     with pytest.raises(HarnessError, match="causal decoder"):
         load_task_model(str(decoder_dir), kinds.TEXT_CLASSIFICATION, 2, pooling="mean")
+
+
+@pytest.mark.parametrize("kind", [kinds.TEXT_PAIR_CLASSIFICATION, kinds.REGRESSION])
+def test_both_texts_of_a_pair_are_encoded(encoder_dir, kind):
+    loaded = load_task_model(str(encoder_dir), kind, 2)
+    example = Example(id="p-0", text="the film is charming", text_pair="a mess", label=1)
+    (features,) = encode([example], loaded.tokenizer, kind, 64, loaded.is_decoder)
+    text = loaded.tokenizer.decode(features.input_ids)
+    assert "charming" in text and "mess" in text
+
+
+def test_regression_targets_are_learnt_standardised(encoder_dir):
+    loaded = load_task_model(str(encoder_dir), kinds.REGRESSION, 1)
+    loaded.model.set_target_scale([1.0, 3.0, 5.0])
+    examples = [Example(id="a", text="the film", label=3.0)]
+    batch = collate(encode(examples, loaded.tokenizer, kinds.REGRESSION, 32, False), loaded.tokenizer.pad_token_id,
+                    kinds.REGRESSION)
+    loaded.model.eval()
+    output = loaded.model(**batch)
+    raw = (output.logits - 3.0) / 2.0  # back to the standardised head output
+    assert torch.allclose(output.loss, (raw.squeeze(-1) - 0.0) ** 2)
+    assert abs(float(output.logits) - 3.0) < 1.0  # an untrained head predicts near the mean

@@ -26,26 +26,27 @@ def test_minilm_lora_learns_sst2(data_dir, tmp_path):
     accuracy = record["metrics"]["validation"]["values"]["accuracy"]
     assert accuracy > 0.70, accuracy
     assert record["model"]["trainable_share"] < 0.02
-    assert record["data"]["selection_size"] == 1000 and record["metrics"]["validation"]["n"] == 400
+    assert record["data"]["holdout_size"] == 1000 and record["metrics"]["validation"]["n"] == 400
 
 
 def test_minilm_full_learns_conll2003_entities(data_dir, tmp_path):
-    code = main(["run", "--model", "minilm", "--method", "full", "--task", "conll2003", "--train-limit", "600",
-                 "--eval-limit", "300", "--epochs", "2", "--lr", "1e-4", "--data-dir", str(data_dir),
+    # Small batches and a higher rate: enough updates on 1000 sentences to find entities.
+    code = main(["run", "--model", "minilm", "--method", "full", "--task", "conll2003", "--train-limit", "1000",
+                 "--eval-limit", "300", "--epochs", "3", "--batch-size", "16", "--lr", "2e-4", "--data-dir", str(data_dir),
                  "--output", str(tmp_path), "--quiet"])
     assert code == 0
     record = _record(tmp_path, "conll2003")
     test = record["metrics"]["test"]
     assert record["headline"]["split"] == "test"
-    assert test["values"]["entity_f1"] > 0.35, test["values"]
+    assert test["values"]["entity_f1"] > 0.6, test["values"]
     assert set(test["details"]["per_type"]) == {"PER", "ORG", "LOC", "MISC"}
     assert "conlleval" in test["details"] and test["details"]["ner_mode"] == "strict"
 
 
 def test_minilm_regression_on_stsb_correlates(data_dir, tmp_path):
-    code = main(["run", "--model", "minilm", "--method", "full", "--task", "stsb", "--train-limit", "600",
-                 "--eval-limit", "300", "--epochs", "2", "--lr", "1e-4", "--data-dir", str(data_dir),
+    code = main(["run", "--model", "minilm", "--method", "full", "--task", "stsb", "--train-limit", "1000",
+                 "--eval-limit", "300", "--epochs", "3", "--data-dir", str(data_dir),
                  "--output", str(tmp_path), "--quiet"])
     assert code == 0
     values = _record(tmp_path, "stsb")["metrics"]["validation"]["values"]
-    assert values["pearson"] > 0.5 and values["spearman"] > 0.5, values
+    assert values["pearson"] > 0.6 and values["spearman"] > 0.6, values

@@ -55,6 +55,16 @@ class TaskModel(nn.Module):
         self.head = nn.Linear(hidden_size, self.num_outputs)
         nn.init.normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
+        # Regression targets are learnt standardised: Adam moves a bias by about lr per step,
+        # so a head starting at 0 would need thousands of steps to reach STS-B's mean of 2.7.
+        self.register_buffer("target_shift", torch.zeros(()))
+        self.register_buffer("target_scale", torch.ones(()))
+
+    def set_target_scale(self, targets: list[float]) -> None:
+        """Standardise regression targets by the training labels' mean and spread."""
+        values = torch.tensor(targets, dtype=torch.float32)
+        self.target_shift.fill_(float(values.mean()))
+        self.target_scale.fill_(float(values.std()) if len(values) > 1 and float(values.std()) > 0 else 1.0)
 
     @property
     def config(self):
@@ -69,10 +79,13 @@ class TaskModel(nn.Module):
             hidden = pool(hidden, attention_mask, self.pooling)
         logits = self.head(self.dropout(hidden)).float()
         loss = None if labels is None else self.loss(logits, labels)
+        if self.kind == kinds.REGRESSION:
+            logits = logits * self.target_scale + self.target_shift  # back on the task's scale
         return TaskOutput(loss=loss, logits=logits)
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if self.kind == kinds.REGRESSION:
-            return nn.functional.mse_loss(logits.squeeze(-1), labels.float())
+            standardised = (labels.float() - self.target_shift) / self.target_scale
+            return nn.functional.mse_loss(logits.squeeze(-1), standardised)
         # Token classification marks non-first sub-tokens and special tokens with -100.
         return nn.functional.cross_entropy(logits.reshape(-1, self.num_outputs), labels.reshape(-1), ignore_index=-100)
