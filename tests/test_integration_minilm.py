@@ -32,8 +32,8 @@ def test_minilm_lora_learns_sst2(data_dir, tmp_path):
 def test_minilm_full_learns_conll2003_entities(data_dir, tmp_path):
     # Small batches and a higher rate: enough updates on 1000 sentences to find entities.
     code = main(["run", "--model", "minilm", "--method", "full", "--task", "conll2003", "--train-limit", "1000",
-                 "--eval-limit", "300", "--epochs", "3", "--batch-size", "16", "--lr", "2e-4", "--data-dir", str(data_dir),
-                 "--output", str(tmp_path), "--quiet"])
+                 "--eval-limit", "300", "--epochs", "3", "--batch-size", "16", "--lr", "2e-4",
+                 "--data-dir", str(data_dir), "--output", str(tmp_path), "--quiet"])
     assert code == 0
     record = _record(tmp_path, "conll2003")
     test = record["metrics"]["test"]
