@@ -69,5 +69,5 @@ METHOD = LoRA(
         Option("dropout", float, 0.1, "dropout on the LoRA input"),
         Option("targets", str, "all-linear", "'all-linear', 'attention', or comma-separated layer names"),
     ),
-    training_defaults={"lr": 1e-3},
+    training_defaults={"lr": 5e-4},
 )
