@@ -25,9 +25,13 @@ class RunFailed(HarnessError):
     exit_code = RUN_FAILED
 
 
+def did_you_mean(name: str, valid: Iterable[str], cutoff: float = 0.5) -> str:
+    """'; did you mean sst2?' for the closest valid names, or '' when none is close."""
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=cutoff)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
 def unknown_name(kind: str, name: str, valid: Iterable[str]) -> HarnessError:
     """'unknown task 'sst'; did you mean sst2? (valid: ...)'."""
     valid = sorted(valid)
-    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return HarnessError(f"unknown {kind} '{name}'{hint} (valid: {', '.join(valid)})")
+    return HarnessError(f"unknown {kind} '{name}'{did_you_mean(name, valid)} (valid: {', '.join(valid)})")

@@ -89,9 +89,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
 
     def select(net) -> float:
         predictions = run_predict(net, selection_features)
-        report = evaluate([task.headline], *_metric_inputs(task, predictions.values, data.selection), n_boot=0,
-                          **_metric_kwargs(task))
-        return report.values[task.headline]
+        return _score(task, [task.headline], predictions.values, data.selection, n_boot=0).values[task.headline]
 
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
                    select=select, accelerator=accelerator, show_progress=show_progress)
@@ -100,9 +98,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     metrics, rows, inference = {}, [], {}
     for split, examples in data.evaluation.items():
         predictions = run_predict(trained, features(examples))
-        report = evaluate(task.metrics, *_metric_inputs(task, predictions.values, examples), seed=spec.seed,
-                          **_metric_kwargs(task))
-        metrics[split] = report.to_dict()
+        metrics[split] = _score(task, task.metrics, predictions.values, examples, seed=spec.seed).to_dict()
         inference[split] = {"examples": len(examples), "seconds": round(predictions.seconds, 3),
                             "examples_per_second": round(predictions.examples_per_second, 2),
                             "words_cut_off": predictions.words_cut_off}
@@ -128,10 +124,12 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         "metrics": metrics,
         "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
-                     "steps": result.steps, "mixed_precision": accelerator.mixed_precision, "train_seconds": round(result.train_seconds, 3),
+                     "steps": result.steps, "mixed_precision": accelerator.mixed_precision,
+                     "train_seconds": round(result.train_seconds, 3),
                      "train_examples_per_second": round(result.examples_per_second, 2),
                      "peak_memory_mb": round(result.peak_memory_mb, 1),
-                     "memory_before_training_mb": round(result.memory_baseline_mb, 1), "memory_kind": result.memory_kind,
+                     "memory_before_training_mb": round(result.memory_baseline_mb, 1),
+                     "memory_kind": result.memory_kind,
                      "history": result.history},
         "inference": inference,
         "wall_seconds": round(time.perf_counter() - started, 3),
@@ -141,16 +139,14 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     return RunOutcome(record, path, skipped=False)
 
 
-def _metric_kwargs(task: TaskDef) -> dict[str, Any]:
-    return {"tag_names": list(task.labels)} if task.kind == kinds.TOKEN_CLASSIFICATION else {}
-
-
-def _metric_inputs(task: TaskDef, values: list, examples) -> tuple[list, list]:
-    """Predictions and references in the form the metrics take (tag names for NER)."""
+def _score(task: TaskDef, metric_names: list[str], values: list, examples, **options):
+    """The task's metrics on predictions, in the form the metrics take (tag names for NER)."""
     if task.kind == kinds.TOKEN_CLASSIFICATION:
         names = task.labels
-        return [[names[t] for t in tags] for tags in values], [[names[t] for t in ex.tags] for ex in examples]
-    return values, [ex.label for ex in examples]
+        predictions = [[names[t] for t in tags] for tags in values]
+        references = [[names[t] for t in ex.tags] for ex in examples]
+        return evaluate(metric_names, predictions, references, tag_names=list(names), **options)
+    return evaluate(metric_names, values, [ex.label for ex in examples], **options)
 
 
 def _prediction_rows(task: TaskDef, split: str, examples, predictions) -> list[dict[str, Any]]:

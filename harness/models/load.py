@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import torch
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.models.auto import modeling_auto
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 from harness.models.heads import POOLINGS, TaskModel
 from harness.models.packaged import MODEL_ALIASES
 
@@ -70,8 +69,7 @@ def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None =
 
 
 def _alias_hint(name: str) -> str:
-    close = difflib.get_close_matches(name, MODEL_ALIASES, n=2, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(name, MODEL_ALIASES, cutoff=0.6)
     return f"{hint} (short names: {', '.join(sorted(MODEL_ALIASES))}; or a local folder or reachable hub id)"
 
 
