@@ -6,6 +6,7 @@ This is the Python API; the CLI only parses arguments and calls `plan` and `exec
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from accelerate.utils import set_seed
 
+from harness.artifact import model_bytes, save_trained
 from harness.encode import encode
 from harness.methods import count_parameters, get_method
 from harness.metrics import evaluate
@@ -23,7 +25,7 @@ from harness.record.environment import environment
 from harness.record.store import SCHEMA_VERSION, ResultStore
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
-from harness.train.loop import make_accelerator, train
+from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
 
 
@@ -48,7 +50,9 @@ def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[st
 
 
 def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
-            force: bool = False, device: str | None = None, show_progress: bool = True) -> RunOutcome:
+            force: bool = False, device: str | None = None, show_progress: bool = True,
+            save_model: bool = False) -> RunOutcome:
+    """Run `spec` unless it is already recorded; `save_model` keeps the trained weights beside the record."""
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
     if store.exists(task.name, run_id) and not force:
@@ -65,7 +69,9 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     if task.kind == kinds.REGRESSION:
         loaded.model.set_target_scale([example.label for example in data.train])
     method.check(loaded.model, task.kind, spec.method_options)
-    model = method.prepare(loaded.model, spec.method_options)
+    total_updates = planned_updates(len(data.train), spec.training)
+    whole_model_bytes = model_bytes(loaded.model)
+    model = method.prepare(loaded.model, spec.method_options, total_updates)
     trainable, total = count_parameters(model)
     if show_progress:
         sizes = ", ".join(f"{split} {len(examples)}" for split, examples in data.evaluation.items())
@@ -92,8 +98,19 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         return _score(task, [task.headline], predictions.values, data.selection, n_boot=0).values[task.headline]
 
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
-                   select=select, accelerator=accelerator, show_progress=show_progress)
+                   select=select, accelerator=accelerator, after_update=method.after_update,
+                   show_progress=show_progress)
     trained = accelerator.unwrap_model(model)
+    manifest = {"run_id": run_id, "spec": {**spec.to_dict(), "pooling": loaded.model.pooling},
+                "task": task.name, "task_kind": task.kind, "num_labels": task.num_labels,
+                "labels": list(task.labels), "total_updates": total_updates}
+    if save_model:
+        artifact = store.model_path(task.name, run_id)
+        deploy_bytes = save_trained(trained, artifact, manifest)
+    else:
+        artifact = None
+        with tempfile.TemporaryDirectory() as scratch:
+            deploy_bytes = save_trained(trained, Path(scratch), manifest)
 
     metrics, rows, inference = {}, [], {}
     for split, examples in data.evaluation.items():
@@ -111,7 +128,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "spec": spec.to_dict(),
         "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
-                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline},
+                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
+                 "labels": list(task.labels)},
         "model": {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
                   "package_version": source.revision, "gguf_fingerprint": source.fingerprint,
                   "parameters": total, "trainable_parameters": trainable,
@@ -132,6 +150,14 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                      "memory_kind": result.memory_kind,
                      "history": result.history},
         "inference": inference,
+        "costs": {"trainable_parameters": trainable, "total_parameters": total,
+                  "trainable_share": trainable / total if total else None,
+                  "deploy_bytes": deploy_bytes, "whole_model_bytes": whole_model_bytes,
+                  "train_seconds": round(result.train_seconds, 3),
+                  "train_examples_per_second": round(result.examples_per_second, 2),
+                  "peak_train_memory_mb": round(result.peak_memory_mb, 1), "memory_kind": result.memory_kind,
+                  "inference_examples_per_second": inference[headline_split]["examples_per_second"]},
+        "artifact": None if artifact is None else str(artifact.relative_to(store.root)),
         "wall_seconds": round(time.perf_counter() - started, 3),
         "environment": environment(accelerator.device),
     }

@@ -7,38 +7,9 @@ import json
 import click
 
 from harness.cli import options
+from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
-from harness.errors import HarnessError
-from harness.methods import all_methods
 from harness.runner import execute, plan
-
-
-def _method_option_flags(command):
-    """--<method>-<option> for every option of every method (plugins included)."""
-    for method in reversed(list(all_methods().values())):
-        for option in reversed(method.options):
-            flag = f"--{method.name}-{option.name}"
-            command = click.option(flag, f"mopt__{method.name}__{option.name}", type=option.type, default=None,
-                                   help=f"[{method.name}] {option.help} (default {option.default})")(command)
-    return command
-
-
-def _method_options(method: str, kwargs: dict) -> dict:
-    """Options the user gave for `method`; options of another method are a conflict, not ignored."""
-    chosen, conflicts = {}, []
-    for key in [k for k in kwargs if k.startswith("mopt__")]:
-        value = kwargs.pop(key)
-        if value is None:
-            continue
-        _, owner, name = key.split("__", 2)
-        if owner == method:
-            chosen[name] = value
-        else:
-            conflicts.append(f"--{owner}-{name.replace('_', '-')}")
-    if conflicts:
-        raise HarnessError(f"{', '.join(conflicts)} only apply to another method, not to --method {method}; "
-                           "remove them or change --method")
-    return chosen
 
 
 @click.command()
@@ -67,21 +38,23 @@ def _method_options(method: str, kwargs: dict) -> dict:
 @options.tasks_dirs
 @options.results_dir
 @click.option("--force", is_flag=True, help="Run again even if this exact run is already recorded.")
+@click.option("--save-model", is_flag=True,
+              help="Keep the trained weights (adapter or whole model) in <results>/<task>/<run_id>.model.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_method_option_flags
+@method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
         patience, group_by_length, train_limit, eval_limit, fold, pooling, device, data_dir, tasks_dirs, output,
-        force, as_json, quiet, **method_flags):
+        force, save_model, as_json, quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
                 "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience,
                 "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
-                          method_options=_method_options(method, method_flags), max_length=max_length,
+                          method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
                           tasks_dirs=list(tasks_dirs))
-    outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force,
+    outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)
     if as_json:
         click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))

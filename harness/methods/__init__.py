@@ -9,10 +9,13 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from harness.errors import unknown_name
-from harness.methods import frozen, full, lora
-from harness.methods.base import Method, Option, count_parameters
+from harness.methods import adalora, adapters, bitfit, frozen, full, ia3, lora, prompt_learning
+from harness.methods.base import Method, Option, count_parameters, option_flag
 
-_BUILTIN = [full.METHOD, frozen.METHOD, lora.METHOD]
+_BUILTIN = [
+    full.METHOD, frozen.METHOD, bitfit.METHOD, lora.METHOD, lora.DORA, adalora.METHOD, ia3.METHOD,
+    prompt_learning.PREFIX, prompt_learning.PROMPT, prompt_learning.PTUNING, adapters.HOULSBY, adapters.PFEIFFER,
+]
 
 
 def all_methods() -> dict[str, Method]:
@@ -30,4 +33,4 @@ def get_method(name: str) -> Method:
     return methods[name]
 
 
-__all__ = ["Method", "Option", "all_methods", "count_parameters", "get_method"]
+__all__ = ["Method", "Option", "all_methods", "count_parameters", "get_method", "option_flag"]

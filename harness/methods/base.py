@@ -27,7 +27,10 @@ class Method:
 
     `training_defaults` override the global ones (learning rate, epochs...) unless the
     user sets them. `prepare` runs after `check`, before training, and returns the module
-    to train; it may wrap the TaskModel (peft) but must keep its forward signature.
+    to train with exactly the parameters the method trains left trainable; it may wrap the
+    TaskModel (peft) but must keep its forward signature. `total_updates` is the number of
+    optimiser updates training will make (rank schedules need it). `after_update` runs
+    after every optimiser update, before gradients are cleared.
     """
 
     name: str
@@ -39,11 +42,12 @@ class Method:
     def resolve_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in, unknown option names refused."""
         known = {o.name: o for o in self.options}
+        given = {name.replace("-", "_"): value for name, value in given.items()}
         unknown = sorted(set(given) - set(known))
         if unknown:
-            valid = ", ".join(f"--{self.name}-{n}" for n in known) or "none"
+            valid = ", ".join(option_flag(self.name, n) for n in known) or "none"
             raise HarnessError(f"method {self.name} has no option {', '.join(unknown)} (its options: {valid})")
-        return {name: (option.type(given[name]) if name in given else option.default)
+        return {name: (_convert(option, self.name, given[name]) if name in given else option.default)
                 for name, option in known.items()}
 
     def check(self, model: TaskModel, kind: str, options: dict[str, Any]) -> None:
@@ -52,8 +56,37 @@ class Method:
             raise HarnessError(f"method {self.name} does not apply to {kind} tasks "
                                f"(it applies to: {', '.join(self.applies_to)})")
 
-    def prepare(self, model: TaskModel, options: dict[str, Any]) -> nn.Module:
+    def prepare(self, model: TaskModel, options: dict[str, Any], total_updates: int) -> nn.Module:
         raise NotImplementedError
+
+    def after_update(self, model: nn.Module, update: int) -> None:
+        """Called with the number of updates made so far; most methods need nothing here."""
+
+
+def option_flag(method: str, option: str) -> str:
+    return f"--{method}-{option.replace('_', '-')}"
+
+
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _convert(option: Option, method: str, value: Any) -> Any:
+    """A value from a flag or a sweep file as the option's type; a clear error when it is not one."""
+    kind = option.type
+    if kind is bool:
+        converted = value if isinstance(value, bool) else _BOOLEANS.get(str(value).lower())
+    elif isinstance(value, bool):
+        converted = None
+    elif kind is int:
+        converted = value if isinstance(value, int) else int(value) if str(value).lstrip("-").isdigit() else None
+    else:
+        try:
+            converted = kind(value)
+        except (TypeError, ValueError):
+            converted = None
+    if converted is None:
+        raise HarnessError(f"{option_flag(method, option.name)} expects {kind.__name__}, got {value!r}")
+    return converted
 
 
 def count_parameters(module: nn.Module) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from harness.methods.base import Method
 
 
 class FullFineTuning(Method):
-    def prepare(self, model, options):
+    def prepare(self, model, options, total_updates):
         model.requires_grad_(True)
         return model
 

@@ -59,6 +59,10 @@ class TaskModel(nn.Module):
         # so a head starting at 0 would need thousands of steps to reach STS-B's mean of 2.7.
         self.register_buffer("target_shift", torch.zeros(()))
         self.register_buffer("target_scale", torch.ones(()))
+        # Set by prompt methods (prompt tuning, P-tuning) that prepend virtual tokens to the input:
+        # their hidden states are dropped before pooling, and peft cannot shift token type ids.
+        self.virtual_tokens = 0
+        self.use_token_types = True
 
     def set_target_scale(self, targets: list[float]) -> None:
         """Standardise regression targets by the training labels' mean and spread."""
@@ -72,9 +76,9 @@ class TaskModel(nn.Module):
 
     def forward(self, input_ids, attention_mask, token_type_ids=None, labels=None, **_) -> TaskOutput:
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None:
+        if token_type_ids is not None and self.use_token_types:
             inputs["token_type_ids"] = token_type_ids
-        hidden = self.backbone(**inputs).last_hidden_state
+        hidden = self.backbone(**inputs).last_hidden_state[:, self.virtual_tokens:]
         if self.kind != kinds.TOKEN_CLASSIFICATION:
             hidden = pool(hidden, attention_mask, self.pooling)
         logits = self.head(self.dropout(hidden)).float()

@@ -45,6 +45,10 @@ class ResultStore:
     def predictions_path(self, task: str, run_id: str) -> Path:
         return self.root / task / f"{run_id}.predictions.jsonl"
 
+    def model_path(self, task: str, run_id: str) -> Path:
+        """Folder of a run's saved trained weights (`harness run --save-model`)."""
+        return self.root / task / f"{run_id}.model"
+
     def exists(self, task: str, run_id: str) -> bool:
         return self.record_path(task, run_id).is_file()
 

@@ -57,6 +57,12 @@ def training_batches(features: Sequence[Features], batch_size: int, seed: int, p
     return DataLoader(list(features), batch_size=batch_size, shuffle=True, generator=generator, collate_fn=collate_fn)
 
 
+def planned_updates(n_examples: int, config: dict[str, Any]) -> int:
+    """Optimiser updates a full training run makes (early stopping may make fewer)."""
+    batches = math.ceil(n_examples / config["batch_size"])
+    return math.ceil(batches / config["grad_accum"]) * config["epochs"]
+
+
 def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
     """AdamW; biases and normalisation weights are not decayed."""
     decay, no_decay = [], []
@@ -73,10 +79,12 @@ def _trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
           seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
-          show_progress: bool = True) -> TrainResult:
+          after_update: Callable[[nn.Module, int], None] | None = None, show_progress: bool = True) -> TrainResult:
     """Train on `features`; `select(model)` scores the selection split (higher is better) after each epoch.
 
-    The weights of the best epoch are loaded back into `model` before returning.
+    `after_update(model, updates_so_far)` runs after each optimiser update, before gradients
+    are cleared (AdaLoRA's rank allocation reads them). The weights of the best epoch are
+    loaded back into `model` before returning.
     """
     loader = training_batches(features, config["batch_size"], seed, pad_id, kind,
                               group_by_length=config.get("group_by_length", True))
@@ -88,7 +96,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
 
     history: list[dict[str, Any]] = []
     best = (-math.inf, 0, _trainable_state(accelerator.unwrap_model(model)))
-    train_seconds, seen, step, bad_epochs = 0.0, 0, 0, 0
+    train_seconds, seen, step, updates, bad_epochs = 0.0, 0, 0, 0, 0
     memory = PeakMemory(accelerator.device)
     with memory, training_progress(show_progress and accelerator.is_main_process) as progress:
         for epoch in range(1, config["epochs"] + 1):
@@ -103,6 +111,10 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
                         accelerator.clip_grad_norm_(model.parameters(), config["max_grad_norm"])
                     optimizer.step()
                     scheduler.step()
+                    if accelerator.sync_gradients:
+                        updates += 1
+                        if after_update is not None:
+                            after_update(accelerator.unwrap_model(model), updates)
                     optimizer.zero_grad()
                 loss_sum += loss.detach()
                 step += 1

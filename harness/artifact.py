@@ -1,0 +1,79 @@
+"""What a run must ship to deploy its result: the trained weights only, and how to rebuild the rest.
+
+Every method leaves trainable exactly what it changed, so the trained tensors plus the
+base model and the method's options rebuild the fine-tuned model: for LoRA that is an
+adapter file of a few hundred kilobytes, for full fine-tuning the whole model. Its size
+on disk is the deployment cost recorded for every run.
+
+Layout of an artifact folder: trained.safetensors and manifest.json.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from harness.errors import HarnessError
+from harness.methods import get_method
+from harness.models.load import LoadedModel, load_task_model
+from harness.models.sources import resolve_model
+
+WEIGHTS, MANIFEST = "trained.safetensors", "manifest.json"
+# Buffers fitted from the training data rather than learnt (regression target scaling).
+_FITTED_BUFFERS = ("target_shift", "target_scale")
+
+
+def trained_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The tensors training changed: trainable parameters and fitted buffers."""
+    state = {name: p for name, p in model.named_parameters() if p.requires_grad}
+    state.update({name: b for name, b in model.named_buffers() if name.rsplit(".", 1)[-1] in _FITTED_BUFFERS})
+    return {name: tensor.detach().to("cpu").contiguous().clone() for name, tensor in state.items()}
+
+
+def model_bytes(model: nn.Module) -> int:
+    """Bytes of every parameter of the model, each shared tensor counted once (the whole-model size)."""
+    unique = {id(p): p for p in model.parameters()}
+    return sum(p.numel() * p.element_size() for p in unique.values())
+
+
+def save_trained(model: nn.Module, folder: Path, manifest: dict[str, Any]) -> int:
+    """Write the artifact; returns the size in bytes of the weights file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state(model), str(folder / WEIGHTS))
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return (folder / WEIGHTS).stat().st_size
+
+
+@dataclass
+class TrainedModel:
+    model: nn.Module
+    loaded: LoadedModel
+    manifest: dict[str, Any]
+
+
+def load_trained(folder: Path | str) -> TrainedModel:
+    """Rebuild a saved run's model: base model, method applied, trained tensors loaded."""
+    folder = Path(folder)
+    if not (folder / WEIGHTS).is_file() or not (folder / MANIFEST).is_file():
+        raise HarnessError(f"{folder} is not a saved model (needs {WEIGHTS} and {MANIFEST}); "
+                           "save one with `harness run ... --save-model`")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    spec = manifest["spec"]
+    source = resolve_model(spec["model"])
+    loaded = load_task_model(source.path, manifest["task_kind"], manifest["num_labels"], spec["pooling"])
+    method = get_method(spec["method"])
+    model = method.prepare(loaded.model, spec["method_options"], manifest["total_updates"])
+    state = load_file(str(folder / WEIGHTS))
+    missing = set(state) - set(model.state_dict())
+    if missing:
+        raise HarnessError(f"{folder}: {len(missing)} saved tensors do not fit the rebuilt model "
+                           f"(first: {sorted(missing)[0]}); was it saved by another version of the method?")
+    model.load_state_dict(state, strict=False)
+    model.eval()
+    return TrainedModel(model=model, loaded=loaded, manifest=manifest)

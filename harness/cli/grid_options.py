@@ -1,0 +1,72 @@
+"""Flags that describe a grid of runs, shared by `harness sweep` and `harness compare`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harness.cli.method_flags import method_option_flags, pop_method_options
+from harness.errors import HarnessError
+from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
+
+TRAINING_FLAGS = ("epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay", "patience")
+LIMIT_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold")
+
+
+def grid_options(command):
+    """Decorator: the grid's dimensions, shared training settings and every method's option flags."""
+    decorators = [
+        click.option("--file", "sweep_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Sweep YAML file (models, methods, tasks, seeds, limits, training); flags override it."),
+        click.option("--models", "--model", "models", help="Comma-separated models (default minilm)."),
+        click.option("--methods", "--method", "methods", help="Comma-separated methods."),
+        click.option("--tasks", "--task", "tasks", multiple=True, help="Comma-separated tasks (repeatable)."),
+        click.option("--seeds", help="A count (3 means seeds 0,1,2) or a comma list (0,5). Default 1."),
+        click.option("--epochs", type=int, help="Maximum epochs for every run."),
+        click.option("--lr", type=float, help="Learning rate for every method (default: each method's own)."),
+        click.option("--batch-size", type=int),
+        click.option("--grad-accum", type=int),
+        click.option("--warmup-ratio", type=float),
+        click.option("--weight-decay", type=float),
+        click.option("--patience", type=int),
+        click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples."),
+        click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split."),
+        click.option("--max-length", type=int),
+        click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
+        click.option("--fold", type=int),
+        method_option_flags,
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = None) -> Grid:
+    """Build the grid from the file (if any) and the flags in `kwargs` (consumed)."""
+    path = kwargs.pop("sweep_file")
+    content = read_sweep_file(path) if path else {}
+    models = split_names(kwargs.pop("models") or content.get("models") or "minilm")
+    tasks = [name for value in kwargs.pop("tasks") for name in split_names(value)] or split_names(
+        content.get("tasks") or [])
+    if kwargs["methods"]:
+        methods = [MethodEntry(name) for name in split_names(kwargs["methods"])]
+    else:
+        methods = content.get("methods") or [MethodEntry(name) for name in split_names(default_methods or "")]
+    kwargs.pop("methods")
+    seeds = parse_seeds(kwargs.pop("seeds") if kwargs["seeds"] is not None else content.get("seeds", 1))
+    if not tasks:
+        raise HarnessError("no task given: pass --task NAME (comma-separated for several) or list tasks in --file")
+    if not methods:
+        raise HarnessError("no method given: pass --methods full,lora,... or list methods in --file")
+    kwargs.pop("seeds", None)
+    flag_options = pop_method_options(kwargs, [m.name for m in methods])
+    methods = [MethodEntry(m.name, {**m.options, **flag_options.get(m.name, {})}, m.training) for m in methods]
+    training = {**content.get("training", {}),
+                **{k: kwargs.pop(k) for k in TRAINING_FLAGS if kwargs.get(k) is not None}}
+    limits = {k: content[k] for k in LIMIT_FLAGS if content.get(k) is not None}
+    limits.update({k: kwargs.pop(k) for k in LIMIT_FLAGS if kwargs.get(k) is not None})
+    for key in (*TRAINING_FLAGS, *LIMIT_FLAGS):
+        kwargs.pop(key, None)
+    return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, limits=limits)

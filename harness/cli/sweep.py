@@ -1,0 +1,43 @@
+"""`harness sweep`: a grid of models x methods x tasks x seeds; recorded runs are skipped (resume)."""
+
+from __future__ import annotations
+
+import click
+
+from harness.cli import options
+from harness.cli.grid_options import grid_from_options, grid_options
+from harness.errors import RunFailed
+from harness.sweep import plan_grid, run_grid
+from harness.train.progress import stderr_console
+
+
+@click.command()
+@grid_options
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.data_dir
+@options.tasks_dirs
+@options.results_dir
+@click.option("--save-model", is_flag=True, help="Keep every run's trained weights beside its record.")
+@click.option("--dry-run", is_flag=True, help="Plan and check every run, list them, run nothing.")
+@click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")
+def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, quiet, **flags):
+    """Run every combination of models, methods, tasks and seeds that is not recorded yet.
+
+    Every run is planned and checked before the first one starts; an interrupted sweep
+    resumes where it stopped when run again with the same arguments.
+    """
+    grid = grid_from_options(flags)
+    planned = plan_grid(grid, list(tasks_dirs))
+    stderr_console.print(f"sweep: {len(planned)} runs ({len(grid.models)} models x {len(grid.methods)} methods x "
+                         f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds) into {output}")
+    if dry_run:
+        for run in planned:
+            click.echo(f"{run.spec.run_id(run.task.hash)}  {run.label}")
+        return 0
+    result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
+                      show_progress=not quiet, save_model=save_model)
+    click.echo(f"sweep done: {result.ran} ran, {result.skipped} already recorded, {len(result.failed)} failed")
+    if result.failed:
+        raise RunFailed(f"{len(result.failed)} run(s) failed: " + " | ".join(f"{label}: {error}"
+                                                                          for label, error in result.failed))
+    return 0

@@ -1,0 +1,63 @@
+"""AdaLoRA through peft: LoRA whose rank budget is re-allocated across layers during training.
+
+Ranks start at `init-r` per layer; between the warm-up (`tinit-share` of the updates) and
+the final stretch (`tfinal-share`), every `delta-t` updates the least important singular
+values are pruned until the average rank is `target-r`. peft needs the number of updates
+in advance and a call after every update, which `prepare` and `after_update` provide.
+"""
+
+from __future__ import annotations
+
+from peft import AdaLoraConfig, get_peft_model
+
+from harness.errors import HarnessError
+from harness.methods.base import Method, Option
+from harness.methods.layers import resolve_targets
+
+
+class AdaLoRA(Method):
+    def check(self, model, kind, options):
+        super().check(model, kind, options)
+        if not 1 <= options["target_r"] <= options["init_r"]:
+            raise HarnessError(f"--adalora-target-r must be between 1 and --adalora-init-r ({options['init_r']}), "
+                               f"got {options['target_r']}")
+        if not (0 <= options["tinit_share"] and 0 <= options["tfinal_share"]
+                and options["tinit_share"] + options["tfinal_share"] < 1):
+            raise HarnessError("--adalora-tinit-share and --adalora-tfinal-share must be >= 0 and sum to less than 1")
+        resolve_targets(model, options["targets"], "--adalora-targets")
+
+    def prepare(self, model, options, total_updates):
+        total = max(total_updates, 2)
+        config = AdaLoraConfig(
+            init_r=options["init_r"],
+            target_r=options["target_r"],
+            lora_alpha=options["alpha"],
+            lora_dropout=options["dropout"],
+            tinit=int(options["tinit_share"] * total),
+            tfinal=int(options["tfinal_share"] * total),
+            deltaT=max(1, options["delta_t"]),
+            total_step=total,
+            target_modules=resolve_targets(model, options["targets"], "--adalora-targets"),
+            modules_to_save=["head"],
+        )
+        return get_peft_model(model, config)
+
+    def after_update(self, model, update):
+        model.base_model.update_and_allocate(update)
+
+
+METHOD = AdaLoRA(
+    name="adalora",
+    description="LoRA with an adaptive rank budget across layers (peft AdaLoRA), head trained fully",
+    options=(
+        Option("init_r", int, 12, "starting rank of every layer"),
+        Option("target_r", int, 8, "average rank left after budget allocation"),
+        Option("alpha", float, 16.0, "scaling numerator"),
+        Option("dropout", float, 0.1, "dropout on the adapter's input"),
+        Option("tinit_share", float, 0.1, "share of updates before ranks start being pruned"),
+        Option("tfinal_share", float, 0.2, "share of updates at the end with the final ranks fixed"),
+        Option("delta_t", int, 10, "updates between two budget allocations"),
+        Option("targets", str, "all-linear", "'all-linear', 'attention', or comma-separated layer names"),
+    ),
+    training_defaults={"lr": 5e-4},
+)

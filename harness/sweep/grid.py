@@ -1,0 +1,150 @@
+"""A sweep grid: models x methods x tasks x seeds, from flags or a YAML file, planned before anything runs.
+
+Sweep file (every key optional except models/methods/tasks; flags override the file):
+
+    models: [minilm]
+    methods: [full, lora, {name: lora, options: {r: 16}, training: {lr: 1e-3}}]
+    tasks: [sst2, conll2003]
+    seeds: 3            # a count (0, 1, 2) or a list [0, 5]
+    train_limit: 2000
+    eval_limit: 500
+    max_length: 128
+    training: {epochs: 3}   # for every method (a method entry's own `training` wins)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import HarnessError
+from harness.spec import RunSpec
+from harness.tasks import TaskDef
+
+FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
+             "training"}
+METHOD_KEYS = {"name", "options", "training"}
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Grid:
+    models: list[str]
+    methods: list[MethodEntry]
+    tasks: list[str]
+    seeds: list[int]
+    training: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)  # train_limit, eval_limit, max_length, pooling, fold
+
+    @property
+    def size(self) -> int:
+        return len(self.models) * len(self.methods) * len(self.tasks) * len(self.seeds)
+
+
+def parse_seeds(value: Any, where: str = "--seeds") -> list[int]:
+    """'3' or 3 -> [0, 1, 2] (a count); '0,5' or [0, 5] -> [0, 5] (a list)."""
+    try:
+        if isinstance(value, (list, tuple)):
+            seeds = [int(v) for v in value]
+        elif isinstance(value, str) and "," in value:
+            seeds = [int(v) for v in value.split(",") if v.strip()]
+        else:
+            count = int(value)
+            if count < 1:
+                raise ValueError
+            seeds = list(range(count))
+    except (TypeError, ValueError):
+        raise HarnessError(f"{where} {value!r}: expected a count (3 means seeds 0, 1, 2) or a list (0,5)") from None
+    if len(set(seeds)) != len(seeds) or not seeds:
+        raise HarnessError(f"{where} {value!r}: seeds must be distinct and at least one")
+    return seeds
+
+
+def split_names(value: Any) -> list[str]:
+    """'a,b' or ['a', 'b'] -> ['a', 'b']."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def method_entry(value: Any, where: str) -> MethodEntry:
+    if isinstance(value, str):
+        return MethodEntry(value)
+    if not isinstance(value, dict) or "name" not in value:
+        raise HarnessError(f"{where}: a method is a name or a mapping with 'name' (and 'options', 'training'); "
+                           f"got {value!r}")
+    unknown = sorted(set(value) - METHOD_KEYS)
+    if unknown:
+        raise HarnessError(f"{where}: unknown key {', '.join(unknown)} (valid: {', '.join(sorted(METHOD_KEYS))})")
+    for key in ("options", "training"):
+        if not isinstance(value.get(key, {}), dict):
+            raise HarnessError(f"{where}.{key}: expected a mapping, got {value[key]!r}")
+    return MethodEntry(str(value["name"]), dict(value.get("options") or {}), dict(value.get("training") or {}))
+
+
+def read_sweep_file(path: Path) -> dict[str, Any]:
+    """The file's settings, shape-checked; names are checked when the grid is planned."""
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HarnessError(f"sweep file {path}: cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise HarnessError(f"sweep file {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(content, dict):
+        raise HarnessError(f"sweep file {path}: expected a mapping with models, methods, tasks, seeds")
+    unknown = sorted(set(content) - FILE_KEYS)
+    if unknown:
+        raise HarnessError(f"sweep file {path}: unknown key {', '.join(unknown)} (valid: {', '.join(sorted(FILE_KEYS))})")
+    if "methods" in content:
+        if not isinstance(content["methods"], list):
+            raise HarnessError(f"sweep file {path}: methods must be a list")
+        content["methods"] = [method_entry(m, f"sweep file {path}: methods[{i}]")
+                              for i, m in enumerate(content["methods"])]
+    if "training" in content and not isinstance(content["training"], dict):
+        raise HarnessError(f"sweep file {path}: training must be a mapping of training options")
+    return content
+
+
+@dataclass
+class PlannedRun:
+    spec: RunSpec
+    task: TaskDef
+    label: str  # where it came from, for messages: "minilm · lora · sst2 · seed 1"
+
+
+def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedRun]:
+    """Every run of the grid planned; all problems reported at once, each naming its entry."""
+    from harness.runner import plan  # the runner imports heavy libraries: only when planning
+
+    planned: list[PlannedRun] = []
+    problems: dict[str, str] = {}  # error -> the first entry that raised it
+    for model in grid.models:
+        for index, entry in enumerate(grid.methods):
+            for task in grid.tasks:
+                for seed in grid.seeds:
+                    label = f"{model} · {entry.name} · {task} · seed {seed}"
+                    try:
+                        spec, task_def = plan(model, entry.name, task, seed=seed,
+                                              training={**grid.training, **entry.training},
+                                              method_options=entry.options, tasks_dirs=tasks_dirs, **grid.limits)
+                    except HarnessError as exc:
+                        problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
+                        continue
+                    planned.append(PlannedRun(spec, task_def, label))
+    if problems:
+        problems = [f"{where}: {error}" for error, where in problems.items()]
+        raise HarnessError(f"the sweep has {len(problems)} bad entr{'y' if len(problems) == 1 else 'ies'}, "
+                           f"nothing ran: {' | '.join(problems)}")
+    duplicates = len(planned) - len({(p.spec.run_id(p.task.hash)) for p in planned})
+    if duplicates:
+        raise HarnessError(f"the sweep lists {duplicates} run(s) twice (same model, method, options, task and seed); "
+                           "remove the repeated entries")
+    return planned
