@@ -315,12 +315,10 @@ def test_plot_without_costs_is_refused(tmp_path) -> None:
         plot_pareto(runs.compare(), tmp_path / "p.png")
 
 
-def test_ten_methods_three_seeds_1000_examples_take_seconds() -> None:
+def test_ten_methods_three_seeds_give_one_row_each() -> None:
     runs = Runs()
     for m in range(10):
         for seed in (0, 1, 2):
             runs.add("full" if m == 0 else f"method{m}", seed, _fix(_base(seed), 10 * m, right=True))
-    started = time.perf_counter()
     comparison = runs.compare(n_boot=1000)
-    assert time.perf_counter() - started < 20  # about half a second here; generous for busy machines
     assert len(comparison.rows) == 10

@@ -73,6 +73,15 @@ class ResultStore:
     def load(self, task: str, run_id: str) -> dict[str, Any]:
         return json.loads(self.record_path(task, run_id).read_text(encoding="utf-8"))
 
+    def load_predictions(self, task: str, run_id: str) -> list[dict[str, Any]]:
+        path = self.predictions_path(task, run_id)
+        try:
+            with path.open(encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except (OSError, json.JSONDecodeError) as exc:
+            raise HarnessError(f"predictions of run {run_id} ({path}) cannot be read ({type(exc).__name__}); "
+                               "rerun it with --force") from None
+
     def records(self) -> Iterator[tuple[Path, dict[str, Any] | None, str | None]]:
         """Every record file as (path, record or None, problem or None); never raises on a bad file."""
         if not self.root.is_dir():

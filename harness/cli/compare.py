@@ -1,0 +1,86 @@
+"""`harness compare`: methods against a reference (full fine-tuning) over seeds, with paired tests and costs.
+
+Runs what is missing (a sweep over the grid), then for each model and task prints the
+table and the verdicts, and writes them as markdown with a Pareto plot of score against
+trainable parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from harness.cli import options
+from harness.cli.grid_options import grid_from_options, grid_options
+from harness.compare import build_comparison, markdown, plot_pareto, rich_table, verdict_sentences
+from harness.errors import HarnessError, RunFailed
+from harness.record.store import ResultStore
+from harness.sweep import MethodEntry, plan_grid, run_grid
+from harness.train.progress import stderr_console
+
+DEFAULT_METHODS = "full,lora"
+
+
+@click.command()
+@grid_options
+@click.option("--reference", default="full", show_default=True, help="Method every other method is tested against.")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level of the paired tests.")
+@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the markdown and PNG go (default: <results>/compare).")
+@click.option("--no-run", is_flag=True, help="Compare what is recorded; run nothing.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.data_dir
+@options.tasks_dirs
+@options.results_dir
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, quiet, **flags):
+    """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
+    if not 0 < alpha < 1:
+        raise HarnessError(f"--alpha {alpha}: expected a level strictly between 0 and 1, such as 0.05")
+    if n_boot < 100:
+        raise HarnessError(f"--n-boot {n_boot}: use at least 100 resamples (1000 or more for p-values near alpha)")
+    grid = grid_from_options(flags, default_methods=DEFAULT_METHODS)
+    if reference not in [m.name for m in grid.methods]:
+        grid.methods.insert(0, MethodEntry(reference))
+    planned = plan_grid(grid, list(tasks_dirs))
+    store = ResultStore(output)
+    failed = []
+    if not no_run:
+        result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
+                          show_progress=not quiet)
+        failed = result.failed
+    report_dir = report_dir or store.root / "compare"
+    for model in grid.models:
+        for task in dict.fromkeys(run.task.name for run in planned):
+            runs = [run for run in planned if run.spec.model == model and run.task.name == task]
+            ids = [run.spec.run_id(run.task.hash) for run in runs]
+            recorded = [run_id for run_id in ids if store.exists(task, run_id)]
+            if len(recorded) < len(ids):
+                stderr_console.print(f"{model} · {task}: {len(ids) - len(recorded)} of {len(ids)} runs are not "
+                                     "recorded" + (" (--no-run)" if no_run else " (failed)") + "; comparing the rest")
+            records = [store.load(task, run_id) for run_id in recorded]
+            predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
+            comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
+            stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
+            plot = plot_pareto(comparison, report_dir / f"{stem}.png")
+            text = markdown(comparison) + f"\n![score against trainable parameters]({plot.name})\n"
+            report = report_dir / f"{stem}.md"
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(text, encoding="utf-8")
+            _print(comparison, report, plot)
+    if failed:
+        raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
+    return 0
+
+
+def _print(comparison, report: Path, plot: Path) -> None:
+    from rich.console import Console
+
+    console = Console(width=max(Console().width, 200))
+    console.print(rich_table(comparison))
+    for sentence in verdict_sentences(comparison):
+        console.print(f"- {sentence}", highlight=False)
+    console.print(f"markdown: {report}\nplot: {plot}", highlight=False)
