@@ -26,3 +26,16 @@ def test_run_on_cuda_uses_bf16_where_supported(tmp_path, monkeypatch, encoder_di
     expected = "bf16" if torch.cuda.is_bf16_supported() else "no"
     assert record["training"]["mixed_precision"] == expected
 
+
+
+@pytest.mark.parametrize("method", ["lora", "dora", "adalora", "ia3", "prefix", "prompt", "ptuning", "adapter",
+                                    "bitfit"])
+def test_every_method_trains_on_cuda(tmp_path, monkeypatch, encoder_dir, method):
+    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "tasks")))
+    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-ner", "--method", method, "--device", "cuda",
+                 "--epochs", "1", "--output", str(tmp_path / "results"), "--quiet"])
+    assert code == 0
+    (path,) = (tmp_path / "results" / "tiny-ner").glob("*.json")
+    costs = json.loads(path.read_text())["costs"]
+    assert costs["memory_kind"] == "cuda_max_allocated" and costs["peak_train_memory_mb"] > 0
+    assert 0 < costs["trainable_share"] < 1

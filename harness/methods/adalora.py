@@ -53,11 +53,13 @@ METHOD = AdaLoRA(
         Option("init_r", int, 12, "starting rank of every layer"),
         Option("target_r", int, 8, "average rank left after budget allocation"),
         Option("alpha", float, 16.0, "scaling numerator"),
-        Option("dropout", float, 0.1, "dropout on the adapter's input"),
+        Option("dropout", float, 0.0, "dropout on the adapter's input (costs a copy of each input)"),
         Option("tinit_share", float, 0.1, "share of updates before ranks start being pruned"),
         Option("tfinal_share", float, 0.2, "share of updates at the end with the final ranks fixed"),
         Option("delta_t", int, 10, "updates between two budget allocations"),
         Option("targets", str, "all-linear", "'all-linear', 'attention', or comma-separated layer names"),
     ),
-    training_defaults={"lr": 5e-4},
+    # lora_E starts at zero and A, B near it, so the update grows slowly: at LoRA's 5e-4, CoNLL-2003
+    # (2000 sentences, 5 epochs) selected at valid F1 0.46; at 2e-3, 0.78 (3 seeds each).
+    training_defaults={"lr": 2e-3},
 )

@@ -1,0 +1,107 @@
+"""`harness sweep` and `harness compare` end to end on a tiny model and the tests' own tasks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import harness.sweep.run as sweep_run
+from harness.cli.main import main
+from user_tasks import write_user_tasks
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
+    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
+    return tmp_path
+
+
+def _sweep(env, model_dir, *args):
+    return main(["sweep", "--model", str(model_dir), "--output", str(env / "results"), "--epochs", "1", "--quiet",
+                 *args])
+
+
+def _records(env, task="tiny-sentiment"):
+    return sorted((env / "results" / task).glob("*.json"))
+
+
+def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, monkeypatch):
+    grid = ["--methods", "full,lora,bitfit", "--task", "tiny-sentiment", "--seeds", "2"]
+    executed = []
+    real_execute = sweep_run.execute
+
+    def interrupted_after_three(spec, task, **kwargs):
+        if len(executed) == 3:
+            raise KeyboardInterrupt
+        executed.append((spec.method, spec.seed))
+        return real_execute(spec, task, **kwargs)
+
+    monkeypatch.setattr(sweep_run, "execute", interrupted_after_three)
+    assert _sweep(env, encoder_dir, *grid) == 130
+    assert len(_records(env)) == 3
+    first_three = set(executed)
+
+    trained = []
+
+    def recording(spec, task, **kwargs):
+        outcome = real_execute(spec, task, **kwargs)
+        if not outcome.skipped:
+            trained.append((spec.method, spec.seed))
+        return outcome
+
+    monkeypatch.setattr(sweep_run, "execute", recording)
+    assert _sweep(env, encoder_dir, *grid) == 0
+    records = [json.loads(p.read_text()) for p in _records(env)]
+    assert len(records) == 6
+    assert len(trained) == 3 and not set(trained) & first_three  # only the missing runs trained
+    assert {(r["spec"]["method"], r["spec"]["seed"]) for r in records} == first_three | set(trained)
+
+
+def test_sweep_file_with_a_bad_entry_runs_nothing(env, encoder_dir, capsys):
+    sweep_file = env / "sweep.yaml"
+    sweep_file.write_text("methods: [full, {name: lora, options: {rank: 4}}, lorra]\ntasks: [tiny-sentiment]\n")
+    assert _sweep(env, encoder_dir, "--file", str(sweep_file)) == 2
+    error = capsys.readouterr().err
+    assert "2 bad entries" in error and "methods[1] lora" in error and "--lora-r" in error
+    assert "methods[2] lorra" in error and "did you mean lora" in error
+    assert not (env / "results").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--methods", "full", "--lora-r", "4"], "--lora-r only apply to another method"),
+    (["--methods", "full", "--seeds", "zero"], "--seeds 'zero'"),
+    (["--methods", "full,full"], "twice"),
+    (["--methods", "full", "--adalora-init-r", "x"], "'x' is not a valid integer"),
+])
+def test_sweep_bad_flags(env, encoder_dir, capsys, args, message):
+    assert _sweep(env, encoder_dir, "--task", "tiny-sentiment", *args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_sweep_file_entries_carry_their_own_options(env, encoder_dir, capsys):
+    sweep_file = env / "sweep.yaml"
+    sweep_file.write_text("methods: [lora, {name: lora, options: {r: 2}}]\ntasks: [tiny-sentiment]\nseeds: [3]\n")
+    assert _sweep(env, encoder_dir, "--file", str(sweep_file), "--dry-run") == 0
+    assert capsys.readouterr().out.count("lora · tiny-sentiment · seed 3") == 2
+
+
+def test_compare_runs_what_is_missing_and_writes_report_and_plot(env, encoder_dir, capsys):
+    args = ["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "lora,bitfit",
+            "--seeds", "2", "--epochs", "1", "--output", str(env / "results"), "--quiet", "--n-boot", "200"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "reference" in out and "lora" in out and "bitfit" in out
+    assert len(_records(env)) == 6  # full added as the reference
+    report = next((env / "results" / "compare").glob("*.md")).read_text()
+    assert "full" in report and "paired bootstrap" in report
+    assert next((env / "results" / "compare").glob("*.png")).read_bytes()[:4] == b"\x89PNG"
+    before = {p: p.stat().st_mtime_ns for p in _records(env)}
+    assert main([*args, "--no-run"]) == 0  # nothing runs again
+    assert {p: p.stat().st_mtime_ns for p in _records(env)} == before
+
+
+def test_compare_bad_alpha(env, encoder_dir, capsys):
+    assert main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--alpha", "1.5"]) == 2
+    assert "--alpha 1.5" in capsys.readouterr().err
