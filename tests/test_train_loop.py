@@ -23,7 +23,7 @@ def _setup(model_dir):
     loaded = load_task_model(str(model_dir), kinds.TEXT_CLASSIFICATION, 2)
     examples = [Example(id=str(i), text=CORPUS[i % len(CORPUS)], label=i % 2) for i in range(16)]
     features = encode(examples, loaded.tokenizer, kinds.TEXT_CLASSIFICATION, 32, loaded.is_decoder)
-    return loaded, get_method("full").prepare(loaded.model, {}), features
+    return loaded, get_method("full").prepare(loaded.model, {}, total_updates=1), features
 
 
 def test_early_stopping_restores_the_best_epoch(encoder_dir):
