@@ -28,7 +28,7 @@ def _records(env, task="tiny-sentiment"):
 
 
 def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, monkeypatch):
-    grid = ["--methods", "full,lora,bitfit", "--task", "tiny-sentiment", "--seeds", "2"]
+    grid = ["--methods", "full,lora,bitfit", "--task", "tiny-sentiment", "--seeds", "2", "--in-process"]
     executed = []
     real_execute = sweep_run.execute
 
@@ -57,6 +57,21 @@ def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, 
     assert len(records) == 6
     assert len(trained) == 3 and not set(trained) & first_three  # only the missing runs trained
     assert {(r["spec"]["method"], r["spec"]["seed"]) for r in records} == first_three | set(trained)
+
+
+def test_each_run_trains_in_its_own_process_and_a_rerun_skips_them(env, encoder_dir, capsys, monkeypatch):
+    def not_here(*args, **kwargs):
+        raise AssertionError("a run executed in the sweep's own process")
+
+    monkeypatch.setattr(sweep_run, "execute", not_here)  # the spawned children import the real one
+    grid = ["--methods", "full,bitfit", "--task", "tiny-sentiment"]
+    assert _sweep(env, encoder_dir, *grid) == 0
+    assert len(_records(env)) == 2
+    before = {p: p.stat().st_mtime_ns for p in _records(env)}
+    capsys.readouterr()
+    assert _sweep(env, encoder_dir, *grid) == 0
+    assert capsys.readouterr().out.startswith("sweep done: 0 ran, 2 already recorded")
+    assert {p: p.stat().st_mtime_ns for p in _records(env)} == before
 
 
 def test_sweep_file_with_a_bad_entry_runs_nothing(env, encoder_dir, capsys):

@@ -35,8 +35,11 @@ DEFAULT_METHODS = "full,lora"
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
+@click.option("--in-process", is_flag=True,
+              help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, quiet, **flags):
+def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, in_process, quiet,
+            **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
     if not 0 < alpha < 1:
         raise HarnessError(f"--alpha {alpha}: expected a level strictly between 0 and 1, such as 0.05")
@@ -50,7 +53,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
     failed = []
     if not no_run:
         result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
-                          show_progress=not quiet)
+                          show_progress=not quiet, isolate=not in_process)
         failed = result.failed
     report_dir = report_dir or store.root / "compare"
     for model in grid.models:

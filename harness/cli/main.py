@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.quiet import quiet_libraries
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -29,19 +29,10 @@ def _register() -> None:
     cli.add_command(models.models)
 
 
-def _quiet_libraries() -> None:
-    """The harness draws its own progress; library bars and load reports would drown it."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.set_verbosity_error()
-    transformers_logging.disable_progress_bar()
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # retry chatter when offline
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and an exit code, never a traceback."""
     _register()
-    _quiet_libraries()
+    quiet_libraries()
     try:
         result = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except HarnessError as exc:

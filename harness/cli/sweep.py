@@ -19,8 +19,10 @@ from harness.train.progress import stderr_console
 @options.results_dir
 @click.option("--save-model", is_flag=True, help="Keep every run's trained weights beside its record.")
 @click.option("--dry-run", is_flag=True, help="Plan and check every run, list them, run nothing.")
+@click.option("--in-process", is_flag=True,
+              help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
 @click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")
-def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, quiet, **flags):
+def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process, quiet, **flags):
     """Run every combination of models, methods, tasks and seeds that is not recorded yet.
 
     Every run is planned and checked before the first one starts; an interrupted sweep
@@ -35,7 +37,7 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, quiet, **fl
             click.echo(f"{run.spec.run_id(run.task.hash)}  {run.label}")
         return 0
     result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
-                      show_progress=not quiet, save_model=save_model)
+                      show_progress=not quiet, save_model=save_model, isolate=not in_process)
     click.echo(f"sweep done: {result.ran} ran, {result.skipped} already recorded, {len(result.failed)} failed")
     if result.failed:
         raise RunFailed(f"{len(result.failed)} run(s) failed: " + " | ".join(f"{label}: {error}"
