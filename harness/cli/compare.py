@@ -82,7 +82,8 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
 def _print(comparison, report: Path, plot: Path) -> None:
     from rich.console import Console
 
-    console = Console(width=max(Console().width, 200))
+    console = Console()
+    console.width = max(console.width, 200)  # the table has 14 columns: let it wrap in a log, not truncate
     console.print(rich_table(comparison))
     for sentence in verdict_sentences(comparison):
         console.print(f"- {sentence}", highlight=False)

@@ -50,23 +50,21 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
     models = split_names(kwargs.pop("models") or content.get("models") or "minilm")
     tasks = [name for value in kwargs.pop("tasks") for name in split_names(value)] or split_names(
         content.get("tasks") or [])
-    if kwargs["methods"]:
-        methods = [MethodEntry(name) for name in split_names(kwargs["methods"])]
+    method_flag = kwargs.pop("methods")
+    if method_flag:
+        methods = [MethodEntry(name) for name in split_names(method_flag)]
     else:
         methods = content.get("methods") or [MethodEntry(name) for name in split_names(default_methods or "")]
-    kwargs.pop("methods")
-    seeds = parse_seeds(kwargs.pop("seeds") if kwargs["seeds"] is not None else content.get("seeds", 1))
+    seeds_flag = kwargs.pop("seeds")
+    seeds = parse_seeds(seeds_flag if seeds_flag is not None else content.get("seeds", 1))
     if not tasks:
         raise HarnessError("no task given: pass --task NAME (comma-separated for several) or list tasks in --file")
     if not methods:
         raise HarnessError("no method given: pass --methods full,lora,... or list methods in --file")
-    kwargs.pop("seeds", None)
     flag_options = pop_method_options(kwargs, [m.name for m in methods])
-    methods = [MethodEntry(m.name, {**m.options, **flag_options.get(m.name, {})}, m.training) for m in methods]
-    training = {**content.get("training", {}),
-                **{k: kwargs.pop(k) for k in TRAINING_FLAGS if kwargs.get(k) is not None}}
+    methods = [MethodEntry(m.name, {**m.options, **flag_options[m.name]}, m.training) for m in methods]
+    flags = {key: kwargs.pop(key) for key in (*TRAINING_FLAGS, *LIMIT_FLAGS)}
+    training = {**content.get("training", {}), **{k: flags[k] for k in TRAINING_FLAGS if flags[k] is not None}}
     limits = {k: content[k] for k in LIMIT_FLAGS if content.get(k) is not None}
-    limits.update({k: kwargs.pop(k) for k in LIMIT_FLAGS if kwargs.get(k) is not None})
-    for key in (*TRAINING_FLAGS, *LIMIT_FLAGS):
-        kwargs.pop(key, None)
+    limits.update({k: flags[k] for k in LIMIT_FLAGS if flags[k] is not None})
     return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, limits=limits)
