@@ -9,14 +9,18 @@ from harness.methods.base import Method, Option
 from harness.methods.layers import resolve_targets
 
 
-def low_rank_options(rank: int) -> tuple[Option, ...]:
+def low_rank_options() -> tuple[Option, ...]:
     return (
-        Option("r", int, rank, "rank of the low-rank update"),
+        Option("r", int, 8, "rank of the low-rank update"),
         Option("alpha", float, 16.0, "scaling numerator (update scaled by alpha / r)"),
         # peft's default. Dropout on the adapter's input keeps a copy of every adapted layer's input
         # for the backward pass: on MiniLM it raised peak training RSS above full fine-tuning's.
         Option("dropout", float, 0.0, "dropout on the adapter's input"),
-        Option("targets", str, "all-linear", "'all-linear', 'attention', or comma-separated layer names"),
+        # The original LoRA placement. Measured on MiniLM/SST-2 (3 seeds, 2000 examples): 0.49% of parameters
+        # trainable, accuracy within a point of full fine-tuning, peak RSS 1.4 GB against full's 1.7 GB;
+        # all-linear at r 4 trained 0.73% and peaked at 1.65 GB (it keeps every feed-forward input).
+        Option("targets", str, "attention", "'attention' (the attention's projections), 'all-linear', "
+                                            "or comma-separated layer names"),
     )
 
 
@@ -48,13 +52,13 @@ class DoRA(LoRA):
 METHOD = LoRA(
     name="lora",
     description="low-rank adapters (peft) on the backbone's linear layers, head trained fully",
-    options=low_rank_options(8),
-    training_defaults={"lr": 5e-4},
+    options=low_rank_options(),
+    training_defaults={"lr": 1e-3},
 )
 
 DORA = DoRA(
     name="dora",
     description="LoRA with weight decomposition (peft use_dora): magnitude and low-rank direction updates",
-    options=low_rank_options(8),
-    training_defaults={"lr": 5e-4},
+    options=low_rank_options(),
+    training_defaults={"lr": 1e-3},
 )
