@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from accelerate.utils import set_seed
 
 from harness.artifact import model_bytes, save_trained
@@ -21,6 +22,9 @@ from harness.metrics import evaluate
 from harness.models.load import load_task_model
 from harness.models.sources import resolve_model
 from harness.predict import predict
+from harness.prompting.model import load_prompt_model
+from harness.prompting.progress import ScoringProgress
+from harness.prompting.run import prompt_for, run_prompted
 from harness.record.environment import environment
 from harness.record.store import SCHEMA_VERSION, ResultStore
 from harness.spec import RunSpec, build_spec
@@ -64,6 +68,9 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
                         fold=spec.fold)
     method = get_method(spec.method)
+    if not method.trains:
+        record, rows = _execute_prompted(spec, task, data, source, run_id, device, show_progress, started)
+        return RunOutcome(record, store.write(record, rows), skipped=False)
     set_seed(spec.seed)
     loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
     if task.kind == kinds.REGRESSION:
@@ -163,6 +170,47 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     }
     path = store.write(record, rows) if accelerator.is_main_process else store.record_path(task.name, run_id)
     return RunOutcome(record, path, skipped=False)
+
+
+def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, device: str | None,
+                      show_progress: bool, started: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Zero/few-shot: score the task's prompt with the pretrained model; nothing trains."""
+    set_seed(spec.seed)
+    prompt = prompt_for(task, spec.method_options)  # an unknown prompt name fails before the model loads
+    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    loaded = load_prompt_model(source.path, spec.method_options["scorer"], target)
+    if show_progress:
+        log(f"[bold]{task.name}[/]: prompt '{prompt.name}' ({prompt.hash}), {spec.method_options.get('k', 0)} "
+            f"demonstrations · [bold]{spec.model}[/] ({source.origin}, {loaded.scorer} scoring) · run {run_id}")
+    with ScoringProgress(show_progress) as progress:
+        result = run_prompted(task, data, loaded, spec.method_options, spec.seed, progress)
+    metrics = result["metrics"]
+    headline_split = task.headline_split
+    speed = result["prompting"]["splits"][headline_split]["examples_per_second"]
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "spec": spec.to_dict(),
+        "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
+                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
+                 "labels": list(task.labels)},
+        "model": {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
+                  "package_version": source.revision, "gguf_fingerprint": source.fingerprint,
+                  "parameters": loaded.parameters, "trainable_parameters": 0, "trainable_share": 0.0,
+                  "scorer": loaded.scorer},
+        "data": data.info,
+        "headline": {"split": headline_split, "metric": task.headline,
+                     "value": metrics[headline_split]["values"][task.headline],
+                     "interval": metrics[headline_split]["intervals"].get(task.headline)},
+        "metrics": metrics,
+        "prompting": result["prompting"],
+        "costs": {"trainable_parameters": 0, "total_parameters": loaded.parameters, "trainable_share": 0.0,
+                  "inference_examples_per_second": speed},
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "environment": environment(target),
+    }
+    return record, result["rows"]
 
 
 def _score(task: TaskDef, metric_names: list[str], values: list, examples, **options):

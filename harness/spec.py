@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.tasks.prompts import find_prompt
 
 TRAINING_DEFAULTS: dict[str, Any] = {
     "epochs": 5,  # an upper bound: early stopping keeps the best epoch
@@ -53,9 +54,13 @@ class RunSpec:
     eval_limit: int | None = None
     pooling: str | None = None
     fold: int | None = None  # a task's fixed few-shot fold (FewCLUE) instead of its full train split
+    prompt_hash: str | None = None  # zero/few-shot: the prompt's own hash, so an edited prompt is a new run
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        if values["prompt_hash"] is None:  # fine-tuning specs (and their run ids) stay as they were
+            del values["prompt_hash"]
+        return values
 
     def run_id(self, task_hash: str) -> str:
         """Stable id of (spec, task definition): a changed task YAML is a different run."""
@@ -72,10 +77,18 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
     if unknown:
         raise HarnessError(f"unknown training option {', '.join(unknown)} (valid: {', '.join(TRAINING_DEFAULTS)})")
-    training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides}
+    if not method.trains and overrides:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(overrides))
+        raise HarnessError(f"{flags} does not apply to --method {method.name}: it trains nothing")
+    training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides} if method.trains else {}
+    options = method.resolve_options(method_options or {})
+    prompt_hash = None
+    if not method.trains:
+        prompt = find_prompt(task.prompts, options.get("prompt"), task.name)
+        options["prompt"], prompt_hash = prompt.name, prompt.hash  # the default named, so both give one run id
     spec = RunSpec(
         model=model, method=method.name, task=task.name, seed=int(seed), training=training,
-        method_options=method.resolve_options(method_options or {}),
+        method_options=options, prompt_hash=prompt_hash,
         max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
         fold=fold,
     )

@@ -35,3 +35,13 @@ def encoder_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def decoder_dir(tmp_path_factory) -> Path:
     return tiny_decoder(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def causal_lm_dir(tmp_path_factory) -> Path:
+    return tiny_decoder(tmp_path_factory.mktemp("tiny-llama-lm"), causal_lm=True)
+
+
+@pytest.fixture(scope="session")
+def masked_lm_dir(tmp_path_factory) -> Path:
+    return tiny_encoder(tmp_path_factory.mktemp("tiny-bert-mlm"), masked_lm=True)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import BertConfig, BertModel, LlamaConfig, LlamaModel, PreTrainedTokenizerFast
+from transformers import (
+    BertConfig,
+    BertForMaskedLM,
+    BertModel,
+    LlamaConfig,
+    LlamaForCausalLM,
+    LlamaModel,
+    PreTrainedTokenizerFast,
+)
 
 CORPUS = [
     "the film is a charming and often affecting journey",
@@ -43,18 +51,20 @@ def _tokenizer(folder: Path, encoder: bool) -> PreTrainedTokenizerFast:
     return fast
 
 
-def tiny_encoder(folder: Path) -> Path:
+def tiny_encoder(folder: Path, masked_lm: bool = False) -> Path:
+    """A BERT backbone; with `masked_lm`, with its masked-LM head (cloze scoring)."""
     tokenizer = _tokenizer(folder, encoder=True)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id)
-    BertModel(config).save_pretrained(folder)
+                        intermediate_size=64, max_position_embeddings=512, pad_token_id=tokenizer.pad_token_id)
+    (BertForMaskedLM if masked_lm else BertModel)(config).save_pretrained(folder)
     return folder
 
 
-def tiny_decoder(folder: Path) -> Path:
+def tiny_decoder(folder: Path, causal_lm: bool = False) -> Path:
+    """A Llama backbone; with `causal_lm`, with its language-model head (log-likelihood scoring)."""
     tokenizer = _tokenizer(folder, encoder=False)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=128,
+                         num_key_value_heads=2, intermediate_size=64, max_position_embeddings=512,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
-    LlamaModel(config).save_pretrained(folder)
+    (LlamaForCausalLM if causal_lm else LlamaModel)(config).save_pretrained(folder)
     return folder

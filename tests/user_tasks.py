@@ -24,6 +24,14 @@ splits:
   train: train
   selection: {holdout: 4, fraction: 0.2}
   evaluation: [dev]
+prompts:
+  - name: question
+    template: "{{sentence}}\nQuestion: Is this sentence positive or negative?\nAnswer:"
+    choices: [negative, positive]
+  - name: it-was
+    template: "{{text}} It was"
+    choices: [bad, good]
+    headline_scoring: mean
 """
 
 SIMILARITY = """

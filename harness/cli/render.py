@@ -21,6 +21,30 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
             star = " *" if (split, metric) == (record["headline"]["split"], record["headline"]["metric"]) else ""
             table.add_row(split, metric + star, f"{value:.4f}", f"[{low:.4f}, {high:.4f}]", str(report.get("n", "")))
     console.print(table)
+    if "prompting" in record:
+        _print_prompting(console, record)
+    else:
+        _print_training(console, record)
+    console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))
+
+
+def _print_prompting(console: Console, record: dict) -> None:
+    prompting, headline = record["prompting"], record["headline"]
+    split = prompting["splits"][headline["split"]]
+    majority = prompting["majority_class"]["metrics"][headline["split"]]["values"][headline["metric"]]
+    other = ", ".join(f"{scoring} {values[headline['metric']]:.4f}"
+                      for scoring, values in split["uncalibrated_metrics"].items())
+    console.print(
+        f"prompt '{prompting['prompt_name']}' ({prompting['prompt_hash']}) · {prompting['scorer']} scoring, "
+        f"headline {prompting['headline_scoring']}{' calibrated' if prompting['calibrated'] else ''} · "
+        f"{prompting['k']} demonstrations · uncalibrated {headline['metric']}: {other}")
+    console.print(
+        f"majority class ({prompting['majority_class']['label']}) {headline['metric']} {majority:.4f} · "
+        f"ECE {split['expected_calibration_error']:.4f} · {split['examples_per_second']:.1f} ex/s, "
+        f"{split['tokens_per_second']:.0f} tokens/s")
+
+
+def _print_training(console: Console, record: dict) -> None:
     training, model = record["training"], record["model"]
     console.print(
         f"trainable {model['trainable_parameters']:,} of {model['parameters']:,} parameters "
@@ -28,4 +52,3 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         f" · train {training['train_seconds']:.1f}s at {training['train_examples_per_second']:.1f} ex/s"
         f" · peak memory {training['peak_memory_mb']:.0f} MB ({training['memory_kind']}, "
         f"{training.get('memory_before_training_mb', float('nan')):.0f} MB before training)")
-    console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))

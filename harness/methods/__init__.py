@@ -9,12 +9,13 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from harness.errors import unknown_name
-from harness.methods import adalora, adapters, bitfit, frozen, full, ia3, lora, prompt_learning
+from harness.methods import adalora, adapters, bitfit, frozen, full, ia3, lora, prompt_learning, prompting
 from harness.methods.base import Method, Option, count_parameters, option_flag
 
 _BUILTIN = [
     full.METHOD, frozen.METHOD, bitfit.METHOD, lora.METHOD, lora.DORA, adalora.METHOD, ia3.METHOD,
     prompt_learning.PREFIX, prompt_learning.PROMPT, prompt_learning.PTUNING, adapters.HOULSBY, adapters.PFEIFFER,
+    prompting.ZERO_SHOT, prompting.FEW_SHOT,
 ]
 
 

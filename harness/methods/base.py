@@ -38,6 +38,7 @@ class Method:
     options: tuple[Option, ...] = ()
     training_defaults: dict[str, Any] = field(default_factory=dict)
     applies_to: tuple[str, ...] | None = None  # task kinds; None means every kind
+    trains: bool = True  # False for prompting methods (zero/few-shot): they score, never train
 
     def resolve_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in, unknown option names refused."""

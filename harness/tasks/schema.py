@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.tasks import kinds, loaders
 from harness.tasks.example import Example
+from harness.tasks.prompts import Prompt
 from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
 
 # Metric names the metrics package computes, and the kinds each one applies to.
@@ -53,7 +54,8 @@ class TaskDef:
     score_range: tuple[float, float] | None  # regression only
     data: DataSpec | None
     hub: HubSpec | None
-    raw: dict[str, Any] = field(repr=False)
+    prompts: list[Prompt] = field(default_factory=list)  # zero/few-shot prompts; the first is the default
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TaskDef) and (self.name, self.hash) == (other.name, other.hash)

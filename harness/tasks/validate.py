@@ -18,13 +18,14 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.tasks import kinds
+from harness.tasks.prompts import parse_prompts
 from harness.tasks.schema import METRICS, METRICS_BY_KIND, TaskDef
 from harness.tasks.specs import DEFAULT_HOLDOUT_SEED, DataSpec, Fields, Fold, Holdout, HubSpec
 
 TOP_KEYS = (
     "name", "suite", "description", "aliases", "kind", "max_length", "fields", "labels",
     "label_names", "drop_labels", "score_range", "word_separator", "metrics", "headline",
-    "data", "splits", "hub",
+    "data", "splits", "hub", "prompts",
 )
 FIELDS_BY_KIND = {
     kinds.TEXT_CLASSIFICATION: ("text", "label"),
@@ -183,7 +184,9 @@ class _Checker:
             max_length=self.positive_int(raw.get("max_length"), "max_length"),
             word_separator=separator,
             path=self.path,
-            hash=content_hash(raw),
+            # prompts have their own hashes: editing one must not change fine-tuning run ids
+            hash=content_hash({key: value for key, value in raw.items() if key != "prompts"}),
+            prompts=self.prompts(raw.get("prompts"), kind, labels),
             fields=fields,
             drop_labels=drop,
             score_range=self.score_range(raw.get("score_range"), kind),
@@ -192,6 +195,12 @@ class _Checker:
             raw=raw,
             **splits,
         )
+
+    def prompts(self, value: Any, kind: str, labels: list[str]):
+        if value is not None and kind not in (kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION):
+            raise self.fail("prompts", "no prompts: zero/few-shot prompting scores classification tasks only",
+                            detail=f"prompts on a {kind} task")
+        return parse_prompts(value, labels, self.fail)
 
     def fields(self, value: Any, kind: str) -> Fields:
         value = self.mapping(value, "fields")

@@ -1,0 +1,91 @@
+"""Zero-shot parity and speed against lm-evaluation-harness, on the same model, prompt and examples.
+
+    pip install lm-eval==0.4.13      # part of the `test` extra, so ./setup.sh installs it
+    python benchmarks/lmeval_parity.py --data-dir ../shared/data [--model smollm2-135m] [--task sst2]
+           [--limit N] [--batch-sizes 1,8,32,64,auto] [--output parity.json]
+
+The model is loaded once (float32) and handed to both. lm-eval runs at every batch size
+asked for; the harness runs with its automatic batching. Printed: the largest difference
+between any example's choice log-likelihood in the two, both accuracies, and examples per
+second of each (lm-eval at its best batch size). Exit status 1 when they disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from harness.models.sources import resolve_model
+from harness.prompting.model import load_prompt_model
+from harness.prompting.run import run_prompted
+from harness.prompting.reference import lmeval_loglikelihoods
+from harness.tasks import load_task, prepare_data
+from harness.tasks.prompts import find_prompt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--task", default="sst2")
+    parser.add_argument("--prompt", default=None)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="score a fixed sample of this many examples")
+    parser.add_argument("--batch-sizes", default="1,8,32,64")
+    parser.add_argument("--tolerance", type=float, default=1e-3)
+    parser.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
+    args = parser.parse_args()
+
+    task = load_task(args.task)
+    prompt = find_prompt(task.prompts, args.prompt, task.name)
+    data = prepare_data(task, args.data_dir, seed=0, eval_limit=args.limit)
+    split = task.headline_split
+    examples = data.evaluation[split]
+    loaded = load_prompt_model(resolve_model(args.model).path, "loglikelihood")
+    print(f"{task.name} {split}: {len(examples)} examples, prompt '{prompt.name}' ({prompt.hash}), {args.model}")
+
+    ours = run_prompted(task, data.__class__(train=data.train, selection=[], evaluation={split: examples}),
+                        loaded, {"prompt": prompt.name}, seed=0)
+    ours_split = ours["prompting"]["splits"][split]
+    ours_ll = np.array([row["loglikelihood_sum"] for row in ours["rows"]])
+    ours_accuracy = ours_split["uncalibrated_metrics"]["sum"]["accuracy"]
+    print(f"harness: accuracy {ours_accuracy:.4f}, {ours_split['examples_per_second']:.2f} ex/s "
+          f"({ours_split['seconds']:.1f} s scoring)")
+
+    figures = {"task": task.name, "split": split, "examples": len(examples), "model": args.model,
+               "prompt_hash": prompt.hash, "harness": {"accuracy": ours_accuracy,
+                                                       "examples_per_second": ours_split["examples_per_second"]},
+               "lm_eval": {}}
+    agree = True
+    with tempfile.TemporaryDirectory() as workdir:
+        for size in args.batch_sizes.split(","):
+            batch_size = size if size == "auto" else int(size)
+            reference = lmeval_loglikelihoods(loaded.model, loaded.tokenizer, prompt, examples,
+                                              batch_size=batch_size, workdir=Path(workdir) / size,
+                                              label_names=task.label_names)
+            difference = float(np.abs(ours_ll - np.array(reference.loglikelihoods)).max())
+            speed = len(examples) / reference.seconds
+            same = difference <= args.tolerance and reference.accuracy == ours_accuracy
+            agree &= same
+            print(f"lm-eval batch {size}: accuracy {reference.accuracy:.4f}, {speed:.2f} ex/s "
+                  f"({reference.seconds:.1f} s); largest log-likelihood difference {difference:.2e}"
+                  f"{'' if same else '  <-- DISAGREES'}")
+            figures["lm_eval"][size] = {"accuracy": reference.accuracy, "examples_per_second": speed,
+                                        "max_abs_loglikelihood_difference": difference}
+    best = max(figures["lm_eval"].items(), key=lambda item: item[1]["examples_per_second"])
+    ratio = ours_split["examples_per_second"] / best[1]["examples_per_second"]
+    figures["speedup_vs_best_lm_eval"] = ratio
+    print(f"speed: harness {ours_split['examples_per_second']:.2f} ex/s vs lm-eval's best (batch {best[0]}) "
+          f"{best[1]['examples_per_second']:.2f} ex/s: {ratio:.2f}x")
+    print("parity: " + ("every log-likelihood within tolerance, accuracies identical" if agree else "FAILED"))
+    if args.output:
+        args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Prompting instead of fine-tuning: zero-shot and few-shot scoring of a task's prompts.
+
+These methods train nothing; `harness run` hands them to harness/prompting/run.py.
+Their options pick the prompt, how choices are scored, the demonstrations and calibration.
+"""
+
+from __future__ import annotations
+
+from harness.methods.base import Method, Option
+from harness.tasks import kinds
+
+_COMMON = (
+    Option("prompt", str, "", "name of one of the task's prompts (default: its first)"),
+    Option("scorer", str, "auto", "auto, loglikelihood (causal LMs), cloze (masked LMs) or similarity (encoders)"),
+    Option("calibrate", bool, False, "contextual calibration: divide out the choice probabilities of content-free "
+                                     "inputs"),
+)
+
+
+class PromptMethod(Method):
+    def prepare(self, model, options, total_updates):
+        raise TypeError(f"{self.name} trains nothing; harness.prompting.run scores it")
+
+
+ZERO_SHOT = PromptMethod(
+    name="zero-shot",
+    description="prompt the pretrained model with the task's prompt and score each answer choice",
+    options=_COMMON,
+    applies_to=(kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION),
+    trains=False,
+)
+
+FEW_SHOT = PromptMethod(
+    name="few-shot",
+    description="as zero-shot, after k solved demonstrations drawn from the training split with the seed",
+    options=_COMMON + (
+        Option("k", int, 8, "number of demonstrations"),
+        Option("balanced", bool, False, "spread the demonstrations evenly over the labels"),
+    ),
+    applies_to=(kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION),
+    trains=False,
+)

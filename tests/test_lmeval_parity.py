@@ -1,0 +1,36 @@
+"""The harness's zero-shot log-likelihoods equal lm-evaluation-harness's on the same prompt and examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from harness.prompting.demonstrations import build_context
+from harness.prompting.loglikelihood import Request, score_requests
+from harness.tasks import Example
+from harness.tasks.prompts import Prompt
+
+pytest.importorskip("lm_eval")
+from harness.prompting.reference import lmeval_loglikelihoods  # noqa: E402
+
+PROMPT = Prompt(name="default", template="{{text}}\nQuestion: Is this sentence positive or negative?\nAnswer:",
+                choices=("negative", "positive"), target_delimiter=" ", demo_separator="\n\n", instruction="",
+                headline_scoring="sum", descriptions=("negative", "positive"))
+TEXTS = ["the film is a charming and often affecting journey", "unflinchingly bleak and desperate",
+         "a gorgeous , witty , seductive movie", "it is a mess of a movie",
+         "the acting , costumes , music , cinematography and sound are all astounding"]
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_loglikelihoods_and_accuracy_match_lm_eval(causal_lm_dir, tmp_path, batch_size):
+    model = AutoModelForCausalLM.from_pretrained(causal_lm_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(causal_lm_dir)
+    examples = [Example(id=f"validation-{i}", text=text, label=i % 2, fields={"sentence": text})
+                for i, text in enumerate(TEXTS)]
+    requests = [Request(build_context(PROMPT, e, []), tuple(PROMPT.answer(j) for j in range(2))) for e in examples]
+    ours = np.array(score_requests(model, tokenizer, requests).loglikelihoods)
+    reference = lmeval_loglikelihoods(model, tokenizer, PROMPT, examples, batch_size=batch_size, workdir=tmp_path)
+    assert np.abs(ours - np.array(reference.loglikelihoods)).max() < 1e-3
+    accuracy = float(np.mean(ours.argmax(axis=1) == np.array([e.label for e in examples])))
+    assert accuracy == reference.accuracy
