@@ -130,23 +130,10 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
 
     headline_split = task.headline_split
     record = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "spec": spec.to_dict(),
-        "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
-                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
-                 "labels": list(task.labels)},
-        "model": {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
-                  "package_version": source.revision, "gguf_fingerprint": source.fingerprint,
-                  "parameters": total, "trainable_parameters": trainable,
+        **_record_header(spec, task, run_id, source, data, metrics),
+        "model": {**_model_fields(spec, source), "parameters": total, "trainable_parameters": trainable,
                   "trainable_share": trainable / total if total else None, "pooling": loaded.model.pooling,
                   "is_decoder": loaded.is_decoder},
-        "data": data.info,
-        "headline": {"split": headline_split, "metric": task.headline,
-                     "value": metrics[headline_split]["values"][task.headline],
-                     "interval": metrics[headline_split]["intervals"].get(task.headline)},
-        "metrics": metrics,
         "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
                      "steps": result.steps, "mixed_precision": accelerator.mixed_precision,
@@ -188,22 +175,9 @@ def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, d
     headline_split = task.headline_split
     speed = result["prompting"]["splits"][headline_split]["examples_per_second"]
     record = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "spec": spec.to_dict(),
-        "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
-                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
-                 "labels": list(task.labels)},
-        "model": {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
-                  "package_version": source.revision, "gguf_fingerprint": source.fingerprint,
-                  "parameters": loaded.parameters, "trainable_parameters": 0, "trainable_share": 0.0,
-                  "scorer": loaded.scorer},
-        "data": data.info,
-        "headline": {"split": headline_split, "metric": task.headline,
-                     "value": metrics[headline_split]["values"][task.headline],
-                     "interval": metrics[headline_split]["intervals"].get(task.headline)},
-        "metrics": metrics,
+        **_record_header(spec, task, run_id, source, data, metrics),
+        "model": {**_model_fields(spec, source), "parameters": loaded.parameters, "trainable_parameters": 0,
+                  "trainable_share": 0.0, "scorer": loaded.scorer},
         "prompting": result["prompting"],
         "costs": {"trainable_parameters": 0, "total_parameters": loaded.parameters, "trainable_share": 0.0,
                   "inference_examples_per_second": speed},
@@ -211,6 +185,29 @@ def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, d
         "environment": environment(target),
     }
     return record, result["rows"]
+
+
+def _record_header(spec: RunSpec, task: TaskDef, run_id: str, source, data, metrics) -> dict[str, Any]:
+    """What every run record starts with, fine-tuned or prompted."""
+    split = task.headline_split
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "spec": spec.to_dict(),
+        "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
+                 "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
+                 "labels": list(task.labels)},
+        "data": data.info,
+        "headline": {"split": split, "metric": task.headline, "value": metrics[split]["values"][task.headline],
+                     "interval": metrics[split]["intervals"].get(task.headline)},
+        "metrics": metrics,
+    }
+
+
+def _model_fields(spec: RunSpec, source) -> dict[str, Any]:
+    return {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
+            "package_version": source.revision, "gguf_fingerprint": source.fingerprint}
 
 
 def _score(task: TaskDef, metric_names: list[str], values: list, examples, **options):
