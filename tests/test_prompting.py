@@ -196,3 +196,13 @@ def test_loglikelihood_scorer_on_an_encoder_is_refused(env, encoder_dir, capsys)
 def test_run_spec_for_prompting_has_no_training_options(env):
     spec, _ = plan("minilm", "few-shot", "tiny-sentiment")
     assert spec.training == {} and spec.method_options["k"] == 8 and spec.prompt_hash
+
+
+def test_fit_context_drops_demonstrations_instead_of_failing(env, causal_lm_dir, capsys):
+    args = ["--method", "few-shot", "--few-shot-k", "16"]
+    code = main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+                 "--quiet", *args])
+    assert code != 0 and "--few-shot-fit-context" in capsys.readouterr().err
+    record = _run(env, causal_lm_dir, *args, "--few-shot-fit-context", "true")
+    assert record["prompting"]["splits"]["dev"]["prompts_with_fewer_demonstrations"] > 0
+    assert len(record["prompting"]["demonstration_ids"]) == 16

@@ -36,6 +36,8 @@ FEW_SHOT = PromptMethod(
     options=_COMMON + (
         Option("k", int, 8, "number of demonstrations"),
         Option("balanced", bool, False, "spread the demonstrations evenly over the labels"),
+        Option("fit_context", bool, False, "drop the last demonstrations of a prompt longer than the model's "
+                                           "context (counted in the record) instead of failing"),
     ),
     applies_to=(kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION),
     trains=False,

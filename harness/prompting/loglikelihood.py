@@ -79,7 +79,8 @@ def check_lengths(encoded: Sequence[Encoded], limit: int, what: str) -> None:
     if too_long:
         longest = max(encoded[i].longest for i in too_long)
         raise HarnessError(f"{len(too_long)} prompt(s) of {what} are longer than the model's context of {limit} "
-                           f"tokens (longest {longest}); use fewer demonstrations (--few-shot-k) or shorter texts")
+                           f"tokens (longest {longest}); use fewer demonstrations (--few-shot-k), "
+                           "--few-shot-fit-context true, or shorter texts")
 
 
 def score_requests(model, tokenizer, requests: Sequence[Request], *, share_prefix: bool = True,

@@ -35,6 +35,7 @@ class SplitScores:
     by_scoring: dict[str, list[list[float]]]
     seconds: float
     tokens: int  # tokens run through the model (contexts once, plus continuations)
+    shortened: int = 0  # prompts that kept fewer demonstrations to fit the model's context
 
 
 def prompt_for(task: TaskDef, options: dict[str, Any]) -> Prompt:
@@ -54,12 +55,13 @@ def run_prompted(task: TaskDef, data, loaded: PromptModel, options: dict[str, An
     prior = None
     if options.get("calibrate"):
         content_free = [_content_free_example(prompt, text, data) for text in CONTENT_FREE_INPUTS]
-        cf_scores = _score(loaded, prompt, task, content_free, demos)
+        cf_scores = _score(loaded, prompt, task, content_free, demos, fit=options.get("fit_context", False))
         prior = content_free_prior(cf_scores.by_scoring[headline_scoring])
 
     metrics, rows, splits = {}, [], {}
     for split, examples in data.evaluation.items():
-        scores = _score(loaded, prompt, task, examples, demos, progress=progress, split=split)
+        scores = _score(loaded, prompt, task, examples, demos, progress=progress, split=split,
+                        fit=options.get("fit_context", False))
         labels = [example.label for example in examples]
         raw_probabilities = choice_probabilities(scores.by_scoring[headline_scoring])
         probabilities = calibrate(raw_probabilities, prior) if prior is not None else raw_probabilities
@@ -76,6 +78,7 @@ def run_prompted(task: TaskDef, data, loaded: PromptModel, options: dict[str, An
             "examples_per_second": round(len(examples) / scores.seconds, 2) if scores.seconds else None,
             "tokens_per_second": round(scores.tokens / scores.seconds, 1) if scores.seconds else None,
             "uncalibrated_metrics": by_scoring,
+            "prompts_with_fewer_demonstrations": scores.shortened,
             "expected_calibration_error": expected_calibration_error(probabilities, labels),
             "expected_calibration_error_uncalibrated": expected_calibration_error(raw_probabilities, labels),
         }
@@ -99,19 +102,28 @@ def run_prompted(task: TaskDef, data, loaded: PromptModel, options: dict[str, An
 
 
 def _score(loaded: PromptModel, prompt: Prompt, task: TaskDef, examples: list[Example], demos: list[Example],
-           progress=None, split: str = "") -> SplitScores:
+           progress=None, split: str = "", fit: bool = False) -> SplitScores:
     contexts = [build_context(prompt, example, demos, task.label_names) for example in examples]
     if loaded.scorer == "loglikelihood":
-        requests = [Request(context, tuple(prompt.answer(label) for label in range(task.num_labels)))
-                    for context in contexts]
+        answers = tuple(prompt.answer(label) for label in range(task.num_labels))
+        requests = [Request(context, answers) for context in contexts]
         encoded = encode_requests(loaded.tokenizer, requests)
+        shortened = 0
+        if fit:  # drop the last demonstrations of prompts that do not fit, rather than fail
+            for i, example in enumerate(examples):
+                kept = len(demos)
+                while encoded[i].longest > loaded.context_limit and kept > 0:
+                    kept -= 1
+                    requests[i] = Request(build_context(prompt, example, demos[:kept], task.label_names), answers)
+                    encoded[i] = encode_requests(loaded.tokenizer, [requests[i]])[0]
+                shortened += kept < len(demos)
         check_lengths(encoded, loaded.context_limit, f"{task.name} {split}".strip())
         on_batch = progress.start(split, len(requests)) if progress and split else None
         scores = score_requests(loaded.model, loaded.tokenizer, requests, on_batch=on_batch)
         lengths = [max(1, len(choice)) for choice in prompt.choices]
         mean = [[value / length for value, length in zip(row, lengths)] for row in scores.loglikelihoods]
         tokens = sum(len(e.context) + sum(len(c) for c in e.continuations) for e in encoded)
-        return SplitScores({"sum": scores.loglikelihoods, "mean": mean}, scores.seconds, tokens)
+        return SplitScores({"sum": scores.loglikelihoods, "mean": mean}, scores.seconds, tokens, shortened)
     if loaded.scorer == "cloze":
         values, seconds = cloze_scores(loaded.model, loaded.tokenizer, contexts, prompt.choices,
                                        prompt.target_delimiter, max_length=loaded.context_limit)
