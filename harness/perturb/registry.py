@@ -1,0 +1,170 @@
+"""Perturbations by name: the builtins plus plugins.
+
+Plugins come from two places, neither of which needs an edit to the harness:
+- installed packages exposing the entry point group "harness.perturbations"; an entry
+  point names a Perturbation subclass, a list of them, or a module (read like below);
+- a module the user names: `load_plugins("my_module")` imports it; the module either calls
+  `register(MyPerturbation)` itself or lists its classes in `PERTURBATIONS`.
+
+`resolve("keyboard_typos,lowercase:0.5", kind=..., language=...)` turns a user's spec into ready
+perturbations; "all" means every one that serves the task's kind and language.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Iterable
+from importlib import metadata
+from types import ModuleType
+
+from harness.errors import HarnessError, unknown_name
+from harness.perturb import chinese, english, entities
+from harness.perturb.base import LANGUAGES, Perturbation, check_severity
+from harness.tasks import kinds
+
+ENTRY_POINT_GROUP = "harness.perturbations"
+_REGISTRY: dict[str, type[Perturbation]] = {}
+_entry_points_loaded = False
+
+
+def register(cls: type[Perturbation]) -> type[Perturbation]:
+    """Add a perturbation class (usable as a decorator); checks what the harness relies on."""
+    if not (inspect.isclass(cls) and issubclass(cls, Perturbation)):
+        raise HarnessError(f"cannot register {cls!r} as a perturbation: it is not a subclass of "
+                           "harness.perturb.Perturbation")
+    where = f"perturbation class {cls.__module__}.{cls.__qualname__}"
+    if not cls.name or not cls.name.replace("_", "").isalnum():
+        raise HarnessError(f"{where} needs a `name` of letters, digits and underscores")
+    if cls.language not in LANGUAGES:
+        raise HarnessError(f"{where} has language {cls.language!r}; use one of {', '.join(LANGUAGES)}")
+    check_severity(cls, cls.default_severity)
+    if cls.ner_safe and cls.perturb_words is Perturbation.perturb_words:
+        raise HarnessError(f"{where} says ner_safe = True but has no perturb_words(words, tags, rng)")
+    if not cls.ner_safe and not cls.not_ner_safe_because:
+        raise HarnessError(f"{where} is not NER-safe: say why in `not_ner_safe_because`")
+    known = _REGISTRY.get(cls.name)
+    if known is not None and known is not cls:
+        raise HarnessError(f"perturbation name '{cls.name}' of {where} is taken by "
+                           f"{known.__module__}.{known.__qualname__}; choose another name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _register_found(found: object, origin: str) -> list[str]:
+    """Register a class, an iterable of classes, or a module's PERTURBATIONS; their names."""
+    if isinstance(found, ModuleType):
+        listed = getattr(found, "PERTURBATIONS", None)
+        if listed is None:
+            return []  # the module registered its classes itself on import
+        found = listed
+    classes = [found] if inspect.isclass(found) else list(found) if isinstance(found, Iterable) else None
+    if classes is None:
+        raise HarnessError(f"{origin} gave {found!r}; expected a Perturbation subclass, a list of them or a module")
+    return [register(cls).name for cls in classes]
+
+
+def load_plugins(*modules: str) -> list[str]:
+    """Import user modules by dotted name; the names of the perturbations they registered."""
+    names: list[str] = []
+    for module_name in modules:
+        before = set(_REGISTRY)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise HarnessError(f"cannot import perturbation plugin module '{module_name}': {error}; "
+                               "put its folder on PYTHONPATH or install it") from None
+        names += _register_found(module, f"plugin module {module_name}")
+        names += sorted(set(_REGISTRY) - before - set(names))
+    return names
+
+
+def load_entry_points() -> list[str]:
+    """Register the perturbations installed packages expose under ENTRY_POINT_GROUP (once)."""
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return []
+    _entry_points_loaded = True
+    names: list[str] = []
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        origin = f"entry point '{entry_point.name}' ({entry_point.value}) of group {ENTRY_POINT_GROUP}"
+        try:
+            found = entry_point.load()
+        except Exception as error:  # a broken plugin package: say which one
+            raise HarnessError(f"cannot load {origin}: {error}; fix or uninstall the package") from None
+        names += _register_found(found, origin)
+    return names
+
+
+def names() -> list[str]:
+    """Every registered perturbation name, sorted."""
+    load_entry_points()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> type[Perturbation]:
+    """The class registered under `name`; HarnessError listing the valid names otherwise."""
+    load_entry_points()
+    if name not in _REGISTRY:
+        raise unknown_name("perturbation", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
+def create(name: str, severity: float | None = None) -> Perturbation:
+    """An instance of the perturbation `name` (default severity unless given)."""
+    return get(name)(severity)
+
+
+def available(kind: str | None = None, language: str | None = None) -> list[str]:
+    """Names of the perturbations for a task kind and language (None: any)."""
+    load_entry_points()
+    return [name for name, cls in sorted(_REGISTRY.items())
+            if (language is None or cls.language == language) and (kind is None or cls.why_not(kind) is None)]
+
+
+def _parse(item: str) -> tuple[str, float | None]:
+    """'typos' or 'typos:0.3' -> name and severity."""
+    name, _, written = item.strip().partition(":")
+    if not written:
+        return name.strip(), None
+    try:
+        return name.strip(), float(written)
+    except ValueError:
+        raise HarnessError(f"severity '{written}' in '{item.strip()}' is not a number; write NAME or NAME:SEVERITY "
+                           "(e.g. keyboard_typos:0.3)") from None
+
+
+def resolve(spec: str | Iterable[str], *, kind: str, language: str) -> list[Perturbation]:
+    """Perturbations for a task: 'all', or names (comma-separated or a list), each NAME or NAME:SEVERITY.
+
+    A name that does not fit the task is an error saying why: an English perturbation on a
+    Chinese task, or one that cannot keep NER tags aligned on a token classification task.
+    """
+    if kind not in kinds.KINDS:
+        raise unknown_name("task kind", kind, kinds.KINDS)
+    if language not in LANGUAGES:
+        raise unknown_name("language", language, LANGUAGES)
+    items = [s for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
+    if not items:
+        raise HarnessError("no perturbation named; give names separated by commas, or all")
+    chosen: list[Perturbation] = []
+    for item in items:
+        name, severity = _parse(item)
+        if name == "all":
+            found = available(kind, language)
+            chosen += [create(n, severity) for n in found]
+            continue
+        cls = get(name)
+        if cls.language != language:
+            raise HarnessError(f"perturbation {name} is for language '{cls.language}', the task's is '{language}'; "
+                               f"choose from: {', '.join(available(kind, language))}")
+        reason = cls.why_not(kind)
+        if reason is not None:
+            raise HarnessError(f"perturbation {name} does not apply to {kind} tasks: {reason}; "
+                               f"choose from: {', '.join(available(kind, language))}")
+        chosen.append(create(name, severity))
+    return list({p.name: p for p in chosen}.values())  # a name given twice counts once, the last wins
+
+
+for _module in (english, chinese, entities):
+    _register_found(_module, f"builtin module {_module.__name__}")
