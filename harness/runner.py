@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from accelerate.utils import set_seed
 from harness.artifact import model_bytes, save_trained
 from harness.encode import encode
 from harness.methods import count_parameters, get_method
-from harness.metrics import evaluate
 from harness.models.load import load_task_model
 from harness.models.sources import resolve_model
 from harness.predict import predict
@@ -27,6 +26,8 @@ from harness.prompting.progress import ScoringProgress
 from harness.prompting.run import prompt_for, run_prompted
 from harness.record.environment import environment
 from harness.record.store import SCHEMA_VERSION, ResultStore
+from harness.robustness import evaluate_robustness
+from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
 from harness.train.loop import make_accelerator, planned_updates, train
@@ -43,13 +44,14 @@ class RunOutcome:
 def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
-         fold: int | None = None, tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+         fold: int | None = None, perturb: str | None = None,
+         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy."""
     task_def = load_task(task, tasks_dirs)
     method_def = get_method(method)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
-                      fold=fold)
+                      fold=fold, perturb=perturb)
     return spec, task_def
 
 
@@ -102,7 +104,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
 
     def select(net) -> float:
         predictions = run_predict(net, selection_features)
-        return _score(task, [task.headline], predictions.values, data.selection, n_boot=0).values[task.headline]
+        return score_predictions(task, [task.headline], predictions.values, data.selection, n_boot=0).values[task.headline]
 
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
                    select=select, accelerator=accelerator, after_update=method.after_update,
@@ -119,10 +121,14 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         with tempfile.TemporaryDirectory() as scratch:
             deploy_bytes = save_trained(trained, Path(scratch), manifest)
 
-    metrics, rows, inference = {}, [], {}
+    metrics, rows, inference, robustness = {}, [], {}, {}
     for split, examples in data.evaluation.items():
         predictions = run_predict(trained, features(examples))
-        metrics[split] = _score(task, task.metrics, predictions.values, examples, seed=spec.seed).to_dict()
+        if spec.perturb:
+            robustness[split] = evaluate_robustness(
+                task, spec.perturb, spec.seed, examples, predictions.values, data.train,
+                lambda perturbed: run_predict(trained, features(perturbed)).values)
+        metrics[split] = score_predictions(task, task.metrics, predictions.values, examples, seed=spec.seed).to_dict()
         inference[split] = {"examples": len(examples), "seconds": round(predictions.seconds, 3),
                             "examples_per_second": round(predictions.examples_per_second, 2),
                             "words_cut_off": predictions.words_cut_off}
@@ -144,6 +150,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                      "memory_kind": result.memory_kind,
                      "history": result.history},
         "inference": inference,
+        **({"robustness": robustness} if spec.perturb else {}),
         "costs": {"trainable_parameters": trainable, "total_parameters": total,
                   "trainable_share": trainable / total if total else None,
                   "deploy_bytes": deploy_bytes, "whole_model_bytes": whole_model_bytes,
@@ -171,6 +178,16 @@ def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, d
             f"demonstrations · [bold]{spec.model}[/] ({source.origin}, {loaded.scorer} scoring) · run {run_id}")
     with ScoringProgress(show_progress) as progress:
         result = run_prompted(task, data, loaded, spec.method_options, spec.seed, progress)
+    robustness = {}
+    for split, examples in data.evaluation.items() if spec.perturb else ():
+        def predict_split(perturbed, split=split):
+            scored = run_prompted(task, replace(data, evaluation={split: perturbed}), loaded, spec.method_options,
+                                  spec.seed)
+            return [row["prediction"] for row in scored["rows"]]
+
+        clean = [row["prediction"] for row in result["rows"] if row["split"] == split]
+        robustness[split] = evaluate_robustness(task, spec.perturb, spec.seed, examples, clean, data.train,
+                                                predict_split)
     metrics = result["metrics"]
     headline_split = task.headline_split
     speed = result["prompting"]["splits"][headline_split]["examples_per_second"]
@@ -179,6 +196,7 @@ def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, d
         "model": {**_model_fields(spec, source), "parameters": loaded.parameters, "trainable_parameters": 0,
                   "trainable_share": 0.0, "scorer": loaded.scorer},
         "prompting": result["prompting"],
+        **({"robustness": robustness} if spec.perturb else {}),
         "costs": {"trainable_parameters": 0, "total_parameters": loaded.parameters, "trainable_share": 0.0,
                   "inference_examples_per_second": speed},
         "wall_seconds": round(time.perf_counter() - started, 3),
@@ -208,16 +226,6 @@ def _record_header(spec: RunSpec, task: TaskDef, run_id: str, source, data, metr
 def _model_fields(spec: RunSpec, source) -> dict[str, Any]:
     return {"name": spec.model, "path": source.path, "origin": source.origin, "package": source.package,
             "package_version": source.revision, "gguf_fingerprint": source.fingerprint}
-
-
-def _score(task: TaskDef, metric_names: list[str], values: list, examples, **options):
-    """The task's metrics on predictions, in the form the metrics take (tag names for NER)."""
-    if task.kind == kinds.TOKEN_CLASSIFICATION:
-        names = task.labels
-        predictions = [[names[t] for t in tags] for tags in values]
-        references = [[names[t] for t in ex.tags] for ex in examples]
-        return evaluate(metric_names, predictions, references, tag_names=list(names), **options)
-    return evaluate(metric_names, values, [ex.label for ex in examples], **options)
 
 
 def _prediction_rows(task: TaskDef, split: str, examples, predictions) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.robustness.variants import check_perturb_spec
 from harness.tasks.prompts import find_prompt
 
 TRAINING_DEFAULTS: dict[str, Any] = {
@@ -55,11 +56,13 @@ class RunSpec:
     pooling: str | None = None
     fold: int | None = None  # a task's fixed few-shot fold (FewCLUE) instead of its full train split
     prompt_hash: str | None = None  # zero/few-shot: the prompt's own hash, so an edited prompt is a new run
+    perturb: str | None = None  # perturbations evaluated besides the clean data ("all" or NAME[:SEVERITY],...)
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        if values["prompt_hash"] is None:  # fine-tuning specs (and their run ids) stay as they were
-            del values["prompt_hash"]
+        for optional in ("prompt_hash", "perturb"):  # left out when unset: older run ids stay as they were
+            if values[optional] is None:
+                del values[optional]
         return values
 
     def run_id(self, task_hash: str) -> str:
@@ -71,7 +74,7 @@ class RunSpec:
 def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any] | None = None,
                method_options: dict[str, Any] | None = None, max_length: int | None = None,
                train_limit: int | None = None, eval_limit: int | None = None,
-               pooling: str | None = None, fold: int | None = None) -> RunSpec:
+               pooling: str | None = None, fold: int | None = None, perturb: str | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
@@ -89,6 +92,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     spec = RunSpec(
         model=model, method=method.name, task=task.name, seed=int(seed), training=training,
         method_options=options, prompt_hash=prompt_hash,
+        perturb=check_perturb_spec(perturb, task) if perturb else None,
         max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
         fold=fold,
     )

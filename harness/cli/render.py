@@ -25,7 +25,28 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         _print_prompting(console, record)
     else:
         _print_training(console, record)
+    if record.get("robustness"):
+        console.print(robustness_table(record))
     console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))
+
+
+def robustness_table(record: dict) -> Table:
+    """Clean score, each perturbation's score, drop and changed share, and the worst case (headline split)."""
+    split, metric = record["headline"]["split"], record["headline"]["metric"]
+    report = record["robustness"][split]
+    spec = record["spec"]
+    table = Table(title=f"robustness · {spec['task']} · {spec['model']} · {spec['method']} · {split} {metric}",
+                  title_justify="left")
+    for column in ("perturbation", "severity", metric, "drop", "changed"):
+        table.add_column(column, justify="left" if column == "perturbation" else "right")
+    table.add_row("clean", "", f"{report['clean'][metric]:.4f}", "", "")
+    for name, result in report["perturbations"].items():
+        severity = "" if result["severity"] is None else f"{result['severity']:g}"
+        table.add_row(name, severity, f"{result['metrics'][metric]:.4f}", f"{result['drop'][metric]:+.4f}",
+                      f"{100 * result['changed_share']:.1f}%")
+    table.add_row("[bold]worst case[/]", "", f"[bold]{report['worst_case'][metric]:.4f}[/]",
+                  f"{report['worst_case_drop'][metric]:+.4f}", "")
+    return table
 
 
 def _print_prompting(console: Console, record: dict) -> None:

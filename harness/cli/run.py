@@ -9,6 +9,7 @@ import click
 from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
+from harness.perturb import load_plugins
 from harness.runner import execute, plan
 
 
@@ -33,6 +34,10 @@ from harness.runner import execute, plan
 @click.option("--fold", type=int, help="Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
               help="Sequence pooling (default: mean for encoders, last token for decoders).")
+@click.option("--perturb", help="Also evaluate on perturbed copies: 'all' or NAME[:SEVERITY],... "
+                                "(see `harness perturb --list`).")
+@click.option("--perturb-module", "perturb_modules", multiple=True,
+              help="Import a module of your own perturbations first (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @options.data_dir
 @options.tasks_dirs
@@ -44,16 +49,18 @@ from harness.runner import execute, plan
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
-        patience, group_by_length, train_limit, eval_limit, fold, pooling, device, data_dir, tasks_dirs, output,
+        patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, device, data_dir,
+        tasks_dirs, output,
         force, save_model, as_json, quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
+    load_plugins(*perturb_modules)
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
                 "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience,
                 "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
-                          tasks_dirs=list(tasks_dirs))
+                          perturb=perturb, tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)
     if as_json:

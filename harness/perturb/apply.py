@@ -7,7 +7,8 @@
   (one tag per word, no empty word, no whitespace inside a word, known tags).
 
 A perturbation never empties an input: an empty result keeps the clean input. The
-perturbed Example's `fields` gets "perturbation": name, so a prompt or a report can tell.
+perturbed Example's `fields` gets "perturbation": name, so a prompt or a report can tell,
+and its raw text columns hold the perturbed text.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def perturb_example(example: Example, perturbation: Perturbation, *, seed: int,
     pair = example.text_pair
     if pair is not None:
         pair = _keep_nonempty(pair, perturbation.perturb(pair, rng))
+    # the raw row's text columns follow, so a prompt naming them ({{sentence}}) sees the perturbed text
+    for key, value in example.fields.items():
+        if isinstance(value, str) and example.text is not None and value.strip() == example.text:
+            fields[key] = text
+        elif isinstance(value, str) and example.text_pair is not None and value.strip() == example.text_pair:
+            fields[key] = pair
     return dataclasses.replace(example, text=text, text_pair=pair, fields=fields)
 
 
