@@ -104,7 +104,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
 
     def select(net) -> float:
         predictions = run_predict(net, selection_features)
-        return score_predictions(task, [task.headline], predictions.values, data.selection, n_boot=0).values[task.headline]
+        report = score_predictions(task, [task.headline], predictions.values, data.selection, n_boot=0)
+        return report.values[task.headline]
 
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
                    select=select, accelerator=accelerator, after_update=method.after_update,

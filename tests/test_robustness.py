@@ -120,3 +120,18 @@ def test_raw_text_columns_follow_the_perturbed_text():
     messy = perturb_example(example, create("uppercase"), seed=0)
     assert messy.text == "A CHARMING MOVIE" and messy.fields["sentence"] == "A CHARMING MOVIE"
     assert messy.fields["label"] == "1"
+
+
+def test_robustness_command_adds_perturbed_scores_to_saved_runs(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--save-model") == 0
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--seed", "1") == 0  # no saved model
+    assert main(["robustness", "--output", str(env / "results"), "--perturb", "uppercase,char_swap"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1 run(s) without a saved model" in out
+    records = [json.loads(p.read_text()) for p in (env / "results" / "tiny-sentiment").glob("*[0-9a-f].json")]
+    (saved,) = [r for r in records if r.get("artifact")]
+    report = saved["robustness"]["dev"]
+    assert set(report["perturbations"]) == {"uppercase", "char_swap"}
+    # recomputed clean predictions equal the recorded ones
+    assert report["clean"]["accuracy"] == pytest.approx(saved["metrics"]["dev"]["values"]["accuracy"])
+    assert all("robustness" not in r for r in records if not r.get("artifact"))

@@ -1,0 +1,54 @@
+"""`harness robustness`: evaluate recorded runs' saved models on perturbed data and add it to their records."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from harness.cli import options
+from harness.cli.render import robustness_table
+from harness.errors import HarnessError
+from harness.perturb import load_plugins
+from harness.record.store import ResultStore
+from harness.robustness.recorded import add_robustness
+from harness.robustness.variants import check_perturb_spec
+from harness.tasks import load_task
+
+
+@click.command()
+@click.option("--perturb", default="all", show_default=True, help="'all' or NAME[:SEVERITY],...")
+@click.option("--task", help="Only runs of this task.")
+@click.option("--model", help="Only runs of this model.")
+@click.option("--method", help="Only runs of this method.")
+@click.option("--run", "run_ids", multiple=True, help="Only this run id (repeatable).")
+@click.option("--perturb-module", "perturb_modules", multiple=True,
+              help="Import a module of your own perturbations first (repeatable).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.data_dir
+@options.results_dir
+def robustness(perturb, task, model, method, run_ids, perturb_modules, device, data_dir, output):
+    """Score recorded runs (saved with --save-model) on perturbed copies of their evaluation data."""
+    load_plugins(*perturb_modules)
+    store = ResultStore(output)
+    chosen = []
+    for path, record, problem in store.records():
+        if record is None:
+            continue
+        spec = record["spec"]
+        if (task and spec["task"] != load_task(task).name) or (model and spec["model"] != model) \
+                or (method and spec["method"] != method) or (run_ids and record["run_id"] not in run_ids):
+            continue
+        chosen.append((path, record))
+    if not chosen:
+        raise HarnessError(f"no recorded run in {output} matches; check --task/--model/--method/--run")
+    console, skipped = Console(), []
+    for path, record in chosen:
+        check_perturb_spec(perturb, load_task(record["task"].get("path") or record["spec"]["task"]))
+        if not record.get("artifact"):
+            skipped.append(record["run_id"])
+            continue
+        updated = add_robustness(store, path, record, perturb, data_dir, None if device == "auto" else device)
+        console.print(robustness_table(updated))
+    if skipped:
+        console.print(f"skipped {len(skipped)} run(s) without a saved model ({', '.join(skipped)}): rerun them "
+                      "with --save-model, or use `harness run --perturb`")
