@@ -135,3 +135,12 @@ def test_robustness_command_adds_perturbed_scores_to_saved_runs(env, encoder_dir
     # recomputed clean predictions equal the recorded ones
     assert report["clean"]["accuracy"] == pytest.approx(saved["metrics"]["dev"]["values"]["accuracy"])
     assert all("robustness" not in r for r in records if not r.get("artifact"))
+
+
+def test_show_puts_runs_side_by_side(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--perturb", "uppercase") == 0
+    assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--perturb", "uppercase", "--method", "lora") == 0
+    capsys.readouterr()
+    assert main(["robustness", "--output", str(env / "results"), "--show"]) == 0
+    out = capsys.readouterr().out
+    assert "· full ·" in out and "· lora ·" in out and "worst case" in out and "uppercase" in out

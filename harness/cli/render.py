@@ -49,6 +49,32 @@ def robustness_table(record: dict) -> Table:
     return table
 
 
+def robustness_comparison(records: list[dict]) -> Table:
+    """Several runs of one task side by side: clean, each perturbation (score and drop), worst case."""
+    first = records[0]
+    split, metric = first["headline"]["split"], first["headline"]["metric"]
+    table = Table(title=f"robustness · {first['spec']['task']} · {split} {metric} (drop from clean)",
+                  title_justify="left")
+    table.add_column("perturbation")
+    reports = []
+    for record in records:
+        spec = record["spec"]
+        table.add_column(f"{spec['model']} · {spec['method']} · seed {spec['seed']}", justify="right")
+        reports.append(record["robustness"][split])
+    names = list(dict.fromkeys(name for report in reports for name in report["perturbations"]))
+    table.add_row("clean", *(f"{r['clean'][metric]:.4f}" for r in reports))
+    for name in names:
+        cells = []
+        for report in reports:
+            result = report["perturbations"].get(name)
+            cells.append("–" if result is None
+                         else f"{result['metrics'][metric]:.4f} ({-result['drop'][metric]:+.4f})")
+        table.add_row(name, *cells)
+    table.add_row("[bold]worst case[/]", *(f"[bold]{r['worst_case'][metric]:.4f}[/] "
+                                          f"({-r['worst_case_drop'][metric]:+.4f})" for r in reports))
+    return table
+
+
 def _print_prompting(console: Console, record: dict) -> None:
     prompting, headline = record["prompting"], record["headline"]
     split = prompting["splits"][headline["split"]]

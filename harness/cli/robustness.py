@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 
 from harness.cli import options
-from harness.cli.render import robustness_table
+from harness.cli.render import robustness_comparison, robustness_table
 from harness.errors import HarnessError
 from harness.perturb import load_plugins
 from harness.record.store import ResultStore
@@ -23,10 +23,11 @@ from harness.tasks import load_task
 @click.option("--run", "run_ids", multiple=True, help="Only this run id (repeatable).")
 @click.option("--perturb-module", "perturb_modules", multiple=True,
               help="Import a module of your own perturbations first (repeatable).")
+@click.option("--show", is_flag=True, help="Only print the robustness already recorded, runs side by side per task.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @options.data_dir
 @options.results_dir
-def robustness(perturb, task, model, method, run_ids, perturb_modules, device, data_dir, output):
+def robustness(perturb, task, model, method, run_ids, perturb_modules, show, device, data_dir, output):
     """Score recorded runs (saved with --save-model) on perturbed copies of their evaluation data."""
     load_plugins(*perturb_modules)
     store = ResultStore(output)
@@ -42,6 +43,16 @@ def robustness(perturb, task, model, method, run_ids, perturb_modules, device, d
     if not chosen:
         raise HarnessError(f"no recorded run in {output} matches; check --task/--model/--method/--run")
     console, skipped = Console(), []
+    if show:
+        by_task: dict[str, list[dict]] = {}
+        for _, record in chosen:
+            if record.get("robustness"):
+                by_task.setdefault(record["spec"]["task"], []).append(record)
+        if not by_task:
+            raise HarnessError("none of these runs has robustness recorded; run with --perturb or without --show")
+        for records in by_task.values():
+            console.print(robustness_comparison(records))
+        return
     for path, record in chosen:
         check_perturb_spec(perturb, load_task(record["task"].get("path") or record["spec"]["task"]))
         if not record.get("artifact"):
