@@ -87,28 +87,30 @@ class CharDelete(WordPerturbation):
         return unit[:i] + unit[i + 1:]
 
 
-class Misspellings(WordPerturbation):
+class _FromTable(WordPerturbation):
+    """A listed word replaced by one of its listed alternatives, in the word's case."""
+
+    table: dict[str, tuple[str, ...] | list[str]] = {}
+
+    def eligible(self, unit: str) -> bool:
+        return unit.lower() in self.table
+
+    def change(self, unit: str, rng: random.Random) -> str:
+        return match_case(unit, rng.choice(self.table[unit.lower()]))
+
+
+class Misspellings(_FromTable):
     name, language, default_severity = "misspellings", "en", 0.5
     description = "a word replaced by a common misspelling of it (definately, recieve, teh)"
     source = HAND_WRITTEN
-
-    def eligible(self, unit: str) -> bool:
-        return unit.lower() in wordlists.MISSPELLINGS
-
-    def change(self, unit: str, rng: random.Random) -> str:
-        return match_case(unit, rng.choice(wordlists.MISSPELLINGS[unit.lower()]))
+    table = wordlists.MISSPELLINGS
 
 
-class Synonyms(WordPerturbation):
+class Synonyms(_FromTable):
     name, language, default_severity = "synonyms", "en", 0.5
     description = "a word replaced by a single-word synonym that keeps its sentiment"
     source = HAND_WRITTEN
-
-    def eligible(self, unit: str) -> bool:
-        return unit.lower() in wordlists.SYNONYMS
-
-    def change(self, unit: str, rng: random.Random) -> str:
-        return match_case(unit, rng.choice(wordlists.SYNONYMS[unit.lower()]))
+    table = wordlists.SYNONYMS
 
 
 class NameSwap(WordPerturbation):
