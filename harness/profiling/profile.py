@@ -1,0 +1,211 @@
+"""Profile variants of one model: load, convert, time, measure memory and size, score.
+
+Each variant starts from a fresh load (seeded, so an untrained head is the same head every
+time), so load time is real and no variant sees another's changes. Memory is read over
+the timed batches against the process's figure before the load; size on disk and the
+metric are measured after, outside that window.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from harness.encode import Features
+from harness.predict import predict
+from harness.profiling.inputs import TimingInputs
+from harness.profiling.memory import MemoryProbe, current_mb, release_memory, size_on_disk
+from harness.profiling.timing import BatchTiming, Clock, is_out_of_memory, synchronizer, time_batch_sizes
+from harness.scoring import score_predictions
+from harness.tasks import Example, TaskDef, kinds
+from harness.variants import Variant
+from harness.variants.layers import linear_sparsity
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    batch_sizes: tuple[int, ...] = (1, 8, 32)
+    warmup: int = 3
+    repeats: int = 20
+    eval_batch_size: int = 32
+    threads: int | None = None  # CPU threads for torch (None: leave as it is); latency depends on it
+    seed: int = 0  # seeds each fresh load, so a freshly initialised head is identical across variants
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch_sizes": list(self.batch_sizes), "warmup": self.warmup, "repeats": self.repeats,
+                "eval_batch_size": self.eval_batch_size, "threads": self.threads or torch.get_num_threads(),
+                "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The model being profiled: how to load it afresh, and what its head knows."""
+
+    name: str
+    load: Callable[[], nn.Module]
+    trained: bool  # False: a pretrained backbone with a random head, whose metric means nothing
+    run_id: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    task: TaskDef
+    split: str
+    examples: Sequence[Example]
+    features: Sequence[Features]
+
+
+@dataclass
+class VariantProfile:
+    variant: str
+    description: str
+    load_seconds: float
+    convert_seconds: float
+    size_bytes: int
+    latency: list[BatchTiming]
+    memory: dict[str, Any]
+    values: list = field(repr=False)  # predictions on the evaluation split
+    metric: float | None
+    eval_seconds: float
+    sparsity: float | None
+    note: str | None
+
+    def best_throughput(self, length: int) -> dict[str, float | int] | None:
+        """Examples and tokens per second at the batch size that gives the most."""
+        measured = [t for t in self.latency if t.stats is not None and t.stats.median_ms > 0]
+        if not measured:
+            return None
+        best = max(measured, key=lambda t: t.used / t.stats.median_ms)
+        per_second = best.used / (best.stats.median_ms / 1000)
+        return {"batch_size": best.used, "examples_per_second": round(per_second, 2),
+                "tokens_per_second": round(per_second * length, 1)}
+
+
+def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
+                    device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter
+                    ) -> VariantProfile:
+    """Fresh load, conversion, timed batches under a memory probe, size on disk, predictions and metric."""
+    release_memory(device)
+    baseline = current_mb(device)
+    torch.manual_seed(settings.seed)
+    started = time.perf_counter()
+    model = subject.load()
+    loaded = time.perf_counter()
+    model = variant.apply(model, device)
+    converted = time.perf_counter()
+    release_memory(device)  # what the conversion freed (the fp32 copy) is not the variant's
+
+    def make_call(size: int) -> Callable[[], object]:
+        batch = inputs.batch(size, device)
+        return lambda: model(**batch)
+
+    with MemoryProbe(device, baseline) as memory, torch.inference_mode():
+        latency = time_batch_sizes(make_call, settings.batch_sizes, warmup=settings.warmup,
+                                   repeats=settings.repeats, clock=clock, synchronize=synchronizer(device),
+                                   after_out_of_memory=lambda: release_memory(device))
+    size = size_on_disk(model)
+    sparsity = linear_sparsity(model)
+    task = evaluation.task
+    usable = [t.used for t in latency if t.used is not None]
+    eval_batch = min(settings.eval_batch_size, max(usable)) if usable else 1  # no larger than what fit
+    predictions = _predict_fitting(model, evaluation, inputs.pad_id, eval_batch, device)
+    metric = None
+    if subject.trained:
+        report = score_predictions(task, [task.headline], predictions.values, evaluation.examples, n_boot=0)
+        metric = report.values[task.headline]
+    del model
+    release_memory(device)
+    return VariantProfile(variant=variant.name, description=variant.description,
+                          load_seconds=loaded - started, convert_seconds=converted - loaded, size_bytes=size,
+                          latency=latency, memory=memory.figures(), values=predictions.values, metric=metric,
+                          eval_seconds=predictions.seconds, sparsity=sparsity, note=variant.caveat(device))
+
+
+def _predict_fitting(model: nn.Module, evaluation: Evaluation, pad_id: int, batch_size: int, device: torch.device):
+    """Predictions on the evaluation split, halving the batch while it runs out of memory (its
+    examples can be longer than the timed ones)."""
+    task = evaluation.task
+    while True:
+        try:
+            return predict(model, evaluation.features, kind=task.kind, pad_id=pad_id, batch_size=batch_size,
+                           device=device, fallback_tag=task.labels.index("O") if "O" in task.labels else 0)
+        except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
+            if not is_out_of_memory(exc) or batch_size == 1:
+                raise
+            release_memory(device)
+            batch_size //= 2
+
+
+def warm_up(variant: Variant, subject: Subject, inputs: TimingInputs, device: torch.device,
+            settings: ProfileSettings) -> None:
+    """One untimed pass of each batch size, so lazy library set-up (thread pools, kernel caches,
+    allocator pools) is not charged to whichever variant happens to come first."""
+    torch.manual_seed(settings.seed)
+    model = variant.apply(subject.load(), device)
+    with torch.inference_mode():
+        for size in sorted(settings.batch_sizes):
+            try:
+                model(**inputs.batch(size, device))
+            except Exception as exc:  # noqa: BLE001 - running out of memory here is measured properly later
+                if not is_out_of_memory(exc):
+                    raise
+                break
+    del model
+    release_memory(device)
+
+
+def agreement(values: list, reference: list, kind: str) -> float | None:
+    """Share of predictions equal to the reference's (per word for NER); None for regression."""
+    if kind == kinds.REGRESSION or not reference:
+        return None
+    if kind == kinds.TOKEN_CLASSIFICATION:
+        pairs = [(a, b) for row, ref in zip(values, reference) for a, b in zip(row, ref)]
+    else:
+        pairs = list(zip(values, reference))
+    return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
+
+
+def variant_record(profile: VariantProfile, reference: VariantProfile, inputs: TimingInputs) -> dict[str, Any]:
+    """The figures of one variant as JSON, with the metric drop and agreement against the reference."""
+    drop = None
+    if profile.metric is not None and reference.metric is not None:
+        drop = reference.metric - profile.metric
+    size_ratio = reference.size_bytes / profile.size_bytes if profile.size_bytes else None
+    return {
+        "variant": profile.variant,
+        "description": profile.description,
+        "load_seconds": round(profile.load_seconds, 3),
+        "convert_seconds": round(profile.convert_seconds, 3),
+        "size_bytes": profile.size_bytes,
+        "size_ratio_vs_reference": None if size_ratio is None else round(size_ratio, 3),
+        "latency": [timing.to_dict() for timing in profile.latency],
+        "throughput": profile.best_throughput(inputs.length),
+        "memory": profile.memory,
+        "metric": profile.metric,
+        "metric_drop": drop,
+        "agreement_with_reference": agreement(profile.values, reference.values, inputs.kind),
+        "eval_seconds": round(profile.eval_seconds, 3),
+        "linear_sparsity": None if profile.sparsity is None or math.isnan(profile.sparsity)
+        else round(profile.sparsity, 4),
+        "note": profile.note,
+    }
+
+
+def profile_variants(variants: Sequence[Variant], subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
+                     device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter,
+                     on_done: Callable[[VariantProfile], None] | None = None) -> list[dict[str, Any]]:
+    """One record per variant; the first variant is the reference the others are compared with."""
+    warm_up(variants[0], subject, inputs, device, settings)
+    profiles = []
+    for variant in variants:
+        profiles.append(profile_variant(variant, subject, inputs, evaluation, device, settings, clock))
+        if on_done is not None:
+            on_done(profiles[-1])
+    return [variant_record(profile, profiles[0], inputs) for profile in profiles]

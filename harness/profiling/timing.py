@@ -1,0 +1,134 @@
+"""Latency of a call: warm-up runs, then timed runs summarised by percentiles, not means.
+
+The clock is injectable so the statistics can be checked against a fake one. On CUDA the
+device is synchronised after every timed call: kernels run asynchronously, and without it
+a timer measures how fast they are queued. A batch size that runs out of memory is halved
+until one fits, and the result says which one did.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Milliseconds per call over `repeats` timed calls."""
+
+    median_ms: float
+    p90_ms: float
+    p99_ms: float
+    mean_ms: float
+    min_ms: float
+    max_ms: float
+    repeats: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile, linearly interpolated between the closest ranks (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0..100, got {q}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summarize(seconds: Sequence[float]) -> LatencyStats:
+    ms = [s * 1000 for s in seconds]
+    return LatencyStats(median_ms=percentile(ms, 50), p90_ms=percentile(ms, 90), p99_ms=percentile(ms, 99),
+                        mean_ms=sum(ms) / len(ms), min_ms=min(ms), max_ms=max(ms), repeats=len(ms))
+
+
+def synchronizer(device: torch.device | str) -> Callable[[], None] | None:
+    device = torch.device(device)
+    if device.type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return None
+
+
+def time_call(call: Callable[[], object], *, warmup: int, repeats: int, clock: Clock = time.perf_counter,
+              synchronize: Callable[[], None] | None = None) -> list[float]:
+    """Seconds taken by each of `repeats` calls, after `warmup` untimed ones."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    for _ in range(warmup):
+        call()
+    if synchronize is not None:
+        synchronize()
+    samples = []
+    for _ in range(repeats):
+        start = clock()
+        call()
+        if synchronize is not None:
+            synchronize()
+        samples.append(clock() - start)
+    return samples
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+@dataclass(frozen=True)
+class BatchTiming:
+    requested: int  # the batch size asked for
+    used: int | None  # the one measured: smaller when the requested one ran out of memory; None if none fit
+    stats: LatencyStats | None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"requested": self.requested, "used": self.used,
+                "latency": None if self.stats is None else self.stats.to_dict(), "note": self.note}
+
+
+def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_sizes: Sequence[int], *,
+                     warmup: int, repeats: int, clock: Clock = time.perf_counter,
+                     synchronize: Callable[[], None] | None = None,
+                     after_out_of_memory: Callable[[], None] | None = None) -> list[BatchTiming]:
+    """Time `make_call(size)()` for each batch size, smallest first.
+
+    A size that runs out of memory is halved until one fits (or reaches 0); larger requested
+    sizes then start below the size that failed. Errors other than running out of memory
+    propagate.
+    """
+    measured: dict[int, LatencyStats] = {}
+    failed_at = math.inf  # the smallest size known not to fit
+    results = []
+    for requested in sorted(set(batch_sizes)):
+        size = requested
+        while size >= 1 and size not in measured:
+            if size >= failed_at:
+                size //= 2
+                continue
+            try:
+                measured[size] = summarize(time_call(make_call(size), warmup=warmup, repeats=repeats, clock=clock,
+                                                     synchronize=synchronize))
+            except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
+                if not is_out_of_memory(exc):
+                    raise
+                if after_out_of_memory is not None:
+                    after_out_of_memory()
+                failed_at = size
+                size //= 2
+        if size >= 1:
+            note = None if size == requested else \
+                f"batch {requested} ran out of memory; halving, {size} was the largest that fit"
+            results.append(BatchTiming(requested, size, measured[size], note))
+        else:
+            results.append(BatchTiming(requested, None, None, "ran out of memory even at batch size 1"))
+    return results
