@@ -2,12 +2,14 @@
 
     pip install lm-eval==0.4.13      # part of the `test` extra, so ./setup.sh installs it
     python benchmarks/lmeval_parity.py --data-dir ../shared/data [--model smollm2-135m] [--task sst2]
-           [--limit N] [--batch-sizes 1,8,32,64,auto] [--output parity.json]
+           [--k 8] [--limit N] [--batch-sizes 1,8,32,64,auto] [--output parity.json]
 
 The model is loaded once (float32) and handed to both. lm-eval runs at every batch size
 asked for; the harness runs with its automatic batching. Printed: the largest difference
 between any example's choice log-likelihood in the two, both accuracies, and examples per
-second of each (lm-eval at its best batch size). Exit status 1 when they disagree.
+second of each (lm-eval at its best batch size). With `--k`, both get the same k
+demonstrations (the harness's seeded draw, handed to lm-eval in order through its first_n
+sampler). Exit status 1 when they disagree.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.models.sources import resolve_model
+from harness.prompting.demonstrations import draw_demonstrations
 from harness.prompting.model import load_prompt_model
 from harness.prompting.run import run_prompted
 from harness.prompting.reference import lmeval_loglikelihoods
@@ -35,6 +38,7 @@ def main() -> int:
     parser.add_argument("--prompt", default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None, help="score a fixed sample of this many examples")
+    parser.add_argument("--k", type=int, default=0, help="demonstrations (few-shot), drawn with seed 0")
     parser.add_argument("--batch-sizes", default="1,8,32,64")
     parser.add_argument("--tolerance", type=float, default=1e-3)
     parser.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
@@ -46,17 +50,20 @@ def main() -> int:
     split = task.headline_split
     examples = data.evaluation[split]
     loaded = load_prompt_model(resolve_model(args.model).path, "loglikelihood")
-    print(f"{task.name} {split}: {len(examples)} examples, prompt '{prompt.name}' ({prompt.hash}), {args.model}")
+    print(f"{task.name} {split}: {len(examples)} examples, prompt '{prompt.name}' ({prompt.hash}), {args.k} "
+          f"demonstrations, {args.model}")
 
     ours = run_prompted(task, data.__class__(train=data.train, selection=[], evaluation={split: examples}),
-                        loaded, {"prompt": prompt.name}, seed=0)
+                        loaded, {"prompt": prompt.name, "k": args.k}, seed=0)
+    demos = draw_demonstrations(data.train, args.k, 0)
+    assert [d.id for d in demos] == ours["prompting"]["demonstration_ids"]
     ours_split = ours["prompting"]["splits"][split]
     ours_ll = np.array([row["loglikelihood_sum"] for row in ours["rows"]])
     ours_accuracy = ours_split["uncalibrated_metrics"]["sum"]["accuracy"]
     print(f"harness: accuracy {ours_accuracy:.4f}, {ours_split['examples_per_second']:.2f} ex/s "
           f"({ours_split['seconds']:.1f} s scoring)")
 
-    figures = {"task": task.name, "split": split, "examples": len(examples), "model": args.model,
+    figures = {"task": task.name, "split": split, "examples": len(examples), "model": args.model, "k": args.k,
                "prompt_hash": prompt.hash, "harness": {"accuracy": ours_accuracy,
                                                        "examples_per_second": ours_split["examples_per_second"]},
                "lm_eval": {}}
@@ -66,7 +73,7 @@ def main() -> int:
             batch_size = size if size == "auto" else int(size)
             reference = lmeval_loglikelihoods(loaded.model, loaded.tokenizer, prompt, examples,
                                               batch_size=batch_size, workdir=Path(workdir) / size,
-                                              label_names=task.label_names)
+                                              label_names=task.label_names, demonstrations=demos)
             difference = float(np.abs(ours_ll - np.array(reference.loglikelihoods)).max())
             speed = len(examples) / reference.seconds
             same = difference <= args.tolerance and reference.accuracy == ours_accuracy

@@ -22,15 +22,20 @@ TEXTS = ["the film is a charming and often affecting journey", "unflinchingly bl
          "the acting , costumes , music , cinematography and sound are all astounding"]
 
 
-@pytest.mark.parametrize("batch_size", [1, 4])
-def test_loglikelihoods_and_accuracy_match_lm_eval(causal_lm_dir, tmp_path, batch_size):
+@pytest.mark.parametrize("batch_size, shots", [(1, 0), (4, 0), (4, 2)])
+def test_loglikelihoods_and_accuracy_match_lm_eval(causal_lm_dir, tmp_path, batch_size, shots):
     model = AutoModelForCausalLM.from_pretrained(causal_lm_dir).eval()
     tokenizer = AutoTokenizer.from_pretrained(causal_lm_dir)
     examples = [Example(id=f"validation-{i}", text=text, label=i % 2, fields={"sentence": text})
                 for i, text in enumerate(TEXTS)]
-    requests = [Request(build_context(PROMPT, e, []), tuple(PROMPT.answer(j) for j in range(2))) for e in examples]
-    ours = np.array(score_requests(model, tokenizer, requests).loglikelihoods)
-    reference = lmeval_loglikelihoods(model, tokenizer, PROMPT, examples, batch_size=batch_size, workdir=tmp_path)
+    # lm-eval leaves a demonstration equal to the scored document out of its pool: use other texts
+    demos = [Example(id=f"train-{i}", text=text, label=1 - i % 2, fields={"sentence": text})
+             for i, text in enumerate(["a witty and gorgeous film", "the acting is a mess"][:shots])]
+    requests = [Request(build_context(PROMPT, e, demos), tuple(PROMPT.answer(j) for j in range(2)))
+                for e in examples]
+    ours = np.array(score_requests(model, tokenizer, requests, min_common_prefix=4).loglikelihoods)
+    reference = lmeval_loglikelihoods(model, tokenizer, PROMPT, examples, batch_size=batch_size, workdir=tmp_path,
+                                      demonstrations=demos)
     assert np.abs(ours - np.array(reference.loglikelihoods)).max() < 1e-3
     accuracy = float(np.mean(ours.argmax(axis=1) == np.array([e.label for e in examples])))
     assert accuracy == reference.accuracy

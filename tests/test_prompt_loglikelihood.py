@@ -86,3 +86,28 @@ def test_a_choice_that_adds_no_token_is_refused(lm):
     _, tokenizer = lm
     with pytest.raises(HarnessError, match="adds no token"):
         encode_requests(tokenizer, [Request("Answer:", (" ", " no"))])
+
+
+DEMOS = "the film is a charming journey\nAnswer: positive\n\nit is a mess of a movie\nAnswer: negative\n\n"
+FEW_SHOT = [Request(DEMOS + text + "\nAnswer:", (" positive", " a mess of a movie"))
+            for text in ("Japan won the match", "unflinchingly bleak and desperate", "a gorgeous movie", "no")]
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_common_prefix_is_encoded_once_with_the_same_scores(lm, batch_size):
+    model, tokenizer = lm
+    encoded = encode_requests(tokenizer, FEW_SHOT)
+    shared = score_requests(model, tokenizer, FEW_SHOT, batch_size=batch_size, min_common_prefix=4)
+    plain = score_requests(model, tokenizer, FEW_SHOT, share_prefix=False)
+    assert np.abs(np.array(shared.loglikelihoods) - np.array(plain.loglikelihoods)).max() < 1e-4
+    for enc, values in zip(encoded, shared.loglikelihoods):
+        assert values[1] == pytest.approx(direct(model, enc.context, enc.continuations[1]), abs=1e-4)
+
+
+def test_common_prefix_length_leaves_every_context_a_token():
+    from harness.prompting.loglikelihood import Encoded, _common_prefix_length
+
+    same = [Encoded((1, 2, 3), ((4,),)), Encoded((1, 2, 3), ((5,),))]
+    assert _common_prefix_length(same) == 2
+    assert _common_prefix_length([Encoded((1, 2, 3, 9), ((4,),)), Encoded((1, 2, 7), ((5,),))]) == 2
+    assert _common_prefix_length(same[:1]) == 0

@@ -7,8 +7,10 @@ the continuation's tokens are what the whole text adds after the context's token
 Each context runs through the model once for all its choices: contexts are left-padded
 into a batch and run with a key/value cache; the last context position scores every
 choice's first token, and only choices longer than one token run again, on top of the
-cached context (`share_prefix=False` runs context + choice per choice instead: the plain
-path, kept as the reference the shared path is tested against). Requests are sorted by
+cached context. Tokens every context starts with (few-shot demonstrations, an instruction)
+run once for the whole split and their cache is shared by every batch. `share_prefix=False`
+runs context + choice per choice instead: the plain path, kept as the reference the shared
+path is tested against. Requests are sorted by
 length so batches carry little padding, and batches are sized by a token budget that
 halves on CUDA out-of-memory; results are put back in request order.
 """
@@ -39,6 +41,17 @@ class Encoded:
     @property
     def longest(self) -> int:
         return len(self.context) + max(len(c) for c in self.continuations)
+
+
+MIN_COMMON_PREFIX = 16  # tokens; a shorter common start is not worth a cache of its own
+
+
+@dataclass
+class _Prefix:
+    """The key/value cache of the tokens every context starts with, for one row."""
+
+    length: int
+    layers: list[tuple[torch.Tensor, torch.Tensor]]
 
 
 @dataclass
@@ -85,7 +98,8 @@ def check_lengths(encoded: Sequence[Encoded], limit: int, what: str) -> None:
 
 def score_requests(model, tokenizer, requests: Sequence[Request], *, share_prefix: bool = True,
                    batch_tokens: int | None = None, batch_size: int | None = None,
-                   on_batch: Callable[[int], None] | None = None) -> Scores:
+                   on_batch: Callable[[int], None] | None = None,
+                   min_common_prefix: int = MIN_COMMON_PREFIX) -> Scores:
     """Summed log-likelihood of every continuation of every request, in request order.
 
     Batches hold as many requests as fit `batch_tokens` (default: 4096 on CPU, 32768 on
@@ -97,19 +111,25 @@ def score_requests(model, tokenizer, requests: Sequence[Request], *, share_prefi
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = sorted(range(len(encoded)), key=lambda i: encoded[i].longest, reverse=True)
     results: list[list[float] | None] = [None] * len(encoded)
-    scorer = _shared_prefix_batch if share_prefix else _plain_batch
     started = time.perf_counter()
     was_training = model.training
     model.eval()
     try:
+        common = _common_prefix_length(encoded) if share_prefix else 0
+        prefix = _encode_prefix(model, encoded[0].context[:common], device) if common >= min_common_prefix else None
+        shared = prefix.length if prefix else 0
         position = 0
         while position < len(order):
-            size = max(1, budget // encoded[order[position]].longest)
+            longest = encoded[order[position]].longest
+            # rows by the tokens they add; the shared prefix's cache is copied per row, so it counts a quarter
+            size = max(1, budget // (longest - shared + shared // 4))
             size = min(size, batch_size) if batch_size else size
             rows = order[position: position + size]
             try:
                 with torch.inference_mode():
-                    values = scorer(model, [encoded[i] for i in rows], pad_id, device, budget)
+                    batch = [encoded[i] for i in rows]
+                    values = (_shared_prefix_batch(model, batch, pad_id, device, budget, prefix) if share_prefix
+                              else _plain_batch(model, batch, pad_id, device, budget))
             except torch.OutOfMemoryError:
                 if budget <= encoded[order[position]].longest:
                     raise HarnessError("out of memory scoring a single prompt; use a smaller model, fewer "
@@ -129,16 +149,45 @@ def score_requests(model, tokenizer, requests: Sequence[Request], *, share_prefi
                   batch_tokens=budget)
 
 
-def _shared_prefix_batch(model, batch: list[Encoded], pad_id: int, device, budget: int) -> list[list[float]]:
-    width = max(len(e.context) for e in batch)
+def _common_prefix_length(encoded: Sequence[Encoded]) -> int:
+    """Tokens every context starts with, leaving at least one token of each context to run."""
+    if len(encoded) < 2:
+        return 0
+    first, limit = encoded[0].context, min(len(e.context) for e in encoded) - 1
+    length = 0
+    while length < limit and all(e.context[length] == first[length] for e in encoded):
+        length += 1
+    return length
+
+
+def _encode_prefix(model, tokens: Sequence[int], device) -> _Prefix:
+    ids = torch.tensor([list(tokens)], device=device)
+    with torch.inference_mode():
+        out = _forward(model, ids, torch.ones_like(ids), torch.arange(len(tokens), device=device)[None],
+                       use_cache=True, logits_to_keep=1)
+    return _Prefix(len(tokens), [(layer.keys, layer.values) for layer in out.past_key_values.layers])
+
+
+def _shared_prefix_batch(model, batch: list[Encoded], pad_id: int, device, budget: int,
+                         prefix: _Prefix | None = None) -> list[list[float]]:
+    shared = prefix.length if prefix else 0
+    width = max(len(e.context) - shared for e in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
     for row, e in enumerate(batch):  # left padding: every context ends at the last column
-        ids[row, width - len(e.context):] = torch.tensor(e.context)
-        mask[row, width - len(e.context):] = 1
+        ids[row, width - len(e.context) + shared:] = torch.tensor(e.context[shared:])
+        mask[row, width - len(e.context) + shared:] = 1
     ids, mask = ids.to(device), mask.to(device)
     multi_token = [(row, j) for row, e in enumerate(batch) for j, c in enumerate(e.continuations) if len(c) > 1]
-    out = _forward(model, ids, mask, _positions(mask), use_cache=bool(multi_token), logits_to_keep=1)
+    past, positions = None, _positions(mask)
+    if prefix:  # every row continues the one cached prefix; padding sits between it and the row's own tokens
+        past = DynamicCache(ddp_cache_data=[(k.expand(len(batch), -1, -1, -1), v.expand(len(batch), -1, -1, -1))
+                                            for k, v in prefix.layers], config=model.config)
+        positions = positions + shared
+        mask = torch.cat([torch.ones((len(batch), shared), dtype=mask.dtype, device=device), mask], dim=1)
+        width += shared
+    out = _forward(model, ids, mask, positions, past_key_values=past,
+                   use_cache=bool(multi_token) or past is not None, logits_to_keep=1)
     last = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
     scores = [[float(last[row, c[0]]) for c in e.continuations] for row, e in enumerate(batch)]
     if not multi_token:

@@ -26,14 +26,17 @@ class ReferenceResult:
     seconds: float  # simple_evaluate's wall time, model already loaded
 
 
+def _doc(example: Example, label_names: list[str] | None) -> dict:
+    return {**template_fields(example, label_names), "harness_label": example.label}
+
+
 def write_lmeval_task(folder: Path, name: str, prompt: Prompt, examples: list[Example],
-                      label_names: list[str] | None = None) -> None:
-    """A task YAML and its data file for lm-eval, zero-shot multiple choice."""
+                      label_names: list[str] | None = None, demonstrations: list[Example] = ()) -> None:
+    """A task YAML and its data file for lm-eval: multiple choice, after the given demonstrations in order."""
     data = folder / f"{name}.jsonl"
     with data.open("w", encoding="utf-8") as out:
         for example in examples:
-            doc = {**template_fields(example, label_names), "harness_label": example.label}
-            out.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+            out.write(json.dumps(_doc(example, label_names), ensure_ascii=False, default=str) + "\n")
     task = {
         "task": name,
         "dataset_path": "json",
@@ -48,11 +51,16 @@ def write_lmeval_task(folder: Path, name: str, prompt: Prompt, examples: list[Ex
         "description": prompt.instruction,
         "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
     }
+    if demonstrations:  # lm-eval's first_n sampler keeps the harness's draw and its order
+        task["num_fewshot"] = len(demonstrations)
+        task["fewshot_config"] = {"sampler": "first_n", "samples": json.loads(json.dumps(
+            [_doc(demo, label_names) for demo in demonstrations], ensure_ascii=False, default=str))}
     (folder / f"{name}.yaml").write_text(yaml.safe_dump(task, allow_unicode=True), encoding="utf-8")
 
 
 def lmeval_loglikelihoods(model, tokenizer, prompt: Prompt, examples: list[Example], *, batch_size: int | str,
-                          workdir: Path, label_names: list[str] | None = None) -> ReferenceResult:
+                          workdir: Path, label_names: list[str] | None = None,
+                          demonstrations: list[Example] = ()) -> ReferenceResult:
     """Every example's choice log-likelihoods as lm-eval computes them, with a loaded model."""
     try:
         from lm_eval import simple_evaluate
@@ -62,11 +70,11 @@ def lmeval_loglikelihoods(model, tokenizer, prompt: Prompt, examples: list[Examp
         raise HarnessError("lm-evaluation-harness is not installed: pip install lm-eval==0.4.13") from None
     name = "harness_reference"
     workdir.mkdir(parents=True, exist_ok=True)
-    write_lmeval_task(workdir, name, prompt, examples, label_names)
+    write_lmeval_task(workdir, name, prompt, examples, label_names, demonstrations)
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
     started = time.perf_counter()
     output = simple_evaluate(model=lm, tasks=[name], task_manager=TaskManager(include_path=str(workdir)),
-                             log_samples=True, verbosity="ERROR")
+                             num_fewshot=len(demonstrations) or None, log_samples=True, verbosity="ERROR")
     seconds = time.perf_counter() - started
     samples = sorted(output["samples"][name], key=lambda sample: sample["doc_id"])
     values = [[float(response[0]) for response in sample["filtered_resps"]] for sample in samples]
