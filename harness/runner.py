@@ -30,6 +30,7 @@ from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
+from harness.variants import apply_variant, check_available
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
 
@@ -44,14 +45,14 @@ class RunOutcome:
 def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
-         fold: int | None = None, perturb: str | None = None,
+         fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy."""
     task_def = load_task(task, tasks_dirs)
     method_def = get_method(method)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
-                      fold=fold, perturb=perturb)
+                      fold=fold, perturb=perturb, variant=variant)
     return spec, task_def
 
 
@@ -66,6 +67,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     store.check_writable()
     started = time.perf_counter()
 
+    if spec.variant:  # a variant the device cannot run is refused before anything loads or trains
+        check_available(spec.variant, device or ("cuda" if torch.cuda.is_available() else "cpu"), spec.method)
     source = resolve_model(spec.model)
     data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
                         fold=spec.fold)
@@ -122,6 +125,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         with tempfile.TemporaryDirectory() as scratch:
             deploy_bytes = save_trained(trained, Path(scratch), manifest)
 
+    if spec.variant:  # what is evaluated (and timed) is the variant; the saved artifact stays the trained model
+        trained = apply_variant(spec.variant, trained, accelerator.device, method=spec.method)
     metrics, rows, inference, robustness = {}, [], {}, {}
     for split, examples in data.evaluation.items():
         predictions = run_predict(trained, features(examples))

@@ -16,6 +16,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.robustness.variants import check_perturb_spec
 from harness.tasks.prompts import find_prompt
+from harness.variants import get_variant
 
 TRAINING_DEFAULTS: dict[str, Any] = {
     "epochs": 5,  # an upper bound: early stopping keeps the best epoch
@@ -57,10 +58,11 @@ class RunSpec:
     fold: int | None = None  # a task's fixed few-shot fold (FewCLUE) instead of its full train split
     prompt_hash: str | None = None  # zero/few-shot: the prompt's own hash, so an edited prompt is a new run
     perturb: str | None = None  # perturbations evaluated besides the clean data ("all" or NAME[:SEVERITY],...)
+    variant: str | None = None  # a compressed/quantized variant of the trained model is what gets evaluated
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        for optional in ("prompt_hash", "perturb"):  # left out when unset: older run ids stay as they were
+        for optional in ("prompt_hash", "perturb", "variant"):  # left out when unset: older run ids stay as they were
             if values[optional] is None:
                 del values[optional]
         return values
@@ -74,7 +76,8 @@ class RunSpec:
 def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any] | None = None,
                method_options: dict[str, Any] | None = None, max_length: int | None = None,
                train_limit: int | None = None, eval_limit: int | None = None,
-               pooling: str | None = None, fold: int | None = None, perturb: str | None = None) -> RunSpec:
+               pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
+               variant: str | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
@@ -93,6 +96,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         model=model, method=method.name, task=task.name, seed=int(seed), training=training,
         method_options=options, prompt_hash=prompt_hash,
         perturb=check_perturb_spec(perturb, task) if perturb else None,
+        variant=_check_variant(variant, method) if variant else None,
         max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
         fold=fold,
     )
@@ -101,6 +105,13 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         valid = f"0 to {len(task.folds) - 1}" if task.folds else "none: the task defines no folds"
         raise HarnessError(f"--fold {fold}: task {task.name} has folds {valid}")
     return spec
+
+
+def _check_variant(name: str, method) -> str:
+    if not method.trains:
+        raise HarnessError(f"--variant applies to fine-tuned runs, not --method {method.name}; "
+                           "`harness profile --model M --task T` profiles a pretrained model")
+    return get_variant(name).name
 
 
 def check_bounds(spec: RunSpec) -> None:

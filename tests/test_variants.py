@@ -191,3 +191,32 @@ def test_gpu_variant_predicts_on_cuda(name, encoder_dir):
                      batch_size=4, device="cuda")
     assert len(result.values) == len(features)
     assert all(math.isfinite(p) for row in result.probabilities for p in row)
+
+
+# -- harness run --variant ------------------------------------------------------------------
+
+def _run_variant(tmp_path, monkeypatch, model_dir, *args):
+    from harness.cli.main import main
+    from user_tasks import write_user_tasks
+
+    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
+    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
+    return main(["run", "--model", str(model_dir), "--task", "tiny-sentiment", "--output", str(tmp_path / "results"),
+                 "--epochs", "1", "--quiet", *args])
+
+
+@pytest.mark.parametrize("variant", ["int8-dynamic", "prune-50"])
+def test_run_evaluates_the_variant(tmp_path, monkeypatch, encoder_dir, variant):
+    import json
+
+    assert _run_variant(tmp_path, monkeypatch, encoder_dir, "--variant", variant) == 0
+    (path,) = (tmp_path / "results" / "tiny-sentiment").glob("*[0-9a-f].json")
+    record = json.loads(path.read_text())
+    assert record["spec"]["variant"] == variant and 0 <= record["headline"]["value"] <= 1
+
+
+def test_run_refuses_a_cuda_variant_on_cpu_before_training(tmp_path, monkeypatch, encoder_dir, capsys):
+    assert _run_variant(tmp_path, monkeypatch, encoder_dir, "--variant", "bnb-4bit", "--device", "cpu") == 2
+    err = capsys.readouterr().err
+    assert "bnb-4bit" in err and "int8-dynamic" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*.json"))

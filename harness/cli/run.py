@@ -38,6 +38,8 @@ from harness.runner import execute, plan
                                 "(see `harness perturb --list`).")
 @click.option("--perturb-module", "perturb_modules", multiple=True,
               help="Import a module of your own perturbations first (repeatable).")
+@click.option("--variant", help="Evaluate a compressed/quantized variant of the trained model (int8-dynamic, prune-50, "
+                                "...; `harness profile --list`).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @options.data_dir
 @options.tasks_dirs
@@ -49,7 +51,7 @@ from harness.runner import execute, plan
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
-        patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, device, data_dir,
+        patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, variant, device, data_dir,
         tasks_dirs, output,
         force, save_model, as_json, quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
@@ -60,7 +62,7 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
-                          perturb=perturb, tasks_dirs=list(tasks_dirs))
+                          perturb=perturb, variant=variant, tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)
     if as_json:
