@@ -63,10 +63,6 @@ def _swap(make, dtype_of):
     return transform
 
 
-def _has_linears(model: nn.Module) -> str | None:
-    return None if layers.backbone_linears(model) else "its backbone has no nn.Linear layers to quantize"
-
-
 BNB_8BIT = Variant(
     name="bnb-8bit",
     description="bitsandbytes LLM.int8(): int8 linear weights, outlier features kept in fp16",
@@ -74,7 +70,7 @@ BNB_8BIT = Variant(
     devices=("cuda",),
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
-    model_check=_has_linears,
+    model_check=layers.linears_missing,
 )
 
 BNB_4BIT = Variant(
@@ -84,5 +80,5 @@ BNB_4BIT = Variant(
     devices=("cuda",),
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
-    model_check=_has_linears,
+    model_check=layers.linears_missing,
 )

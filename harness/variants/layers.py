@@ -67,3 +67,8 @@ def linear_sparsity(model: nn.Module) -> float | None:
         return None
     zeros = sum(int((layer.weight == 0).sum()) for _, layer in linears)
     return zeros / total
+
+
+def linears_missing(model: nn.Module) -> str | None:
+    """Why a weight quantization cannot apply: None when the backbone has linear layers."""
+    return None if backbone_linears(model) else "its backbone has no nn.Linear layers to quantize"

@@ -74,16 +74,12 @@ def _quantize(model: nn.Module, device: torch.device, config_name: str) -> nn.Mo
     return model
 
 
-def _has_linears(model: nn.Module) -> str | None:
-    return None if layers.backbone_linears(model) else "its backbone has no nn.Linear layers to quantize"
-
-
 INT8_WEIGHT = Variant(
     name="int8-weight",
     description="torchao weight-only int8: linear weights in int8 (per channel), activations in float",
     transform=lambda model, device: _quantize(model, device, "int8"),
     needs=_needs_torchao,
-    model_check=_has_linears,
+    model_check=layers.linears_missing,
 )
 
 INT4_WEIGHT = Variant(
@@ -93,5 +89,5 @@ INT4_WEIGHT = Variant(
     devices=("cuda",),
     device_reason="torchao 0.18's int4 kernel, tinygemm, is CUDA-only; on CPU use int8-weight or int8-dynamic",
     needs=_needs_int4,
-    model_check=_has_linears,
+    model_check=layers.linears_missing,
 )
