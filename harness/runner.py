@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import torch
 from accelerate.utils import set_seed
 
 from harness.artifact import model_bytes, save_trained
+from harness.device import resolve_device
 from harness.encode import encode
 from harness.methods import count_parameters, get_method
 from harness.models.load import load_task_model
@@ -30,9 +30,9 @@ from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
-from harness.variants import apply_variant, check_available
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
+from harness.variants import apply_variant, check_available
 
 
 @dataclass
@@ -68,7 +68,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     started = time.perf_counter()
 
     if spec.variant:  # a variant the device cannot run is refused before anything loads or trains
-        check_available(spec.variant, device or ("cuda" if torch.cuda.is_available() else "cpu"), spec.method)
+        check_available(spec.variant, resolve_device(device), spec.method)
     source = resolve_model(spec.model)
     data = prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
                         fold=spec.fold)
@@ -177,7 +177,7 @@ def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, d
     """Zero/few-shot: score the task's prompt with the pretrained model; nothing trains."""
     set_seed(spec.seed)
     prompt = prompt_for(task, spec.method_options)  # an unknown prompt name fails before the model loads
-    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    target = resolve_device(device)
     loaded = load_prompt_model(source.path, spec.method_options["scorer"], target)
     if show_progress:
         log(f"[bold]{task.name}[/]: prompt '{prompt.name}' ({prompt.hash}), {spec.method_options.get('k', 0)} "

@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny_models import tiny_decoder, tiny_encoder  # noqa: E402
+from user_tasks import write_user_tasks  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,3 +46,11 @@ def causal_lm_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def masked_lm_dir(tmp_path_factory) -> Path:
     return tiny_encoder(tmp_path_factory.mktemp("tiny-bert-mlm"), masked_lm=True)
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch) -> Path:
+    """A temporary folder whose my_tasks/ holds the tests' own tasks, found through HARNESS_TASKS_PATH."""
+    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
+    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
+    return tmp_path

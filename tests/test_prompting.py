@@ -16,15 +16,7 @@ from harness.prompting.calibration import calibrate, choice_probabilities, expec
 from harness.prompting.demonstrations import build_context, draw_demonstrations
 from harness.runner import plan
 from harness.tasks import Example, validate_task_file
-from user_tasks import SENTIMENT, write_user_tasks
-
-
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    tasks = write_user_tasks(tmp_path / "my_tasks")
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(tasks))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    return tmp_path
+from user_tasks import SENTIMENT
 
 
 def _task_with_prompts(tmp_path: Path, prompts) -> Path:

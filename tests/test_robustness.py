@@ -9,7 +9,6 @@ import pytest
 from harness.cli.main import main
 from harness.robustness import robustness_report, worst_case_predictions
 from harness.tasks import Example, kinds
-from user_tasks import write_user_tasks
 
 GOLD = [Example(id=f"x{i}", text=f"t{i}", label=1) for i in range(4)]
 
@@ -48,13 +47,6 @@ def test_ner_worst_case_takes_the_version_with_most_entity_errors_and_its_own_go
     examples, values = worst_case_predictions(kinds.TOKEN_CLASSIFICATION, (clean, [(1, 0, 0)]),
                                               [(swapped, [(3, 0, 0, 0)])], labels)
     assert examples[0].words == swapped[0].words and values == [(3, 0, 0, 0)]
-
-
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    return tmp_path
 
 
 def _run(env, model_dir, *args) -> int:

@@ -9,15 +9,6 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
-from user_tasks import write_user_tasks
-
-
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    tasks = write_user_tasks(tmp_path / "my_tasks")
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(tasks))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    return tmp_path
 
 
 def _run(env, model_dir, *args):

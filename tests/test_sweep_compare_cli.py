@@ -8,14 +8,6 @@ import pytest
 
 import harness.sweep.run as sweep_run
 from harness.cli.main import main
-from user_tasks import write_user_tasks
-
-
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    return tmp_path
 
 
 def _sweep(env, model_dir, *args):

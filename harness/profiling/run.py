@@ -23,6 +23,7 @@ import torch
 from transformers import AutoConfig
 
 from harness.artifact import load_trained
+from harness.device import resolve_device
 from harness.encode import encode
 from harness.errors import HarnessError
 from harness.models.load import is_causal_decoder, load_task_model, load_tokenizer
@@ -67,7 +68,7 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
     """Profile `variants` of a recorded run's saved model (`run_id`) or of a pretrained `model` with a fresh head."""
     check_settings(settings)
     task_def = load_task(task, tasks_dirs)
-    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    target = resolve_device(device)
     store = ResultStore(results)
     if run_id is not None:
         if max_length is not None or pooling is not None:

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import torch
 
 from harness.artifact import load_trained
+from harness.device import resolve_device
 from harness.encode import encode
 from harness.errors import HarnessError
 from harness.predict import predict
@@ -35,7 +35,7 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
         raise HarnessError(f"run {record['run_id']}: the task definition of {task.name} changed since it was "
                            "recorded; its saved model would be scored on other data")
     trained = load_trained(store.root / record["artifact"])
-    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    target = resolve_device(device)
     model = trained.model.to(target)
     data = prepare_data(task, data_dir, seed=spec["seed"], train_limit=spec.get("train_limit"),
                         eval_limit=spec.get("eval_limit"), fold=spec.get("fold"))
