@@ -1,6 +1,6 @@
 """What a model costs in memory and on disk.
 
-Memory: peak process RSS on CPU (sampled in a thread, harness.train.memory.PeakMemory), max
+Memory: peak process RSS on CPU (the kernel's high-water mark, harness.train.memory.PeakMemory), max
 allocated and max reserved on CUDA, each with the figure before the block so the model's
 own share can be read off. Disk: bytes of `torch.save(model.state_dict())`, which stores
 quantized weights in their packed form.
