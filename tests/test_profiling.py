@@ -15,8 +15,9 @@ from harness.encode import encode
 from harness.errors import HarnessError
 from harness.models.load import load_task_model
 from harness.profiling import ProfileSettings, percentile, summarize, time_batch_sizes, time_call
+from harness.profiling.timing import BatchTiming
 from harness.profiling.inputs import timing_inputs
-from harness.profiling.profile import Evaluation, Subject, profile_variants
+from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
 from harness.profiling.report import profile_markdown
 from harness.profiling.run import profile_model
 from harness.tasks import load_task, prepare_data
@@ -77,6 +78,13 @@ def test_statistics_are_exact_on_a_known_sequence():
         percentile([], 50)
 
 
+def test_timing_goes_on_until_the_minimum_time_has_passed():
+    samples = time_call(lambda: None, warmup=0, repeats=3, clock=FakeClock([0.1] * 50), min_seconds=1.0)
+    assert len(samples) == 10  # 3 were asked for, but 10 calls of 0.1 s fill the second
+    samples = time_call(lambda: None, warmup=0, repeats=3, clock=FakeClock([0.5] * 50), min_seconds=1.0)
+    assert len(samples) == 3  # the repeats alone already last longer
+
+
 def test_batch_sizes_back_off_when_they_do_not_fit():
     tried = []
 
@@ -94,6 +102,16 @@ def test_batch_sizes_back_off_when_they_do_not_fit():
     assert results[2].stats == results[1].stats and "largest that fit" in results[2].note
     assert 32 in tried and 16 in tried and freed
     assert results[0].stats.median_ms == pytest.approx(10)
+
+
+def test_speed_ups_compare_only_the_same_measured_batch():
+    def timing(requested, used, median_ms):
+        stats = summarize([median_ms / 1000])
+        return BatchTiming(requested, used, stats)
+
+    reference = [timing(1, 1, 10.0), timing(8, 8, 40.0), timing(32, 32, 160.0)]
+    variant = [timing(1, 1, 4.0), timing(8, 8, 40.0), timing(32, 16, 70.0)]  # b32 did not fit: b16 measured
+    assert speedups(variant, reference) == {"1": 2.5, "8": 1.0}
 
 
 def test_errors_other_than_out_of_memory_propagate():
@@ -151,7 +169,7 @@ def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir)
     inputs = timing_inputs(examples, features, task, loaded.tokenizer, False, pool_size=4)
     subject = Subject("tiny", lambda: RunsOutOfMemoryAbove(
         load_task_model(str(encoder_dir), task.kind, task.num_labels).model, limit=2), trained=True)
-    settings = ProfileSettings(batch_sizes=(1, 4), warmup=1, repeats=3, eval_batch_size=8)
+    settings = ProfileSettings(batch_sizes=(1, 4), warmup=1, repeats=3, min_seconds=0, eval_batch_size=8)
     records = profile_variants([get_variant("fp32"), get_variant("prune-50")], subject, inputs,
                                Evaluation(task, "dev", examples, features), torch.device("cpu"), settings,
                                clock=FakeClock([0.005] * 1000))  # every timed call takes 5 ms
@@ -164,13 +182,14 @@ def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir)
     assert pruned["linear_sparsity"] == pytest.approx(0.5, abs=0.01)
     assert pruned["metric_drop"] == pytest.approx(fp32["metric"] - pruned["metric"])
     assert fp32["agreement_with_reference"] == 1.0 and fp32["size_ratio_vs_reference"] == 1.0
+    assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "4": 1.0}
     assert fp32["memory"]["kind"] == "cpu_rss" and fp32["memory"]["peak_mb"] >= fp32["memory"]["baseline_mb"] > 0
 
 
 def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_path, capsys):
     results = tmp_path / "results"
     profile_command.main(["--model", str(encoder_dir), "--task", "tiny-sentiment", "--variants",
-                          "int8-dynamic,int8-dynamic-emb,prune-30", "--results", str(results), "--repeats", "2",
+                          "int8-dynamic,int8-dynamic-emb,prune-30", "--results", str(results), "--repeats", "2", "--min-seconds", "0",
                           "--warmup", "1", "--batch-sizes", "1,4", "--quiet"], standalone_mode=False)
     out = capsys.readouterr().out
     (path,) = (results / "tiny-sentiment" / "profiles").glob("*.json")
@@ -187,6 +206,7 @@ def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_
     assert sizes["int8-dynamic-emb"] < sizes["int8-dynamic"] < sizes["fp32"]
     assert path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| int8-dynamic-emb |" in path.with_suffix(".md").read_text()
+    assert "speed-up b1 / b4" in path.with_suffix(".md").read_text()
     words = " ".join(out.split())  # rich wraps and pads lines to the terminal's width
     assert "int8-dynamic-emb" in words and "freshly initialised head" in words
     assert path.name in out.replace("\n", "")
@@ -200,7 +220,7 @@ def test_profile_of_a_lora_run_scores_merged_and_unmerged_alike(tasks_dir, encod
     (run_path,) = (results / "tiny-sentiment").glob("*.json")
     run_id = json.loads(run_path.read_text())["run_id"]
     outcome = profile_model(task="tiny-sentiment", run_id=run_id, results=results, variants="all",
-                            settings=ProfileSettings(batch_sizes=(1, 2), warmup=0, repeats=1), show_progress=False)
+                            settings=ProfileSettings(batch_sizes=(1, 2), warmup=0, repeats=1, min_seconds=0), show_progress=False)
     by_name = {v["variant"]: v for v in outcome.record["variants"]}
     assert {"fp32", "lora-merged", "lora-unmerged", "int8-dynamic"} <= set(by_name)
     assert outcome.record["model"]["trained_head"] and outcome.record["model"]["method"] == "lora"

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.cli import options
+from harness.device import resolve_device
 from harness.errors import HarnessError
 from harness.profiling import ProfileSettings, profile_model, profile_table
 from harness.variants import all_variants, unavailable_reason
@@ -45,6 +46,8 @@ def _variant_list(device: torch.device) -> Table:
                    "(see --list).")
 @click.option("--batch-sizes", default="1,8,32", show_default=True, help="Batch sizes to time, comma-separated.")
 @click.option("--repeats", type=int, default=20, show_default=True, help="Timed runs per batch size.")
+@click.option("--min-seconds", type=float, default=2.0, show_default=True,
+              help="Keep timing each batch size until its runs add up to this (steadier medians on a busy machine).")
 @click.option("--warmup", type=int, default=3, show_default=True, help="Untimed runs before them.")
 @click.option("--eval-limit", type=int, help="Score the metric on a fixed sample of this many evaluation examples.")
 @click.option("--eval-batch-size", type=int, default=32, show_default=True,
@@ -59,11 +62,11 @@ def _variant_list(device: torch.device) -> Table:
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
-def profile(model, run_id, task, variants, batch_sizes, repeats, warmup, eval_limit, eval_batch_size, max_length,
+def profile(model, run_id, task, variants, batch_sizes, repeats, min_seconds, warmup, eval_limit, eval_batch_size, max_length,
             pooling, threads, device, list_only, as_json, quiet, data_dir, tasks_dirs, output):
     """Measure a model's variants side by side: latency at each batch size, throughput, memory, size on disk
     and the task's metric, on the same weights; record them in <results>/<task>/profiles/."""
-    target = torch.device("cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu")
+    target = resolve_device(None if device == "auto" else device)
     if list_only:
         Console().print(_variant_list(target))
         return
@@ -74,6 +77,7 @@ def profile(model, run_id, task, variants, batch_sizes, repeats, warmup, eval_li
     if eval_batch_size < 1:
         raise HarnessError(f"--eval-batch-size must be a positive integer, got {eval_batch_size}")
     settings = ProfileSettings(batch_sizes=_batch_sizes(batch_sizes), warmup=warmup, repeats=repeats,
+                               min_seconds=min_seconds,
                                eval_batch_size=eval_batch_size, threads=threads)
     outcome = profile_model(task=task, model=model, run_id=run_id, variants=variants, results=output,
                             data_dir=data_dir, tasks_dirs=list(tasks_dirs), eval_limit=eval_limit,

@@ -33,12 +33,14 @@ class ProfileSettings:
     batch_sizes: tuple[int, ...] = (1, 8, 32)
     warmup: int = 3
     repeats: int = 20
+    min_seconds: float = 2.0  # per batch size: timed runs go on until they add up to this
     eval_batch_size: int = 32
     threads: int | None = None  # CPU threads for torch (None: leave as it is); latency depends on it
     seed: int = 0  # seeds each fresh load, so a freshly initialised head is identical across variants
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch_sizes": list(self.batch_sizes), "warmup": self.warmup, "repeats": self.repeats,
+                "min_seconds": self.min_seconds,
                 "eval_batch_size": self.eval_batch_size, "threads": self.threads or torch.get_num_threads(),
                 "seed": self.seed}
 
@@ -108,7 +110,7 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
 
     with MemoryProbe(device, baseline) as memory, torch.inference_mode():
         latency = time_batch_sizes(make_call, settings.batch_sizes, warmup=settings.warmup,
-                                   repeats=settings.repeats, clock=clock, synchronize=synchronizer(device),
+                                   repeats=settings.repeats, min_seconds=settings.min_seconds, clock=clock, synchronize=synchronizer(device),
                                    after_out_of_memory=lambda: release_memory(device))
     size = size_on_disk(model)
     sparsity = linear_sparsity(model)
@@ -172,6 +174,18 @@ def agreement(values: list, reference: list, kind: str) -> float | None:
     return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
 
 
+def speedups(latency: Sequence[BatchTiming], reference: Sequence[BatchTiming]) -> dict[str, float]:
+    """Per requested batch size: the reference's median latency over this one's, where both measured
+    the same batch."""
+    theirs = {t.requested: t for t in reference}
+    ratios = {}
+    for timing in latency:
+        other = theirs.get(timing.requested)
+        if timing.stats and other and other.stats and other.used == timing.used and timing.stats.median_ms > 0:
+            ratios[str(timing.requested)] = round(other.stats.median_ms / timing.stats.median_ms, 3)
+    return ratios
+
+
 def variant_record(profile: VariantProfile, reference: VariantProfile, inputs: TimingInputs) -> dict[str, Any]:
     """The figures of one variant as JSON, with the metric drop and agreement against the reference."""
     drop = None
@@ -186,6 +200,7 @@ def variant_record(profile: VariantProfile, reference: VariantProfile, inputs: T
         "size_bytes": profile.size_bytes,
         "size_ratio_vs_reference": None if size_ratio is None else round(size_ratio, 3),
         "latency": [timing.to_dict() for timing in profile.latency],
+        "speedup_vs_reference": speedups(profile.latency, reference.latency),
         "throughput": profile.best_throughput(inputs.length),
         "memory": profile.memory,
         "metric": profile.metric,

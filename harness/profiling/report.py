@@ -40,19 +40,27 @@ def _percent(value: float | None, signed: bool = False, digits: int = 2) -> str:
     return f"{value * 100:{'+' if signed else ''}.{digits}f}"
 
 
-def _row(variant: dict[str, Any], trained: bool, full: bool = False) -> list[str]:
+def _speedup_cell(variant: dict[str, Any], sizes: list[int]) -> str:
+    ratios = variant.get("speedup_vs_reference", {})
+    # the smallest and the largest batch: latency-bound and throughput-bound use
+    return " / ".join(f"{ratios[str(size)]:.2f}x" if str(size) in ratios else "-"
+                      for size in dict.fromkeys([min(sizes), max(sizes)]))
+
+
+def _row(variant: dict[str, Any], trained: bool, sizes: list[int], full: bool = False) -> list[str]:
     throughput = variant["throughput"] or {}
     memory = variant["memory"]
     return [
         variant["variant"],
         *[_latency_cell(timing, full) for timing in variant["latency"]],
+        _speedup_cell(variant, sizes),
         f"{throughput['examples_per_second']:.0f} (b{throughput['batch_size']})" if throughput else "-",
-        f"{throughput['tokens_per_second']:.0f}" if throughput else "-",
+        *([f"{throughput['tokens_per_second']:.0f}" if throughput else "-"] if full else []),
         f"{memory['model_and_activations_mb']:.0f}",
         f"{variant['size_bytes'] / 1e6:.1f}",
         _percent(variant["metric"]) if trained else "n/a",
         _percent(variant["metric_drop"], signed=True) if trained else "n/a",
-        _percent(variant["agreement_with_reference"], digits=1),
+        *([_percent(variant["agreement_with_reference"], digits=1)] if full or not trained else []),
     ]
 
 
@@ -64,24 +72,32 @@ def _memory_column(record: dict[str, Any]) -> tuple[str, str]:
 
 
 def _columns(record: dict[str, Any], full: bool = False) -> list[str]:
+    """Markdown gets every figure; the terminal table leaves out tokens/s, and agreement unless the head
+    is untrained (then it is the only sign of what a variant changed), to stay narrow."""
+    sizes = record["settings"]["batch_sizes"]
     per_batch = " ms (median / p90 / p99)" if full else " ms"
-    return ["variant", *[f"b{size}{per_batch}" for size in record["settings"]["batch_sizes"]], "ex/s",
-            "tok/s", _memory_column(record)[0], "disk MB", record["evaluation"]["metric"], "drop", "agree %"]
+    speedup = "speed-up " + " / ".join(f"b{size}" for size in dict.fromkeys([min(sizes), max(sizes)]))
+    return ["variant", *[f"b{size}{per_batch}" for size in sizes], speedup, "ex/s",
+            *(["tok/s"] if full else []), _memory_column(record)[0], "disk MB", record["evaluation"]["metric"],
+            "drop", *(["agree %"] if full or not record["model"]["trained_head"] else [])]
 
 
-def _legend(record: dict[str, Any]) -> str:
+def _legend(record: dict[str, Any], full: bool = False) -> str:
     label, meaning = _memory_column(record)
     reference = record["reference"]
     return (f"bN ms: median latency of a batch of N (in brackets, the smaller batch measured when N ran out of "
-            f"memory); ex/s, tok/s: throughput at the best batch size; {label}: {meaning}; disk MB: saved "
-            f"state_dict; drop: points lost against {reference}; agree %: predictions equal to {reference}'s")
+            f"memory); speed-up: {reference}'s median latency over the variant's; ex/s"
+            f"{', tok/s' if full else ''}: throughput at the best batch size; {label}: {meaning}; disk MB: "
+            f"saved state_dict; drop: points lost against {reference}"
+            + (f"; agree %: predictions equal to {reference}'s" if full or not record["model"]["trained_head"]
+               else ""))
 
 
-def _footnotes(record: dict[str, Any]) -> list[str]:
-    notes = [_legend(record)]
+def _footnotes(record: dict[str, Any], full: bool = False) -> list[str]:
+    notes = [_legend(record, full)]
     if not record["model"]["trained_head"]:
         notes.append("metric not shown: a pretrained model with a freshly initialised head scores chance; "
-                     "'agrees' still shows how far each variant moves the predictions")
+                     "'agree %' still shows how far each variant moves the predictions")
     notes += [f"{v['variant']}: {v['note']}" for v in record["variants"] if v.get("note")]
     notes += [f"skipped {name}: {reason}" for name, reason in record.get("skipped", {}).items()]
     return notes
@@ -95,7 +111,7 @@ def profile_table(record: dict[str, Any]) -> Table:
         # names never wrap or shorten: on a narrow terminal the figures' headers wrap instead
         table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for variant in record["variants"]:
-        table.add_row(*_row(variant, trained))
+        table.add_row(*_row(variant, trained, record["settings"]["batch_sizes"]))
     return table
 
 
@@ -103,12 +119,14 @@ def profile_markdown(record: dict[str, Any]) -> str:
     trained = record["model"]["trained_head"]
     columns = _columns(record, full=True)
     lines = [f"### {_title(record)}", "",
-             f"torch {record['torch']}, {record['settings']['repeats']} timed runs after "
+             f"torch {record['torch']}, at least {record['settings']['repeats']} timed runs "
+             f"({record['settings'].get('min_seconds', 0):g} s) after "
              f"{record['settings']['warmup']} warm-up per batch size; metric on {record['evaluation']['split']} "
              f"({record['evaluation']['examples']} examples).", "",
              "| " + " | ".join(columns) + " |", "|" + "|".join(["---"] + ["---:"] * (len(columns) - 1)) + "|"]
-    lines += ["| " + " | ".join(_row(variant, trained, full=True)) + " |" for variant in record["variants"]]
-    footnotes = _footnotes(record)
+    sizes = record["settings"]["batch_sizes"]
+    lines += ["| " + " | ".join(_row(variant, trained, sizes, full=True)) + " |" for variant in record["variants"]]
+    footnotes = _footnotes(record, full=True)
     if footnotes:
         lines += [""] + [f"- {note}" for note in footnotes]
     return "\n".join(lines) + "\n"

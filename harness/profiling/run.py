@@ -54,9 +54,9 @@ def check_settings(settings: ProfileSettings) -> None:
         raise HarnessError(f"batch sizes must be positive integers, got {list(settings.batch_sizes)}")
     if settings.threads is not None and settings.threads < 1:
         raise HarnessError(f"--threads must be a positive integer, got {settings.threads}")
-    if settings.repeats < 1 or settings.warmup < 0:
-        raise HarnessError(f"need at least 1 timed run and no negative warm-up (got --repeats {settings.repeats}, "
-                           f"--warmup {settings.warmup})")
+    if settings.repeats < 1 or settings.warmup < 0 or settings.min_seconds < 0:
+        raise HarnessError(f"need at least 1 timed run and no negative warm-up or time (got --repeats "
+                           f"{settings.repeats}, --warmup {settings.warmup}, --min-seconds {settings.min_seconds})")
 
 
 def profile_model(*, task: str, model: str | None = None, run_id: str | None = None, variants: str = "all",

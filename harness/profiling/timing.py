@@ -1,6 +1,8 @@
 """Latency of a call: warm-up runs, then timed runs summarised by percentiles, not means.
 
-The clock is injectable so the statistics can be checked against a fake one. On CUDA the
+The clock is injectable so the statistics can be checked against a fake one. Timed runs go
+on past `repeats` until `min_seconds` have passed: on a shared machine slow spells last about
+a second, and a median over a longer window is not moved by one of them. On CUDA the
 device is synchronised after every timed call: kernels run asynchronously, and without it
 a timer measures how fast they are queued. A batch size that runs out of memory is halved
 until one fits, and the result says which one did.
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 Clock = Callable[[], float]
+MAX_SAMPLES = 100_000  # ends a min_seconds window of calls too fast to fill it
 
 
 @dataclass(frozen=True)
@@ -60,21 +63,24 @@ def synchronizer(device: torch.device | str) -> Callable[[], None] | None:
 
 
 def time_call(call: Callable[[], object], *, warmup: int, repeats: int, clock: Clock = time.perf_counter,
-              synchronize: Callable[[], None] | None = None) -> list[float]:
-    """Seconds taken by each of `repeats` calls, after `warmup` untimed ones."""
+              synchronize: Callable[[], None] | None = None, min_seconds: float = 0.0) -> list[float]:
+    """Seconds taken by each of at least `repeats` calls (more until they add up to `min_seconds`),
+    after `warmup` untimed ones."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     for _ in range(warmup):
         call()
     if synchronize is not None:
         synchronize()
-    samples = []
-    for _ in range(repeats):
+    samples: list[float] = []
+    elapsed = 0.0
+    while len(samples) < repeats or (elapsed < min_seconds and len(samples) < MAX_SAMPLES):
         start = clock()
         call()
         if synchronize is not None:
             synchronize()
         samples.append(clock() - start)
+        elapsed += samples[-1]
     return samples
 
 
@@ -97,7 +103,7 @@ class BatchTiming:
 
 
 def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_sizes: Sequence[int], *,
-                     warmup: int, repeats: int, clock: Clock = time.perf_counter,
+                     warmup: int, repeats: int, min_seconds: float = 0.0, clock: Clock = time.perf_counter,
                      synchronize: Callable[[], None] | None = None,
                      after_out_of_memory: Callable[[], None] | None = None) -> list[BatchTiming]:
     """Time `make_call(size)()` for each batch size, smallest first.
@@ -116,7 +122,8 @@ def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_siz
                 size //= 2
                 continue
             try:
-                measured[size] = summarize(time_call(make_call(size), warmup=warmup, repeats=repeats, clock=clock,
+                measured[size] = summarize(time_call(make_call(size), warmup=warmup, repeats=repeats, min_seconds=min_seconds,
+                                                     clock=clock,
                                                      synchronize=synchronize))
             except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
                 if not is_out_of_memory(exc):

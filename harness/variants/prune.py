@@ -34,7 +34,8 @@ def _variant(percent: int) -> Variant:
         description=f"{percent}% of each backbone linear layer's weights zeroed by magnitude (permanent)",
         transform=transform,
         model_check=lambda model: None if layers.backbone_linears(model) else "its backbone has no nn.Linear layers",
-        note=lambda device: "dense kernels: the zeros are still multiplied, so no speed-up and no smaller file",
+        note=lambda device: ("dense kernels multiply the zeros too and the file stores them: expect no speed-up "
+                             "(see its speed-up column) and no smaller file"),
     )
 
 
