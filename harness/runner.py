@@ -18,6 +18,7 @@ from harness.artifact import model_bytes, save_trained
 from harness.device import resolve_device
 from harness.encode import encode
 from harness.methods import count_parameters, get_method
+from harness.metrics.registry import metric_version
 from harness.models.load import load_task_model
 from harness.models.sources import resolve_model
 from harness.predict import predict
@@ -221,7 +222,7 @@ def _record_header(spec: RunSpec, task: TaskDef, run_id: str, source, data, metr
         "spec": spec.to_dict(),
         "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
                  "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,
-                 "labels": list(task.labels)},
+                 "labels": list(task.labels), "metric_versions": {m: metric_version(m) for m in task.metrics}},
         "data": data.info,
         "headline": {"split": split, "metric": task.headline, "value": metrics[split]["values"][task.headline],
                      "interval": metrics[split]["intervals"].get(task.headline)},

@@ -48,3 +48,12 @@ for _metric in (
     Metric("entity_recall", TAGS, ner.entity_rows, from_totals=ner.recall, explain=ner.explain_recall),
 ):
     register_metric(_metric)
+
+# Bump a metric's version when a change to its computation moves scores: leaderboards never
+# average runs scored by different versions (records keep them in task.metric_versions).
+# A metric not listed here, and a record written before versions existed, count as version 1.
+METRIC_VERSION: dict[str, int] = {name: 1 for name in METRICS}
+
+
+def metric_version(name: str) -> int:
+    return METRIC_VERSION.get(name, 1)
