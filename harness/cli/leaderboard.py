@@ -1,16 +1,18 @@
-"""`harness leaderboard`: recorded runs as one table."""
+"""`harness leaderboard [VIEW]`: recorded runs as one table, or as a leaderboard view (leaderboards/*.yaml)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from harness.board.table import headline_names, leaderboard as build, load_runs
-from harness.cli import options
 from harness.errors import HarnessError
+
+FORMATS = ("terminal", "markdown", "html", "csv", "json")
 
 
 def _cell(mean: float, std: float, count: int) -> str:
@@ -20,16 +22,16 @@ def _cell(mean: float, std: float, count: int) -> str:
     return f"{mean:.4f}{spread} (n={int(count)})"
 
 
-@click.command()
-@options.results_dir
-@click.option("--format", "fmt", type=click.Choice(["terminal", "markdown"]), default="terminal", show_default=True)
-def leaderboard(output, fmt):
-    """Recorded runs: rows model x method x settings, columns tasks (headline metric, mean over seeds)."""
-    runs, warnings = load_runs(output)
+def _all_runs(results: Path, fmt: str) -> None:
+    """Without a view: every recorded run, rows model x method x settings, columns tasks (headline metric)."""
+    if fmt not in ("terminal", "markdown"):
+        raise HarnessError(f"--format {fmt} needs a VIEW (e.g. `harness leaderboard glue --format {fmt}`); "
+                           "`harness leaderboard --list` lists the views")
+    runs, warnings = load_runs(results)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if runs.empty:
-        raise HarnessError(f"no run records in {output}; run `harness run ...` first or pass --results DIR")
+        raise HarnessError(f"no run records in {results}; run `harness run ...` first or pass --results DIR")
     table = build(runs)
     metric_of = headline_names(runs)
     columns = sorted(table["mean"].columns)
@@ -43,7 +45,7 @@ def leaderboard(output, fmt):
         for key, cells in rows:
             click.echo("| " + " | ".join([*key, *cells]) + " |")
         return
-    rich_table = Table(title=f"leaderboard: {output}", title_justify="left")
+    rich_table = Table(title=f"leaderboard: {results}", title_justify="left")
     for name in ("model", "method", "settings"):
         rich_table.add_column(name)
     for c in columns:
@@ -51,3 +53,89 @@ def leaderboard(output, fmt):
     for key, cells in rows:
         rich_table.add_row(*key, *cells)
     Console().print(rich_table)
+
+
+def _list_views(views_dirs: tuple[Path, ...]) -> None:
+    from harness.board.view import list_views, load_view
+
+    for name, path in sorted(list_views(views_dirs).items()):
+        view = load_view(path)
+        click.echo(f"{name:<12} {view.title}  ({path})")
+
+
+def _emit(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {what} to {output}", err=True)
+
+
+def _view(view_name: str, results: Path, fmt: str, output: Path | None, plots_dir: Path | None,
+          views_dirs: tuple[Path, ...], tasks_dirs: tuple[Path, ...]) -> None:
+    from harness.board import build_board, load_view
+    from harness.board.render_data import to_csv, to_json
+    from harness.board.render_text import markdown, print_terminal
+
+    board = build_board(load_view(view_name, views_dirs), results, tasks_dirs)
+    for warning in board.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    plots = []
+    if fmt == "html" or plots_dir is not None:
+        from harness.board.plots import draw_plots
+
+        plots, skipped = draw_plots(board)
+        for reason in skipped:
+            click.echo(f"note: plot left out: {reason}", err=True)
+        if plots_dir is not None:
+            plots_dir.mkdir(parents=True, exist_ok=True)
+            for plot in plots:
+                (plots_dir / f"{plot.stem}.png").write_bytes(plot.png)
+                click.echo(f"wrote plot {plots_dir / f'{plot.stem}.png'}", err=True)
+    if fmt == "terminal":
+        if output is None:
+            print_terminal(board)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                print_terminal(board, Console(file=handle, width=200, no_color=True))
+        return
+    if fmt == "html":
+        from harness.board.html import to_html
+
+        _emit(to_html(board, plots), output, "the html leaderboard")
+        return
+    render = {"markdown": markdown, "csv": to_csv, "json": to_json}[fmt]
+    _emit(render(board), output, f"the {fmt} leaderboard")
+
+
+@click.command()
+@click.argument("view", required=False)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True)
+@click.option("--results", "results", type=click.Path(path_type=Path), default="results", envvar="HARNESS_RESULTS",
+              show_default=True, help="Results folder. Env: HARNESS_RESULTS.")
+@click.option("--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the leaderboard to this file instead of stdout.")
+@click.option("--plots", "plots_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write the view's plots as PNG files into this folder.")
+@click.option("--views-dir", "views_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra folder of leaderboard views (repeatable). Env: HARNESS_LEADERBOARDS_PATH.")
+@click.option("--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra folder of task YAML files (repeatable). Env: HARNESS_TASKS_PATH.")
+@click.option("--list", "list_only", is_flag=True, help="List the leaderboard views and exit.")
+def leaderboard(view, fmt, results, output, plots_dir, views_dirs, tasks_dirs, list_only):
+    """Recorded runs as a leaderboard VIEW (glue, clue, ner, peft, efficiency, robustness, or a YAML file).
+
+    Without VIEW: every recorded run, rows model x method x settings, columns tasks (headline metric,
+    mean over seeds), as a terminal table or markdown.
+    """
+    if list_only:
+        _list_views(views_dirs)
+        return
+    if view is None:
+        if output is not None or plots_dir is not None:
+            raise HarnessError("--output and --plots need a VIEW (e.g. `harness leaderboard peft --format html "
+                               "--output peft.html`); `harness leaderboard --list` lists the views")
+        _all_runs(results, fmt)
+        return
+    _view(view, results, fmt, output, plots_dir, views_dirs, tasks_dirs)
