@@ -19,11 +19,12 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `harness --help` lists every command and each module stays independent.
-    from harness.cli import compare, leaderboard, models, perturb, profile, robustness, run, sweep, tasks
+    from harness.cli import compare, leaderboard, models, perturb, profile, regress, robustness, run, sweep, tasks
 
     cli.add_command(run.run)
     cli.add_command(sweep.sweep)
     cli.add_command(compare.compare)
+    cli.add_command(regress.regress)
     cli.add_command(perturb.perturb)
     cli.add_command(profile.profile)
     cli.add_command(robustness.robustness)
