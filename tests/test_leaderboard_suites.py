@@ -102,3 +102,25 @@ def test_glue_board_scores_complete_rows_and_never_ranks_partial_ones(tmp_path):
     assert partial.partial_mean == pytest.approx((6.77 - 0.75 - 0.81) / 7 + 0.1)
     assert board.best(column) == set()  # one complete score: nothing to highlight against
     assert any("never ranked" in note for note in board.notes)
+
+
+def test_rows_with_the_same_missing_tasks_are_plotted_on_their_partial_means(tmp_path):
+    from harness.board.plots import draw_plots
+
+    records = []
+    for model, shift, trainable in (("big", 0.0, 22_000_000), ("small", -0.05, 150_000)):
+        for record in _glue_runs(model, 0, shift, skip=("qqp", "mnli", "qnli", "wnli")):
+            record["costs"] = {"trainable_parameters": trainable}
+            records.append(record)
+    board = build_board(load_view("glue"), write_records(tmp_path, records))
+    (column,) = board.columns_for("GLUE score")
+    assert all(board.cell(row, column).partial == "5/9 tasks" for row in board.rows)
+    plots, skipped = draw_plots(board)
+    assert len(plots) == 1 and not skipped and "partial: 5/9 tasks" in plots[0].title
+
+    for record in _glue_runs("other", 0, 0.0, skip=("qqp", "mnli", "cola")):  # 6 tasks, not the same 5
+        record["costs"] = {"trainable_parameters": 1_000_000}
+        records.append(record)
+    board = build_board(load_view("glue"), write_records(tmp_path / "mixed", records))
+    plots, skipped = draw_plots(board)
+    assert not plots and skipped  # different task sets: partial means do not compare

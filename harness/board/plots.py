@@ -56,14 +56,26 @@ def _stem(board: Board, index: int, spec: PlotSpec) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{board.view.name}-{index + 1}-{spec.kind}")
 
 
+def _shared_partial_means(board: Board, column) -> dict[str, float]:
+    """Row label -> partial suite mean, when no row has the whole suite and every row has the same tasks:
+    then the partial means compare like with like (the plot says they are partial)."""
+    cells = {row.label: board.cell(row, column) for row in board.rows}
+    if any(cell.value is not None or cell.partial is None or cell.partial_mean is None for cell in cells.values()):
+        return {}
+    if len({frozenset(cell.details or {}) for cell in cells.values()}) != 1:
+        return {}
+    return {label: float(cell.partial_mean) for label, cell in cells.items()}  # type: ignore[arg-type]
+
+
 def _pareto(board: Board, spec: PlotSpec) -> tuple[str, bytes] | str:
     x_col, y_col = board.columns_for(spec.x or "")[:1], board.columns_for(spec.y or "")[:1]
     if not x_col or not y_col:
         return f"pareto plot of {spec.y} against {spec.x}: a column has no recorded figure"
     xc, yc = x_col[0], y_col[0]
+    partial = _shared_partial_means(board, yc) if yc.spec.kind == "suite" else {}
     points, spread = {}, {}
     for row in board.rows:
-        x, y = board.cell(row, xc).value, board.cell(row, yc).value
+        x, y = board.cell(row, xc).value, partial.get(row.label, board.cell(row, yc).value)
         if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
             points[row.label] = (x, y)
             spread[row.label] = board.cell(row, yc).std or 0.0
@@ -87,8 +99,12 @@ def _pareto(board: Board, spec: PlotSpec) -> tuple[str, bytes] | str:
     if log:
         axes.set_xscale("log")
     axes.set_xlabel(f"{xc.label}{' (log scale)' if log else ''} {'↑' if xc.higher_is_better else '↓'}")
-    axes.set_ylabel(f"{yc.label} {'↑' if yc.higher_is_better else '↓'}")
-    title = spec.title or f"{yc.label} against {xc.label}"
+    y_label = yc.label
+    if partial:
+        coverage = board.cell(board.rows[0], yc).partial
+        y_label = f"{yc.label} (partial: {coverage}, the same in every row)"
+    axes.set_ylabel(f"{y_label} {'↑' if yc.higher_is_better else '↓'}")
+    title = spec.title or f"{y_label} against {xc.label}"
     axes.set_title(title, fontsize=10)
     axes.grid(True, alpha=0.3)
     axes.legend(loc="best", fontsize=8)
