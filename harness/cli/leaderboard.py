@@ -11,6 +11,7 @@ from rich.table import Table
 
 from harness.board.table import headline_names, leaderboard as build, load_runs
 from harness.errors import HarnessError
+from harness.record.store import atomic_write
 
 FORMATS = ("terminal", "markdown", "html", "csv", "json")
 
@@ -67,8 +68,7 @@ def _emit(text: str, output: Path | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    atomic_write(output, [text])  # a half-written page never replaces a good one
     click.echo(f"wrote {what} to {output}", err=True)
 
 
