@@ -76,6 +76,16 @@ def test_sweep_file_with_a_bad_entry_runs_nothing(env, encoder_dir, capsys):
     assert not (env / "results").exists()
 
 
+def test_missing_data_files_are_reported_before_any_run(env, encoder_dir, capsys):
+    dev = env / "my_tasks" / "sentiment" / "dev.tsv"
+    dev.unlink()
+    assert _sweep(env, encoder_dir, "--task", "tiny-sentiment", "--methods", "full,lora") == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: the sweep needs 1 data file(s) that are not there, nothing ran")
+    assert f"task tiny-sentiment split dev: {dev} is missing" in error and len(error.splitlines()) == 1
+    assert not (env / "results").exists()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--methods", "full", "--lora-r", "4"], "--lora-r only apply to another method"),
     (["--methods", "full", "--seeds", "zero"], "--seeds 'zero'"),

@@ -17,7 +17,7 @@ from harness.cli.grid_options import grid_from_options, grid_options
 from harness.compare import build_comparison, markdown, plot_pareto, rich_table, verdict_sentences
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore
-from harness.sweep import MethodEntry, plan_grid, run_grid
+from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
 from harness.train.progress import stderr_console
 
 DEFAULT_METHODS = "full,lora"
@@ -49,6 +49,8 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
     if reference not in [m.name for m in grid.methods]:
         grid.methods.insert(0, MethodEntry(reference))
     planned = plan_grid(grid, list(tasks_dirs))
+    if not no_run:
+        check_data(planned, data_dir)
     store = ResultStore(output)
     failed = []
     if not no_run:

@@ -7,7 +7,7 @@ import click
 from harness.cli import options
 from harness.cli.grid_options import grid_from_options, grid_options
 from harness.errors import RunFailed
-from harness.sweep import plan_grid, run_grid
+from harness.sweep import check_data, plan_grid, run_grid
 from harness.train.progress import stderr_console
 
 
@@ -30,6 +30,7 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
     """
     grid = grid_from_options(flags)
     planned = plan_grid(grid, list(tasks_dirs))
+    check_data(planned, data_dir)
     stderr_console.print(f"sweep: {len(planned)} runs ({len(grid.models)} models x {len(grid.methods)} methods x "
                          f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds) into {output}")
     if dry_run:

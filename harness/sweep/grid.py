@@ -148,3 +148,21 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
         raise HarnessError(f"the sweep lists {duplicates} run(s) twice (same model, method, options, task and seed); "
                            "remove the repeated entries")
     return planned
+
+
+HOW_TO_FIX_DATA = "pass --data-dir DIR (or set HARNESS_DATA_DIR) with the layouts in tasks/README.md, or drop those tasks"
+
+
+def check_data(planned: list[PlannedRun], data_dir: Path | None) -> None:
+    """Every data file the planned runs read is there; else one error listing all that are missing,
+    before the first run starts rather than when its turn comes."""
+    from harness.tasks.loaders import missing_local_files
+    from harness.tasks.sampling import needed_splits
+
+    missing: list[str] = []
+    for task, fold in dict.fromkeys((run.task, run.spec.fold) for run in planned):
+        missing += [m for m in missing_local_files(task, needed_splits(task, fold), data_dir) if m not in missing]
+    if missing:
+        raise HarnessError(f"the sweep needs {len(missing)} data file(s) that are not there, nothing ran: "
+                           f"{' | '.join(missing)}; {HOW_TO_FIX_DATA}")
+

@@ -73,6 +73,24 @@ def load_split(task: TaskDef, split: str, data_dir: str | Path | None = None) ->
     return examples
 
 
+def missing_local_files(task: TaskDef, splits: list[str], data_dir: str | Path | None = None) -> list[str]:
+    """The local files these splits need that are not there, checked without reading them.
+
+    A split with no local path (no data folder, and the task can load it from the hub) is not
+    checked here: only loading it can tell.
+    """
+    missing = []
+    for split in splits:
+        written = task.data.files.get(split, "") if task.data is not None else ""
+        needs_root = written and not written.startswith((".", "/", "~"))
+        path = local_path(task, split, data_root(data_dir) if needs_root else None)
+        if path is not None and not path.is_file():
+            missing.append(f"task {task.name} split {split}: {path} is missing")
+        elif path is None and task.hub is None:
+            missing.append(f"task {task.name} split {split}: no data folder given; {HOW_TO_POINT}")
+    return missing
+
+
 def _hub_or_fail(task: TaskDef, split: str, path: Path | None) -> tuple[list[formats.Row], str]:
     if path is not None:
         looked = f"looked for {path}"

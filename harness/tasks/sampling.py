@@ -58,6 +58,15 @@ def _check_limit(value: int | None, name: str) -> None:
         raise HarnessError(f"{name} must be a positive number of examples, got {value!r}")
 
 
+def needed_splits(task: TaskDef, fold: int | None = None) -> list[str]:
+    """The splits a run of `task` reads: train, a named selection split, and the evaluation splits."""
+    train_split, selection = task.train_split, task.selection
+    if fold is not None and 0 <= fold < len(task.folds):
+        train_split, selection = task.folds[fold].train, task.folds[fold].selection
+    named = [train_split, *([] if isinstance(selection, Holdout) else [selection]), *task.eval_splits]
+    return list(dict.fromkeys(named))
+
+
 def prepare_data(
     task: TaskDef,
     data_dir: str | Path | None,
