@@ -19,7 +19,19 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `harness --help` lists every command and each module stays independent.
-    from harness.cli import compare, leaderboard, models, perturb, profile, regress, robustness, run, sweep, tasks
+    from harness.cli import (
+        compare,
+        leaderboard,
+        models,
+        perturb,
+        profile,
+        regress,
+        results,
+        robustness,
+        run,
+        sweep,
+        tasks,
+    )
 
     cli.add_command(run.run)
     cli.add_command(sweep.sweep)
@@ -31,6 +43,7 @@ def _register() -> None:
     cli.add_command(tasks.tasks)
     cli.add_command(leaderboard.leaderboard)
     cli.add_command(models.models)
+    cli.add_command(results.results)
 
 
 def main(argv: list[str] | None = None) -> int:
