@@ -31,6 +31,7 @@ def _register() -> None:
         run,
         sweep,
         tasks,
+        verify,
     )
 
     cli.add_command(run.run)
@@ -44,6 +45,7 @@ def _register() -> None:
     cli.add_command(leaderboard.leaderboard)
     cli.add_command(models.models)
     cli.add_command(results.results)
+    cli.add_command(verify.verify)
 
 
 def main(argv: list[str] | None = None) -> int:

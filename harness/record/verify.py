@@ -1,0 +1,107 @@
+"""Rerun a recorded run from its spec and compare: are the metrics and predictions the same, bit for bit?
+
+    report = verify_run("results", "46e9a4e6b162cb0d", data_dir=Path("../shared/data"))
+    report.identical, report.differences
+
+The rerun writes into a temporary folder, so the recorded run is never touched. On CPU a
+run is expected to repeat exactly; a difference names the split and metric, or how many
+prediction rows differ and the first of them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError, did_you_mean
+from harness.record.store import ResultStore
+from harness.spec import RunSpec
+from harness.tasks import load_task
+
+MIN_ID_PREFIX = 6
+
+
+@dataclass
+class Verification:
+    run_id: str
+    task: str
+    compared_metrics: int = 0
+    compared_rows: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
+def find_record(results: Path, run_id: str) -> Path:
+    """The record file of `run_id` (or of a unique prefix of at least 6 characters) in any task folder."""
+    candidates = sorted(results.glob(f"*/{run_id}*.json")) if len(run_id) >= MIN_ID_PREFIX else []
+    candidates = [p for p in candidates if not p.name.endswith(".predictions.jsonl")]
+    exact = [p for p in candidates if p.stem == run_id]
+    if exact or len(candidates) == 1:
+        return (exact or candidates)[0]
+    if candidates:
+        raise HarnessError(f"run id {run_id} matches {len(candidates)} runs in {results}; give more of it")
+    known = [p.stem for p in results.glob("*/*.json")]
+    raise HarnessError(f"no run {run_id} recorded in {results}{did_you_mean(run_id, known)}; "
+                       "check the run id and --results")
+
+
+def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
+               tasks_dirs: list[Path] | None = None, show_progress: bool = False) -> Verification:
+    from harness.runner import execute  # heavy imports only when a run is really repeated
+
+    path = find_record(Path(results), run_id)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        spec = RunSpec(**{f.name: record["spec"][f.name] for f in fields(RunSpec) if f.name in record["spec"]})
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise HarnessError(f"run record {path} cannot be read as a run ({type(exc).__name__}); "
+                           "`harness results check` says what is wrong with it") from None
+    task = load_task(spec.task, tasks_dirs)
+    if task.hash != record["task"]["hash"]:
+        raise HarnessError(f"the definition of task {task.name} changed since run {record['run_id']} was recorded; "
+                           "it cannot be repeated as it was")
+    report = Verification(record["run_id"], task.name)
+    with tempfile.TemporaryDirectory(prefix="harness-verify-") as folder:
+        outcome = execute(spec, task, output=folder, data_dir=data_dir, force=True, device=device,
+                          show_progress=show_progress)
+        _compare_metrics(record["metrics"], outcome.record["metrics"], report)
+        again = ResultStore(folder).load_predictions(task.name, outcome.record["run_id"])
+    _compare_rows(ResultStore(path.parent.parent).load_predictions(task.name, record["run_id"]), again, report)
+    return report
+
+
+def _compare_metrics(recorded: dict[str, Any], rerun: dict[str, Any], report: Verification) -> None:
+    for split in sorted(set(recorded) | set(rerun)):
+        before = (recorded.get(split) or {}).get("values", {})
+        after = (rerun.get(split) or {}).get("values", {})
+        for metric in sorted(set(before) | set(after)):
+            report.compared_metrics += 1
+            if not _same(before.get(metric), after.get(metric)):
+                report.differences.append(f"{split} {metric}: recorded {before.get(metric)}, rerun {after.get(metric)}")
+
+
+def _compare_rows(recorded: list[dict[str, Any]], rerun: list[dict[str, Any]], report: Verification) -> None:
+    report.compared_rows = len(recorded)
+    if len(recorded) != len(rerun):
+        report.differences.append(f"predictions: {len(recorded)} rows recorded, {len(rerun)} in the rerun")
+        return
+    differing = [(a, b) for a, b in zip(recorded, rerun) if not _same(a, b)]
+    if differing:
+        first, again = differing[0]
+        changed = sorted(k for k in set(first) | set(again) if not _same(first.get(k), again.get(k)))
+        report.differences.append(f"predictions: {len(differing)} of {len(recorded)} rows differ (first: id "
+                                  f"{first.get('id')}, {', '.join(changed)})")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with NaN equal to NaN (an undefined metric is undefined both times)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b

@@ -1,0 +1,39 @@
+"""`harness verify`: a CPU run repeats bit for bit; a changed record is caught; the record is never touched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from harness.cli.main import main
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_cpu_run_repeats_exactly_and_a_tampered_one_does_not(env, encoder_dir, capsys):
+    results = env / "results"
+    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "2", "--device", "cpu",
+                 "--output", str(results), "--quiet"]) == 0
+    (record_path,) = (results / "tiny-sentiment").glob("*.json")
+    run_id = json.loads(record_path.read_text())["run_id"]
+    before = _digest(results)
+    capsys.readouterr()
+    assert main(["verify", run_id[:8], "--results", str(results), "--device", "cpu", "--quiet"]) == 0
+    assert "repeats exactly" in capsys.readouterr().out
+    assert _digest(results) == before
+
+    predictions = results / "tiny-sentiment" / f"{run_id}.predictions.jsonl"
+    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    rows[0]["prediction"] = 1 - rows[0]["prediction"]
+    predictions.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["verify", run_id, "--results", str(results), "--device", "cpu", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "did not repeat" in out and f"1 of {len(rows)} rows differ" in out and "prediction" in out
+
+
+def test_an_unknown_run_is_a_one_line_error(env, capsys):
+    (env / "results" / "sst2").mkdir(parents=True)
+    assert main(["verify", "deadbeef00", "--results", str(env / "results")]) == 2
+    assert capsys.readouterr().err.startswith("error: no run deadbeef00 recorded in")
