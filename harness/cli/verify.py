@@ -21,7 +21,7 @@ def verify(run_id, device, data_dir, tasks_dirs, output, quiet):
     report = verify_run(output, run_id, data_dir=data_dir, device=None if device == "auto" else device,
                         tasks_dirs=list(tasks_dirs), show_progress=not quiet)
     if report.identical:
-        click.echo(f"run {report.run_id} ({report.task}) repeats exactly: {report.compared_metrics} metric values "
+        click.echo(f"run {report.run_id} ({report.task}) repeats exactly: {report.compared_metrics} metric value(s) "
                    f"and {report.compared_rows} prediction rows identical")
         return 0
     click.echo(f"run {report.run_id} ({report.task}) did not repeat: " + "; ".join(report.differences))

@@ -18,6 +18,7 @@ from typing import Any
 from harness.errors import HarnessError
 
 SCHEMA_VERSION = 1
+MIN_ID_PREFIX = 6  # shorter run-id prefixes match too much to be meant
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
@@ -48,6 +49,16 @@ class ResultStore:
     def model_path(self, task: str, run_id: str) -> Path:
         """Folder of a run's saved trained weights (`harness run --save-model`)."""
         return self.root / task / f"{run_id}.model"
+
+    def find(self, run_id: str) -> list[Path]:
+        """Record files of `run_id` in any task folder: the exact one, else those it is a prefix of
+        (at least MIN_ID_PREFIX characters); several paths mean the prefix is ambiguous."""
+        if not self.root.is_dir():
+            return []
+        exact = sorted(self.root.glob(f"*/{run_id}.json"))
+        if exact or len(run_id) < MIN_ID_PREFIX:
+            return exact
+        return sorted(self.root.glob(f"*/{run_id}*.json"))
 
     def exists(self, task: str, run_id: str) -> bool:
         return self.record_path(task, run_id).is_file()

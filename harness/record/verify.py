@@ -22,7 +22,6 @@ from harness.record.store import ResultStore
 from harness.spec import RunSpec
 from harness.tasks import load_task
 
-MIN_ID_PREFIX = 6
 
 
 @dataclass
@@ -39,14 +38,12 @@ class Verification:
 
 
 def find_record(results: Path, run_id: str) -> Path:
-    """The record file of `run_id` (or of a unique prefix of at least 6 characters) in any task folder."""
-    candidates = sorted(results.glob(f"*/{run_id}*.json")) if len(run_id) >= MIN_ID_PREFIX else []
-    candidates = [p for p in candidates if not p.name.endswith(".predictions.jsonl")]
-    exact = [p for p in candidates if p.stem == run_id]
-    if exact or len(candidates) == 1:
-        return (exact or candidates)[0]
-    if candidates:
-        raise HarnessError(f"run id {run_id} matches {len(candidates)} runs in {results}; give more of it")
+    """The record file of `run_id` (or of a unique prefix of it) in any task folder."""
+    found = ResultStore(results).find(run_id)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise HarnessError(f"run id {run_id} matches {len(found)} runs in {results}; give more of it")
     known = [p.stem for p in results.glob("*/*.json")]
     raise HarnessError(f"no run {run_id} recorded in {results}{did_you_mean(run_id, known)}; "
                        "check the run id and --results")

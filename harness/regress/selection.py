@@ -17,10 +17,10 @@ from typing import Any
 from harness.board.sources import matches, run_keys
 from harness.board.view import View
 from harness.errors import HarnessError, did_you_mean
+from harness.record.store import ResultStore
 
 Record = dict[str, Any]
 SIDES = ("baseline", "candidate")
-MIN_ID_PREFIX = 6  # shorter run-id prefixes match too much to be meant
 
 # what a filter matches on: flag name -> how to read it from a record
 FILTER_FIELDS: dict[str, Callable[[Record], str]] = {
@@ -91,18 +91,17 @@ def _by_run_id(run_id: str, results: Path, flag: str) -> list[Run]:
     if not results.is_dir():
         raise HarnessError(f"{flag} {run_id}: not a record file or folder, and there is no results folder "
                            f"{results} to look the run id up in; pass a path, or --results DIR")
-    runs = _read_folder(results)
-    exact = [run for run in runs if run.run_id == run_id]
-    if exact:
-        return exact[:1]
-    matching = [run for run in runs if len(run_id) >= MIN_ID_PREFIX and run.run_id.startswith(run_id)]
-    if len(matching) == 1:
-        return matching
-    if len(matching) > 1:
+    found = ResultStore(results).find(run_id)
+    if len(found) == 1:
+        record = _read_record(found[0])
+        if record is not None:
+            return [Run(record, found[0])]
+    if len(found) > 1:
         raise HarnessError(f"{flag} {run_id}: several runs in {results} start with it "
-                           f"({', '.join(r.run_id for r in matching[:4])}); give more of the run id")
+                           f"({', '.join(p.stem for p in found[:4])}); give more of the run id")
+    known = [p.stem for p in results.glob("*/*.json")]
     raise HarnessError(f"{flag} {run_id}: no such record file or folder, nor a run id in {results}"
-                       f"{did_you_mean(run_id, [r.run_id for r in runs])}; pass a path, or --results DIR")
+                       f"{did_you_mean(run_id, known)}; pass a path, or --results DIR")
 
 
 def load_side(source: str, results: Path, side: str) -> list[Run]:
