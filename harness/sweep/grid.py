@@ -150,13 +150,10 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
     return planned
 
 
-HOW_TO_FIX_DATA = "pass --data-dir DIR (or set HARNESS_DATA_DIR) with the layouts in tasks/README.md, or drop those tasks"
-
-
 def check_data(planned: list[PlannedRun], data_dir: Path | None) -> None:
     """Every data file the planned runs read is there; else one error listing all that are missing,
     before the first run starts rather than when its turn comes."""
-    from harness.tasks.loaders import missing_local_files
+    from harness.tasks.loaders import HOW_TO_POINT, missing_local_files
     from harness.tasks.sampling import needed_splits
 
     missing: list[str] = []
@@ -164,5 +161,5 @@ def check_data(planned: list[PlannedRun], data_dir: Path | None) -> None:
         missing += [m for m in missing_local_files(task, needed_splits(task, fold), data_dir) if m not in missing]
     if missing:
         raise HarnessError(f"the sweep needs {len(missing)} data file(s) that are not there, nothing ran: "
-                           f"{' | '.join(missing)}; {HOW_TO_FIX_DATA}")
+                           f"{' | '.join(missing)}; {HOW_TO_POINT}, or drop those tasks")
 
