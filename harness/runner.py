@@ -31,9 +31,13 @@ from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
+from harness.train.checkpoint import Checkpointer
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
 from harness.variants import apply_variant, check_available
+
+
+DEFAULT_CHECKPOINT_MINUTES = 10.0  # a long run loses at most this much training to a crash
 
 
 @dataclass
@@ -59,8 +63,13 @@ def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[st
 
 def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
             force: bool = False, device: str | None = None, show_progress: bool = True,
-            save_model: bool = False) -> RunOutcome:
-    """Run `spec` unless it is already recorded; `save_model` keeps the trained weights beside the record."""
+            save_model: bool = False, resume: bool = False, checkpoint_every: int = 0,
+            checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> RunOutcome:
+    """Run `spec` unless it is already recorded; `save_model` keeps the trained weights beside the record.
+
+    Training is checkpointed every `checkpoint_every` updates and every `checkpoint_minutes`
+    (0 turns either off); `resume` continues from this run's checkpoint when there is one.
+    """
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
     if store.exists(task.name, run_id) and not force:
@@ -111,9 +120,12 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         report = score_predictions(task, [task.headline], predictions.values, data.selection, n_boot=0)
         return report.values[task.headline]
 
+    checkpointer = Checkpointer(store.checkpoint_path(task.name, run_id), checkpoint_every, checkpoint_minutes * 60)
+    resume = _resuming(checkpointer, resume, show_progress)
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
                    select=select, accelerator=accelerator, after_update=method.after_update,
-                   show_progress=show_progress)
+                   show_progress=show_progress, checkpointer=checkpointer, resume=resume,
+                   method_state=(method.training_state, method.load_training_state))
     trained = accelerator.unwrap_model(model)
     manifest = {"run_id": run_id, "spec": {**spec.to_dict(), "pooling": loaded.model.pooling},
                 "task": task.name, "task_kind": task.kind, "num_labels": task.num_labels,
@@ -154,7 +166,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                      "train_examples_per_second": round(result.examples_per_second, 2),
                      "peak_memory_mb": round(result.peak_memory_mb, 1),
                      "memory_before_training_mb": round(result.memory_baseline_mb, 1),
-                     "memory_kind": result.memory_kind,
+                     "memory_kind": result.memory_kind, "resumed_from_update": result.resumed_from_update,
                      "history": result.history},
         "inference": inference,
         **({"robustness": robustness} if spec.perturb else {}),
@@ -169,8 +181,22 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         "wall_seconds": round(time.perf_counter() - started, 3),
         "environment": environment(accelerator.device),
     }
-    path = store.write(record, rows) if accelerator.is_main_process else store.record_path(task.name, run_id)
+    if not accelerator.is_main_process:
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
+    path = store.write(record, rows)
+    checkpointer.remove()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
+
+
+def _resuming(checkpointer: Checkpointer, asked: bool, show_progress: bool) -> bool:
+    """Resume only from a checkpoint that exists; say what happens to one that is not resumed."""
+    found = checkpointer.path.is_file()
+    if found and not asked:
+        log(f"[yellow]{checkpointer.path} holds an interrupted attempt of this run; starting over "
+            "(pass --resume to continue it)[/]")
+    elif asked and not found and show_progress:
+        log("nothing to resume for this run: starting from the beginning")
+    return asked and found
 
 
 def _execute_prompted(spec: RunSpec, task: TaskDef, data, source, run_id: str, device: str | None,

@@ -55,7 +55,7 @@ def test_diverging_loss_names_the_step(encoder_dir):
     loaded, model, features = _setup(encoder_dir)
     with torch.no_grad():
         model.head.weight.fill_(float("nan"))
-    with pytest.raises(RunFailed, match="step 1 .batch 0."):
+    with pytest.raises(RunFailed, match=r"step 1 \(epoch 1, batch 0\)"):
         train(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
               config=CONFIG, seed=0, select=lambda _: 0.0, accelerator=make_accelerator("cpu", 1),
               show_progress=False)

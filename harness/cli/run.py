@@ -10,7 +10,7 @@ from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
 from harness.perturb import load_plugins
-from harness.runner import execute, plan
+from harness.runner import DEFAULT_CHECKPOINT_MINUTES, execute, plan
 
 
 @click.command()
@@ -47,13 +47,19 @@ from harness.runner import execute, plan
 @click.option("--force", is_flag=True, help="Run again even if this exact run is already recorded.")
 @click.option("--save-model", is_flag=True,
               help="Keep the trained weights (adapter or whole model) in <results>/<task>/<run_id>.model.")
+@click.option("--resume", is_flag=True,
+              help="Continue this run from its checkpoint (left by an interrupted attempt) to the same final numbers.")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Checkpoint training every N optimiser updates (0: only by time).")
+@click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=DEFAULT_CHECKPOINT_MINUTES,
+              show_default=True, help="Checkpoint training at most this many minutes apart (0: only by count).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
         patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, variant, device, data_dir,
-        tasks_dirs, output,
-        force, save_model, as_json, quiet, **method_flags):
+        tasks_dirs, output, force, save_model, resume, checkpoint_every, checkpoint_minutes, as_json, quiet,
+        **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
     load_plugins(*perturb_modules)
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
@@ -64,6 +70,7 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
                           perturb=perturb, variant=variant, tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
+                      resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)
     if as_json:
         click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))

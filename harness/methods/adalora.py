@@ -45,6 +45,21 @@ class AdaLoRA(Method):
     def after_update(self, model, update):
         model.base_model.update_and_allocate(update)
 
+    def training_state(self, model):
+        # peft keeps the importance scores that drive the rank budget outside the weights.
+        allocator = model.base_model.rankallocator
+        return {"scores": {name: dict(getattr(allocator, name)) for name in _SCORES},
+                "rank_pattern": model.peft_config[model.active_adapter].rank_pattern}
+
+    def load_training_state(self, model, state):
+        allocator = model.base_model.rankallocator
+        for name in _SCORES:
+            setattr(allocator, name, dict(state["scores"][name]))
+        model.peft_config[model.active_adapter].rank_pattern = state["rank_pattern"]
+
+
+_SCORES = ("ipt", "exp_avg_ipt", "exp_avg_unc")
+
 
 METHOD = AdaLoRA(
     name="adalora",

@@ -63,6 +63,13 @@ class Method:
     def after_update(self, model: nn.Module, update: int) -> None:
         """Called with the number of updates made so far; most methods need nothing here."""
 
+    def training_state(self, model: nn.Module) -> dict[str, Any]:
+        """State the method keeps outside the model's weights, saved in training checkpoints."""
+        return {}
+
+    def load_training_state(self, model: nn.Module, state: dict[str, Any]) -> None:
+        """Put back what `training_state` returned when a checkpointed run resumes."""
+
 
 def option_flag(method: str, option: str) -> str:
     return f"--{method}-{option.replace('_', '-')}"

@@ -50,6 +50,10 @@ class ResultStore:
         """Folder of a run's saved trained weights (`harness run --save-model`)."""
         return self.root / task / f"{run_id}.model"
 
+    def checkpoint_path(self, task: str, run_id: str) -> Path:
+        """A training run's latest checkpoint while it runs (deleted once it is recorded)."""
+        return self.root / task / f"{run_id}.checkpoint.pt"
+
     def find(self, run_id: str) -> list[Path]:
         """Record files of `run_id` in any task folder: the exact one, else those it is a prefix of
         (at least MIN_ID_PREFIX characters); several paths mean the prefix is ambiguous."""

@@ -18,6 +18,7 @@ from transformers import get_linear_schedule_with_warmup
 from harness.encode import Features, collate
 from harness.errors import HarnessError, RunFailed
 from harness.train.batching import LengthGroupedBatches
+from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
 from harness.train.memory import PeakMemory
 from harness.train.progress import training_progress
 
@@ -35,6 +36,7 @@ class TrainResult:
     memory_kind: str
     stopped_early: bool
     history: list[dict[str, Any]] = field(default_factory=list)
+    resumed_from_update: int | None = None  # the update a checkpoint continued from
 
 
 def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
@@ -46,10 +48,9 @@ def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
     return Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
 
 
-def training_batches(features: Sequence[Features], batch_size: int, seed: int, pad_id: int, kind: str,
-                     group_by_length: bool = True) -> DataLoader:
-    """Seeded random batches, grouped by length unless asked not to."""
-    generator = torch.Generator().manual_seed(seed)
+def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
+                     kind: str, group_by_length: bool = True) -> DataLoader:
+    """Random batches drawn from `generator`, grouped by length unless asked not to."""
     collate_fn = partial(collate, pad_id=pad_id, kind=kind)
     if group_by_length:
         sampler = LengthGroupedBatches([len(f) for f in features], batch_size, generator)
@@ -79,31 +80,64 @@ def _trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
           seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
-          after_update: Callable[[nn.Module, int], None] | None = None, show_progress: bool = True) -> TrainResult:
+          after_update: Callable[[nn.Module, int], None] | None = None, show_progress: bool = True,
+          checkpointer: Checkpointer | None = None, resume: bool = False,
+          method_state: tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]] | None = None,
+          ) -> TrainResult:
     """Train on `features`; `select(model)` scores the selection split (higher is better) after each epoch.
 
     `after_update(model, updates_so_far)` runs after each optimiser update, before gradients
     are cleared (AdaLoRA's rank allocation reads them). The weights of the best epoch are
-    loaded back into `model` before returning.
+    loaded back into `model` before returning. With a `checkpointer`, the whole training
+    state is saved when it says so; `resume` continues from its file, and the run ends with
+    the numbers an uninterrupted run reaches. `method_state` is the method's (get, set) pair
+    for state it keeps outside the weights.
     """
-    loader = training_batches(features, config["batch_size"], seed, pad_id, kind,
+    generator = torch.Generator().manual_seed(seed)
+    loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
                               group_by_length=config.get("group_by_length", True))
     optimizer = _optimizer(model, config["lr"], config["weight_decay"])
     updates_per_epoch = math.ceil(len(loader) / config["grad_accum"])
     total_updates = updates_per_epoch * config["epochs"]
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config["warmup_ratio"] * total_updates), total_updates)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    get_method_state, set_method_state = method_state or (lambda _: {}, lambda _m, _s: None)
 
-    history: list[dict[str, Any]] = []
-    best = (-math.inf, 0, _trainable_state(accelerator.unwrap_model(model)))
-    train_seconds, seen, step, updates, bad_epochs = 0.0, 0, 0, 0, 0
+    at = Position(best_state=_trainable_state(accelerator.unwrap_model(model)))
+    resumed_from, pending_rng = None, None
+    if resume:
+        saved = checkpointer.load()
+        at = saved["position"]
+        accelerator.unwrap_model(model).load_state_dict(saved["model"], strict=False)
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        set_method_state(accelerator.unwrap_model(model), saved["method"])
+        generator.set_state(saved["epoch_generator_state"])
+        pending_rng, resumed_from = saved["rng"], at.updates
+    loss_sum = torch.as_tensor(at.loss_sum, device=accelerator.device).clone()
     memory = PeakMemory(accelerator.device)
     with memory, training_progress(show_progress and accelerator.is_main_process) as progress:
-        for epoch in range(1, config["epochs"] + 1):
-            bar = progress.add_task(f"epoch {epoch}/{config['epochs']}", total=len(loader), loss="-", speed="-")
+        if resumed_from is not None:
+            progress.console.print(f"resumed from {checkpointer.path.name}: epoch {at.epoch}, update {at.updates}")
+        for epoch in range(at.epoch, config["epochs"] + 1):
+            skip = at.batches_done if epoch == at.epoch else 0
+            if not skip:
+                at.epoch_seen, at.epoch_seconds = 0, 0.0
+                loss_sum = torch.zeros((), device=accelerator.device)
+            epoch_generator_state = generator.get_state()  # the batch order of this epoch is drawn from here
+            bar = progress.add_task(f"epoch {epoch}/{config['epochs']}", total=len(loader), loss="-", speed="-",
+                                    completed=skip)
             model.train()
-            epoch_start, epoch_seen, loss_sum = time.perf_counter(), 0, torch.zeros((), device=accelerator.device)
+            epoch_start = time.perf_counter() - at.epoch_seconds
+            if pending_rng is not None and not skip:  # before iter(loader), which draws from the global RNG
+                restore_rng_states(pending_rng)
+                pending_rng = None
             for batch_index, batch in enumerate(loader):
+                if batch_index < skip:  # already trained on before the checkpoint: same order, skipped
+                    continue
+                if pending_rng is not None:  # mid-epoch: dropout continues from where the checkpoint was
+                    restore_rng_states(pending_rng)
+                    pending_rng = None
                 with accelerator.accumulate(model):
                     loss = model(**batch).loss
                     accelerator.backward(loss)
@@ -111,41 +145,70 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
                         accelerator.clip_grad_norm_(model.parameters(), config["max_grad_norm"])
                     optimizer.step()
                     scheduler.step()
-                    if accelerator.sync_gradients:
-                        updates += 1
+                    synced = accelerator.sync_gradients
+                    if synced:
+                        at.updates += 1
                         if after_update is not None:
-                            after_update(accelerator.unwrap_model(model), updates)
+                            after_update(accelerator.unwrap_model(model), at.updates)
                     optimizer.zero_grad()
                 loss_sum += loss.detach()
-                step += 1
-                epoch_seen += batch["input_ids"].shape[0]
+                at.step += 1
+                at.epoch_seen += batch["input_ids"].shape[0]
+                _stop_if_not_finite(loss, loss_sum, epoch, at.step, batch_index, len(loader), accelerator.device)
                 if batch_index % 20 == 0 or batch_index == len(loader) - 1:
-                    # Reading the loss synchronises the device: only every few steps.
                     mean_loss = float(loss_sum) / (batch_index + 1)
-                    if not math.isfinite(mean_loss):
-                        raise RunFailed(f"loss became {mean_loss} at epoch {epoch}, step {step} (batch {batch_index}); "
-                                        "lower --lr or raise --warmup-ratio")
-                    rate = epoch_seen / max(time.perf_counter() - epoch_start, 1e-9)
+                    rate = at.epoch_seen / max(time.perf_counter() - epoch_start, 1e-9)
                     progress.update(bar, completed=batch_index + 1, loss=f"{mean_loss:.4f}", speed=f"{rate:.0f}")
+                if synced and checkpointer is not None and batch_index < len(loader) - 1 \
+                        and checkpointer.due(at.updates):
+                    at.epoch, at.batches_done, at.loss_sum = epoch, batch_index + 1, loss_sum.cpu()
+                    at.epoch_seconds = time.perf_counter() - epoch_start
+                    checkpointer.save(at, epoch_generator_state, _trainable_state(accelerator.unwrap_model(model)),
+                                      optimizer, scheduler, get_method_state(accelerator.unwrap_model(model)))
             epoch_seconds = time.perf_counter() - epoch_start
-            train_seconds += epoch_seconds
-            seen += epoch_seen
+            at.train_seconds += epoch_seconds
+            at.seen += at.epoch_seen
             score = select(accelerator.unwrap_model(model))
-            history.append({"epoch": epoch, "train_loss": float(loss_sum) / max(len(loader), 1),
-                            "selection_score": score, "seconds": round(epoch_seconds, 3)})
-            if score > best[0]:
-                best, bad_epochs = (score, epoch, _trainable_state(accelerator.unwrap_model(model))), 0
+            at.history.append({"epoch": epoch, "train_loss": float(loss_sum) / max(len(loader), 1),
+                               "selection_score": score, "seconds": round(epoch_seconds, 3)})
+            if score > at.best_score:
+                at.best_score, at.best_epoch, at.bad_epochs = score, epoch, 0
+                at.best_state = _trainable_state(accelerator.unwrap_model(model))
             else:
-                bad_epochs += 1
-            progress.console.print(f"epoch {epoch}: loss {history[-1]['train_loss']:.4f}, selection {score:.4f}"
-                                   f"{' (best)' if best[1] == epoch else ''}")
-            if bad_epochs >= config["patience"] and epoch < config["epochs"]:
+                at.bad_epochs += 1
+            progress.console.print(f"epoch {epoch}: loss {at.history[-1]['train_loss']:.4f}, selection {score:.4f}"
+                                   f"{' (best)' if at.best_epoch == epoch else ''}")
+            if at.bad_epochs >= config["patience"] and epoch < config["epochs"]:
                 break
+            if checkpointer is not None and epoch < config["epochs"] and checkpointer.due(at.updates):
+                at.epoch, at.batches_done, at.loss_sum, at.epoch_seconds = epoch + 1, 0, 0.0, 0.0
+                checkpointer.save(at, generator.get_state(), _trainable_state(accelerator.unwrap_model(model)),
+                                  optimizer, scheduler, get_method_state(accelerator.unwrap_model(model)))
     unwrapped = accelerator.unwrap_model(model)
-    unwrapped.load_state_dict(best[2], strict=False)
+    unwrapped.load_state_dict(at.best_state, strict=False)
     return TrainResult(
-        epochs_run=len(history), best_epoch=best[1], best_score=best[0], steps=step,
-        train_seconds=train_seconds, examples_per_second=seen / train_seconds if train_seconds else float("nan"),
+        epochs_run=len(at.history), best_epoch=at.best_epoch, best_score=at.best_score, steps=at.step,
+        train_seconds=at.train_seconds,
+        examples_per_second=at.seen / at.train_seconds if at.train_seconds else float("nan"),
         peak_memory_mb=memory.peak_mb, memory_baseline_mb=memory.baseline_mb, memory_kind=memory.kind,
-        stopped_early=len(history) < config["epochs"], history=history,
+        stopped_early=len(at.history) < config["epochs"], history=at.history, resumed_from_update=resumed_from,
     )
+
+
+def _stop_if_not_finite(loss: torch.Tensor, loss_sum: torch.Tensor, epoch: int, step: int, batch_index: int,
+                        batches: int, device: torch.device) -> None:
+    """A NaN or infinite loss ends the run naming where it happened.
+
+    On CPU every step is checked (reading a CPU tensor is free); on an accelerator reading it
+    waits for the device, so only every 20th batch, and the message gives the range.
+    """
+    exact = device.type == "cpu"
+    if not exact and batch_index % 20 and batch_index != batches - 1:
+        return
+    value = float(loss.detach()) if exact else float(loss_sum)
+    if math.isfinite(value):
+        return
+    where = (f"step {step} (epoch {epoch}, batch {batch_index})" if exact
+             else f"epoch {epoch}, at or before step {step} (batch {batch_index})")
+    raise RunFailed(f"training loss became {value} at {where}; lower --lr, raise --warmup-ratio or check the "
+                    "inputs of that batch")
