@@ -24,5 +24,6 @@ def verify(run_id, device, data_dir, tasks_dirs, output, quiet):
         click.echo(f"run {report.run_id} ({report.task}) repeats exactly: {report.compared_metrics} metric value(s) "
                    f"and {report.compared_rows} prediction rows identical")
         return 0
-    click.echo(f"run {report.run_id} ({report.task}) did not repeat: " + "; ".join(report.differences))
+    expected = f" (expected: its record says {report.not_bitwise_because})" if report.not_bitwise_because else ""
+    click.echo(f"run {report.run_id} ({report.task}) did not repeat{expected}: " + "; ".join(report.differences))
     return 1

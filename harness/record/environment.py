@@ -61,6 +61,20 @@ def device_info(device: torch.device) -> dict[str, object]:
     return info
 
 
+def reproducibility(device: torch.device) -> dict[str, object]:
+    """Whether a rerun on the same machine is expected to repeat this run bit for bit, and why (not)."""
+    if device.type != "cuda":
+        return {"bitwise": True, "why": f"{device.type} kernels repeat exactly for the same torch version and thread "
+                                        "count"}
+    deterministic = (torch.are_deterministic_algorithms_enabled() and torch.backends.cudnn.deterministic
+                     and os.environ.get("CUBLAS_WORKSPACE_CONFIG") in (":4096:8", ":16:8"))
+    if deterministic:
+        return {"bitwise": True, "why": "deterministic CUDA algorithms were enforced"}
+    return {"bitwise": False, "why": "CUDA kernels (atomic adds in backward passes, cuBLAS workspaces, cuDNN "
+                                     "autotuning) are not deterministic by default: reruns agree only to rounding"}
+
+
 def environment(device: torch.device) -> dict[str, object]:
     return {"versions": package_versions(), "git": git_commit(), "device": device_info(device),
+            "reproducibility": reproducibility(device),
             "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])}

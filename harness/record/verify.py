@@ -23,7 +23,6 @@ from harness.spec import RunSpec
 from harness.tasks import load_task
 
 
-
 @dataclass
 class Verification:
     run_id: str
@@ -31,6 +30,7 @@ class Verification:
     compared_metrics: int = 0
     compared_rows: int = 0
     differences: list[str] = field(default_factory=list)
+    not_bitwise_because: str | None = None  # the record's own reason why exact repeats are not expected
 
     @property
     def identical(self) -> bool:
@@ -64,7 +64,9 @@ def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None
     if task.hash != record["task"]["hash"]:
         raise HarnessError(f"the definition of task {task.name} changed since run {record['run_id']} was recorded; "
                            "it cannot be repeated as it was")
-    report = Verification(record["run_id"], task.name)
+    expected = (record.get("environment") or {}).get("reproducibility") or {}
+    report = Verification(record["run_id"], task.name,
+                          not_bitwise_because=None if expected.get("bitwise", True) else expected.get("why"))
     with tempfile.TemporaryDirectory(prefix="harness-verify-") as folder:
         outcome = execute(spec, task, output=folder, data_dir=data_dir, force=True, device=device,
                           show_progress=show_progress)
