@@ -167,6 +167,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
                      "peak_memory_mb": round(result.peak_memory_mb, 1),
                      "memory_before_training_mb": round(result.memory_baseline_mb, 1),
                      "memory_kind": result.memory_kind, "resumed_from_update": result.resumed_from_update,
+                     "batch_size_used": result.batch_size, "grad_accum_used": result.grad_accum,
+                     "notes": result.notes,
                      "history": result.history},
         "inference": inference,
         **({"robustness": robustness} if spec.perturb else {}),

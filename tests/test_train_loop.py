@@ -71,3 +71,35 @@ def test_length_grouped_batches_are_seeded_and_cover_everything():
     assert first == batches(0) and first != batches(1)
     assert sorted(i for batch in first for i in batch) == list(range(len(lengths)))
     assert all(len(batch) <= 4 for batch in first)
+
+
+class _NeedsSmallBatches(torch.nn.Module):
+    """Raises what CUDA raises when a batch is larger than `fits`."""
+
+    def __init__(self, inner: torch.nn.Module, fits: int):
+        super().__init__()
+        self.inner, self.fits = inner, fits
+
+    def forward(self, **batch):
+        if batch["input_ids"].shape[0] > self.fits:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return self.inner(**batch)
+
+
+def test_out_of_memory_halves_the_batch_and_keeps_the_effective_batch(encoder_dir, capsys):
+    loaded, model, features = _setup(encoder_dir)
+    config = {**CONFIG, "epochs": 1, "batch_size": 8, "grad_accum": 1}
+    result = train(_NeedsSmallBatches(model, fits=2), features, kind=kinds.TEXT_CLASSIFICATION,
+                   pad_id=loaded.tokenizer.pad_token_id, config=config, seed=0, select=lambda _: 0.0,
+                   accelerator=make_accelerator("cpu", 1), show_progress=False)
+    assert (result.batch_size, result.grad_accum, result.steps) == (2, 4, 8)
+    assert len(result.notes) == 2 and "batch size 2 and 4x gradient accumulation (effective batch 8" in result.notes[1]
+    assert "out of memory at batch size 8" in capsys.readouterr().err
+
+
+def test_out_of_memory_at_batch_size_one_is_a_clear_failure(encoder_dir):
+    loaded, model, features = _setup(encoder_dir)
+    with pytest.raises(RunFailed, match="even at batch size 1"):
+        train(_NeedsSmallBatches(model, fits=0), features, kind=kinds.TEXT_CLASSIFICATION,
+              pad_id=loaded.tokenizer.pad_token_id, config={**CONFIG, "batch_size": 4}, seed=0,
+              select=lambda _: 0.0, accelerator=make_accelerator("cpu", 1), show_progress=False)

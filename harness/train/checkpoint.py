@@ -65,11 +65,13 @@ class Checkpointer:
         by_time = self.every_seconds > 0 and time.monotonic() - self._last_saved >= self.every_seconds
         return by_count or by_time
 
-    def save(self, position: Position, epoch_generator_state: torch.Tensor, model_state: dict[str, torch.Tensor],
-             optimizer: Any, scheduler: Any, method_state: dict[str, Any]) -> None:
+    def save(self, position: Position, batching: dict[str, int], epoch_generator_state: torch.Tensor,
+             model_state: dict[str, torch.Tensor], optimizer: Any, scheduler: Any,
+             method_state: dict[str, Any]) -> None:
         payload = {
             "format": FORMAT,
             "position": position,
+            "batching": batching,  # batch size and accumulation in use: a memory back-off may have changed them
             "epoch_generator_state": epoch_generator_state,
             "model": model_state,
             "optimizer": optimizer.state_dict(),

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 from accelerate import Accelerator
+from accelerate.utils import find_executable_batch_size
 from torch import nn
 from torch.utils.data import DataLoader
 from transformers import get_linear_schedule_with_warmup
@@ -20,7 +21,7 @@ from harness.errors import HarnessError, RunFailed
 from harness.train.batching import LengthGroupedBatches
 from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
 from harness.train.memory import PeakMemory
-from harness.train.progress import training_progress
+from harness.train.progress import stderr_console, training_progress
 
 
 @dataclass
@@ -37,6 +38,9 @@ class TrainResult:
     stopped_early: bool
     history: list[dict[str, Any]] = field(default_factory=list)
     resumed_from_update: int | None = None  # the update a checkpoint continued from
+    batch_size: int = 0  # the batching training ended with (smaller than asked after a memory back-off)
+    grad_accum: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
@@ -91,8 +95,58 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     loaded back into `model` before returning. With a `checkpointer`, the whole training
     state is saved when it says so; `resume` continues from its file, and the run ends with
     the numbers an uninterrupted run reaches. `method_state` is the method's (get, set) pair
-    for state it keeps outside the weights.
+    for state it keeps outside the weights. Out of accelerator memory, training starts over
+    with half the batch and twice the accumulation (the same effective batch).
     """
+    method_state = method_state or (lambda _: {}, lambda _m, _s: None)
+    saved = checkpointer.load() if resume else None
+    if saved is not None:  # the batching the checkpointed attempt used, after any memory back-off
+        config = {**config, **saved["batching"]}
+    asked, initial = config, (_trainable_state(model), method_state[0](model))
+    notes: list[str] = []
+    attempt_size = asked["batch_size"]
+
+    def halve() -> int:
+        nonlocal attempt_size
+        attempt_size //= 2
+        return attempt_size
+
+    @find_executable_batch_size(starting_batch_size=attempt_size, reduce_batch_size_fn=halve)
+    def attempt(batch_size: int) -> TrainResult:
+        nonlocal saved
+        run_config = {**asked, "batch_size": batch_size,
+                      "grad_accum": math.ceil(asked["batch_size"] * asked["grad_accum"] / batch_size)}
+        if batch_size != asked["batch_size"]:  # a retry: start over from the untrained weights
+            notes.append(f"out of memory at batch size {batch_size * 2}: started over with batch size {batch_size} "
+                         f"and {run_config['grad_accum']}x gradient accumulation (effective batch "
+                         f"{batch_size * run_config['grad_accum']}, asked {asked['batch_size'] * asked['grad_accum']})")
+            stderr_console.print(f"[yellow]{notes[-1]}[/]")
+            accelerator.free_memory()
+            model.load_state_dict(initial[0], strict=False)
+            method_state[1](model, initial[1])
+            saved = None  # a checkpoint's batch positions belong to the larger batch
+        accelerator.gradient_accumulation_steps = run_config["grad_accum"]
+        result = _fit(model, features, kind=kind, pad_id=pad_id, config=run_config, seed=seed, select=select,
+                      accelerator=accelerator, after_update=after_update, show_progress=show_progress,
+                      checkpointer=checkpointer, saved=saved, method_state=method_state)
+        result.batch_size, result.grad_accum, result.notes = batch_size, run_config["grad_accum"], notes
+        return result
+
+    try:
+        return attempt()
+    except RuntimeError as exc:
+        if "No executable batch size" not in str(exc):
+            raise
+        raise RunFailed("out of memory even at batch size 1; lower --max-length, train fewer parameters "
+                        "(lora, a variant) or use a device with more memory") from None
+
+
+def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
+         seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
+         after_update: Callable[[nn.Module, int], None] | None, show_progress: bool,
+         checkpointer: Checkpointer | None, saved: dict[str, Any] | None,
+         method_state: tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]]) -> TrainResult:
+    """One training attempt with fixed batching; continues from `saved` (a loaded checkpoint) when given."""
     generator = torch.Generator().manual_seed(seed)
     loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
                               group_by_length=config.get("group_by_length", True))
@@ -101,12 +155,12 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     total_updates = updates_per_epoch * config["epochs"]
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config["warmup_ratio"] * total_updates), total_updates)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
-    get_method_state, set_method_state = method_state or (lambda _: {}, lambda _m, _s: None)
+    get_method_state, set_method_state = method_state
+    batching = {"batch_size": config["batch_size"], "grad_accum": config["grad_accum"]}
 
     at = Position(best_state=_trainable_state(accelerator.unwrap_model(model)))
     resumed_from, pending_rng = None, None
-    if resume:
-        saved = checkpointer.load()
+    if saved is not None:
         at = saved["position"]
         accelerator.unwrap_model(model).load_state_dict(saved["model"], strict=False)
         optimizer.load_state_dict(saved["optimizer"])
@@ -163,7 +217,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
                         and checkpointer.due(at.updates):
                     at.epoch, at.batches_done, at.loss_sum = epoch, batch_index + 1, loss_sum.cpu()
                     at.epoch_seconds = time.perf_counter() - epoch_start
-                    checkpointer.save(at, epoch_generator_state, _trainable_state(accelerator.unwrap_model(model)),
+                    checkpointer.save(at, batching, epoch_generator_state, _trainable_state(accelerator.unwrap_model(model)),
                                       optimizer, scheduler, get_method_state(accelerator.unwrap_model(model)))
             epoch_seconds = time.perf_counter() - epoch_start
             at.train_seconds += epoch_seconds
@@ -182,7 +236,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
                 break
             if checkpointer is not None and epoch < config["epochs"] and checkpointer.due(at.updates):
                 at.epoch, at.batches_done, at.loss_sum, at.epoch_seconds = epoch + 1, 0, 0.0, 0.0
-                checkpointer.save(at, generator.get_state(), _trainable_state(accelerator.unwrap_model(model)),
+                checkpointer.save(at, batching, generator.get_state(), _trainable_state(accelerator.unwrap_model(model)),
                                   optimizer, scheduler, get_method_state(accelerator.unwrap_model(model)))
     unwrapped = accelerator.unwrap_model(model)
     unwrapped.load_state_dict(at.best_state, strict=False)
