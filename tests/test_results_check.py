@@ -66,3 +66,14 @@ def test_a_sound_folder_passes(tmp_path, capsys):
     assert "every record is readable" in capsys.readouterr().out
     assert main(["results", "check", "--results", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_readers_keep_older_records_with_a_warning_and_skip_newer_ones(tmp_path):
+    from harness.record.store import ResultStore
+
+    _damaged_folder(tmp_path)
+    seen = {path.stem: (record is not None, problem) for path, record, problem in ResultStore(tmp_path).records()}
+    assert seen["good"] == (True, None)
+    assert seen["old"][0] is True and "older schema 0" in seen["old"][1]
+    assert seen["future"][0] is False and "upgrade the harness" in seen["future"][1]
+    assert seen["broken"][0] is False and seen["partial"][0] is False

@@ -93,6 +93,8 @@ def load_sources(results: Path | str) -> Sources:
         if record is None:
             warnings.append(f"skipped {path}: {problem}")
             continue
+        if problem:  # readable, with something to know about it
+            warnings.append(f"{path}: {problem}")
         try:
             runs.append(Source("run", run_keys(record), record, created_at=str(record.get("created_at", ""))))
         except (KeyError, TypeError) as exc:

@@ -17,14 +17,23 @@ def load_runs(results: Path | str) -> tuple[pd.DataFrame, list[str]]:
         if record is None:
             warnings.append(f"skipped {path}: {problem}")
             continue
-        headline = record["headline"]
-        rows.append({
-            "model": record["spec"]["model"], "method": record["spec"]["method"],
-            "settings": settings_label(record["spec"]), "task": record["task"]["name"],
-            "task_hash": record["task"]["hash"], "seed": record["spec"]["seed"], "metric": headline["metric"],
-            "split": headline["split"], "value": headline["value"], "run_id": record["run_id"],
-        })
+        if problem:  # readable, with something to know about it
+            warnings.append(f"{path}: {problem}")
+        try:
+            rows.append(_row(record))
+        except (KeyError, TypeError) as exc:  # another schema, or hand-edited: skip it as the view loader does
+            warnings.append(f"skipped {path}: a run record without {exc}")
     return pd.DataFrame(rows), warnings
+
+
+def _row(record: dict) -> dict:
+    headline = record["headline"]
+    return {
+        "model": record["spec"]["model"], "method": record["spec"]["method"],
+        "settings": settings_label(record["spec"]), "task": record["task"]["name"],
+        "task_hash": record["task"]["hash"], "seed": record["spec"]["seed"], "metric": headline["metric"],
+        "split": headline["split"], "value": headline["value"], "run_id": record["run_id"],
+    }
 
 
 def task_columns(runs: pd.DataFrame) -> pd.Series:

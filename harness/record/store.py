@@ -98,7 +98,11 @@ class ResultStore:
                                "rerun it with --force") from None
 
     def records(self) -> Iterator[tuple[Path, dict[str, Any] | None, str | None]]:
-        """Every record file as (path, record or None, problem or None); never raises on a bad file."""
+        """Every record file as (path, record or None, problem or None); never raises on a bad file.
+
+        A record of an older schema comes with a problem to warn about but is still read; one of
+        a newer schema (a newer harness wrote it) is skipped: its fields may mean something else.
+        """
         if not self.root.is_dir():
             return
         for path in sorted(self.root.glob("*/*.json")):
@@ -110,4 +114,12 @@ class ResultStore:
             if not isinstance(record, dict) or "run_id" not in record or "metrics" not in record:
                 yield path, None, "not a run record (no run_id or metrics)"
                 continue
-            yield path, record, None
+            version = record.get("schema_version", 0)
+            if not isinstance(version, int) or version > SCHEMA_VERSION:
+                yield path, None, (f"written by a newer harness (schema {version}, this one reads up to "
+                                   f"{SCHEMA_VERSION}); upgrade the harness to read it")
+            elif version < SCHEMA_VERSION:
+                yield path, record, (f"older schema {version} (this version writes {SCHEMA_VERSION}): read as it "
+                                     "is; rerun it with --force to rewrite it")
+            else:
+                yield path, record, None
