@@ -8,11 +8,11 @@ import os
 import pytest
 
 from harness.errors import HarnessError
-from harness.record.store import ResultStore, atomic_write
+from harness.record.store import SCHEMA_VERSION, ResultStore, atomic_write
 
 
 def _record(run_id="abc", task="sst2"):
-    return {"run_id": run_id, "task": {"name": task}, "metrics": {}, "spec": {}}
+    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "task": {"name": task}, "metrics": {}, "spec": {}}
 
 
 def test_write_puts_predictions_and_record_in_place(tmp_path):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness.errors import HarnessError
 
@@ -22,18 +22,35 @@ MIN_ID_PREFIX = 6  # shorter run-id prefixes match too much to be meant
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    """Text written whole or not at all (see `atomic_replace`)."""
+    def write(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+
+    atomic_replace(path, write)
+
+
+def atomic_replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """`write` fills a temporary file beside `path`, which is synced and renamed over `path`:
+    a reader, or a crash at any moment, sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600; results are meant to be shared
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class ResultStore:

@@ -1,7 +1,7 @@
 """Training checkpoints: everything needed to continue a run to the numbers it would have reached.
 
 A checkpoint is one file, `<results>/<task>/<run_id>.checkpoint.pt`, written atomically
-(temporary name, fsync, rename): a kill at any moment leaves the previous checkpoint or
+(`atomic_replace`): a kill at any moment leaves the previous checkpoint or
 the new one, never half of one. It holds the trainable weights, the optimiser and
 scheduler states, the method's own training state (AdaLoRA's importance scores), every
 random generator, the state of the batch-order generator at the start of the current
@@ -15,9 +15,7 @@ run that wrote it; it is deleted once the run's record is written.
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 import torch
 
 from harness.errors import HarnessError
+from harness.record.store import atomic_replace
 
 FORMAT = 1
 
@@ -79,17 +78,7 @@ class Checkpointer:
             "method": method_state,
             "rng": _rng_states(),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                torch.save(payload, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_replace(self.path, lambda handle: torch.save(payload, handle))
         self._last_saved = time.monotonic()
 
     def load(self) -> dict[str, Any]:
