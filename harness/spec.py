@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,17 +32,21 @@ TRAINING_DEFAULTS: dict[str, Any] = {
     "group_by_length": True,  # batches of similar length: far less padding, same randomness
 }
 
-# (lowest allowed, what to say) for numeric options, checked before anything loads.
-_BOUNDS = {
-    "epochs": (1, "a positive number of epochs"),
-    "lr": (0, "a positive learning rate"),
-    "batch_size": (1, "a positive batch size"),
-    "grad_accum": (1, "at least 1 step"),
-    "max_length": (8, "at least 8 tokens"),
-    "patience": (1, "at least 1 epoch"),
-    "train_limit": (1, "a positive number of examples"),
-    "eval_limit": (1, "a positive number of examples"),
+# (is the value allowed, what to expect) for numeric options, checked before anything loads.
+_BOUNDS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "epochs": (lambda v: v >= 1, "a positive number of epochs"),
+    "lr": (lambda v: 0 < v < math.inf, "a positive learning rate"),
+    "batch_size": (lambda v: v >= 1, "a positive batch size"),
+    "grad_accum": (lambda v: v >= 1, "at least 1 step"),
+    "warmup_ratio": (lambda v: 0 <= v < 1, "a share of the steps, at least 0 and below 1, such as 0.06"),
+    "weight_decay": (lambda v: 0 <= v < math.inf, "0 or more, such as 0.01"),
+    "max_grad_norm": (lambda v: v > 0, "a positive gradient norm"),
+    "max_length": (lambda v: v >= 8, "at least 8 tokens"),
+    "patience": (lambda v: v >= 1, "at least 1 epoch"),
+    "train_limit": (lambda v: v >= 1, "a positive number of examples"),
+    "eval_limit": (lambda v: v >= 1, "a positive number of examples"),
 }
+_WHOLE_NUMBERS = {"epochs", "batch_size", "grad_accum", "max_length", "patience", "train_limit", "eval_limit"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,10 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
                variant: str | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
+    if method.applies_to is not None and task.kind not in method.applies_to:
+        raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
+                           f"(it applies to {', '.join(method.applies_to)} tasks); use a method that does, "
+                           "e.g. --method lora")
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(overrides) - set(TRAINING_DEFAULTS))
     if unknown:
@@ -86,6 +96,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     if not method.trains and overrides:
         flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(overrides))
         raise HarnessError(f"{flags} does not apply to --method {method.name}: it trains nothing")
+    overrides = {name: _typed(name, value) for name, value in overrides.items()}
     training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides} if method.trains else {}
     options = method.resolve_options(method_options or {})
     prompt_hash = None
@@ -102,8 +113,11 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     )
     check_bounds(spec)
     if fold is not None and not 0 <= fold < len(task.folds):
-        valid = f"0 to {len(task.folds) - 1}" if task.folds else "none: the task defines no folds"
-        raise HarnessError(f"--fold {fold}: task {task.name} has folds {valid}")
+        if not task.folds:
+            raise HarnessError(f"--fold {fold}: task {task.name} defines no folds; drop --fold to train on its "
+                               "train split")
+        raise HarnessError(f"--fold {fold}: task {task.name} has folds 0 to {len(task.folds) - 1}; "
+                           "use one of those")
     return spec
 
 
@@ -114,12 +128,41 @@ def _check_variant(name: str, method) -> str:
     return get_variant(name).name
 
 
+def _typed(name: str, value: Any) -> Any:
+    """A training option as its default's type. Sweep files hand over what YAML read: `1e-3` is a
+    string there (YAML floats need a dot), `five` is a mistake."""
+    default = TRAINING_DEFAULTS[name]
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        expected = "true or false"
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            return int(value)
+        expected = "a whole number"
+    else:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        expected = "a number"
+    raise HarnessError(f"--{name.replace('_', '-')} {value!r}: expected {expected} "
+                       f"(training option {name}, default {default})")
+
+
 def check_bounds(spec: RunSpec) -> None:
     values = {**spec.training, "max_length": spec.max_length, "train_limit": spec.train_limit,
               "eval_limit": spec.eval_limit}
-    for name, (lowest, expected) in _BOUNDS.items():
+    for name, (allowed, expected) in _BOUNDS.items():
         value = values.get(name)
         if value is None:
             continue
-        if (value <= 0 if lowest == 0 else value < lowest):
+        whole = name in _WHOLE_NUMBERS
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not allowed(value):
+            expected = f"{expected} (a whole number)" if whole and not isinstance(value, int) else expected
             raise HarnessError(f"--{name.replace('_', '-')} {value}: expected {expected}")

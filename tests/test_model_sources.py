@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import importlib
 import importlib.util
 import json
@@ -95,7 +97,7 @@ def test_file_instead_of_folder_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["./x", "../nowhere/model", "/no/such/folder", "~/no-such-harness-model", "a/b/c"])
 def test_missing_path_is_reported_as_not_found(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(HarnessError, match=f"^model folder {name} not found$"):
+    with pytest.raises(HarnessError, match=f"^model folder {re.escape(name)} not found; "):
         resolve_model(name)
 
 

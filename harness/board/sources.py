@@ -93,12 +93,13 @@ def load_sources(results: Path | str) -> Sources:
         if record is None:
             warnings.append(f"skipped {path}: {problem}")
             continue
-        if problem:  # readable, with something to know about it
-            warnings.append(f"{path}: {problem}")
         try:
             runs.append(Source("run", run_keys(record), record, created_at=str(record.get("created_at", ""))))
         except (KeyError, TypeError) as exc:
-            warnings.append(f"skipped {path}: a run record without {exc}")
+            warnings.append(f"skipped {path}: a run record without {exc}")  # one line per file, this one
+            continue
+        if problem:  # readable, with something to know about it
+            warnings.append(f"{path}: {problem}")
     by_id = {run.run_id: run for run in runs}
     profiles: list[Source] = []
     for path in sorted(store.root.glob("*/profiles/*.json")) if store.root.is_dir() else []:

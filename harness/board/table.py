@@ -17,12 +17,13 @@ def load_runs(results: Path | str) -> tuple[pd.DataFrame, list[str]]:
         if record is None:
             warnings.append(f"skipped {path}: {problem}")
             continue
-        if problem:  # readable, with something to know about it
-            warnings.append(f"{path}: {problem}")
         try:
             rows.append(_row(record))
         except (KeyError, TypeError) as exc:  # another schema, or hand-edited: skip it as the view loader does
-            warnings.append(f"skipped {path}: a run record without {exc}")
+            warnings.append(f"skipped {path}: a run record without {exc}")  # one line per file, this one
+            continue
+        if problem:  # readable, with something to know about it
+            warnings.append(f"{path}: {problem}")
     return pd.DataFrame(rows), warnings
 
 

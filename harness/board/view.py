@@ -75,7 +75,8 @@ def view_folders(extra_dirs: Iterable[str | Path] | None = None) -> list[Path]:
     for entry, origin in entries:
         folder = Path(entry).expanduser().resolve()
         if not folder.is_dir():
-            raise HarnessError(f"{origin} names {folder}, which is not a folder of leaderboard views")
+            raise HarnessError(f"{origin} names {folder}, which is not a folder of leaderboard views; give an "
+                               "existing folder of view YAML files")
         folders.append(folder)
     return folders
 
@@ -108,8 +109,12 @@ def load_view(name_or_path: str | Path, extra_dirs: Iterable[str | Path] | None 
 def _read(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise HarnessError(f"{path}: cannot read it as YAML ({type(exc).__name__}); fix the file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise HarnessError(f"{path}: cannot read it as YAML ({where}{problem}); fix the file "
+                           "(format in leaderboards/README.md)") from None
     if not isinstance(raw, dict):
         raise HarnessError(f"{path}: expected a mapping with name, title, runs, rows, columns")
     return raw

@@ -7,6 +7,7 @@ trainable parameters.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
             if len(recorded) < len(ids):
                 stderr_console.print(f"{model} · {task}: {len(ids) - len(recorded)} of {len(ids)} runs are not "
                                      "recorded" + (" (--no-run)" if no_run else " (failed)") + "; comparing the rest")
-            records = [store.load(task, run_id) for run_id in recorded]
+            records = [_load_record(store, task, run_id) for run_id in recorded]
             predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
             comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
             stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
@@ -79,6 +80,20 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0
+
+
+def _load_record(store: ResultStore, task: str, run_id: str) -> dict:
+    path = store.record_path(task, run_id)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        record, problem = None, type(exc).__name__
+    else:
+        problem = "not a run record"
+    if not isinstance(record, dict) or "metrics" not in record:
+        raise HarnessError(f"run record {path} cannot be read ({problem}); `harness results check` says what is "
+                           "wrong with it: move it away and run the comparison again to redo that run")
+    return record
 
 
 def _print(comparison, report: Path, plot: Path) -> None:

@@ -132,6 +132,8 @@ def leaderboard(view, fmt, results, output, plots_dir, views_dirs, tasks_dirs, l
     if list_only:
         _list_views(views_dirs)
         return
+    if results.exists() and not results.is_dir():
+        raise HarnessError(f"--results {results} is a file, not a results folder; pass --results DIR")
     if view is None:
         if output is not None or plots_dir is not None:
             raise HarnessError("--output and --plots need a VIEW (e.g. `harness leaderboard peft --format html "

@@ -57,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
+    except click.UsageError as exc:  # click would print Usage/Try/Error lines: one line, and where to look
+        where = exc.ctx.command_path if exc.ctx is not None else "harness"
+        click.echo(f"error: {' '.join(exc.format_message().split())} (see {where} --help)", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -41,7 +41,11 @@ def robustness(perturb, task, model, method, run_ids, perturb_modules, show, dev
             continue
         chosen.append((path, record))
     if not chosen:
-        raise HarnessError(f"no recorded run in {output} matches; check --task/--model/--method/--run")
+        given = [f"--{name} {value}" for name, value in (("task", task), ("model", model), ("method", method))
+                 if value] + [f"--run {run_id}" for run_id in run_ids]
+        wanted = f" {' '.join(given)}" if given else " (no run record there)"
+        raise HarnessError(f"no recorded run in {output} matches{wanted}; check --task/--model/--method/--run "
+                           "and --results")
     console, skipped = Console(), []
     if show:
         by_task: dict[str, list[dict]] = {}

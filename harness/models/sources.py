@@ -73,7 +73,8 @@ def resolve_model(name: str) -> ModelSource:
     if path.exists():
         raise HarnessError(f"model {name} is a file; --model takes a model folder containing config.json")
     if looks_like_path(name):
-        raise HarnessError(f"model folder {name} not found")
+        raise HarnessError(f"model folder {name} not found; pass a folder that holds config.json, a hub id like "
+                           f"org/name, or one of {', '.join(sorted(MODEL_ALIASES))}")
     if is_hub_id(name):
         close = difflib.get_close_matches(name, MODEL_ALIASES, n=1, cutoff=0.75)
         if "/" not in name and close:

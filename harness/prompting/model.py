@@ -44,7 +44,13 @@ def load_prompt_model(path: str, scorer: str = "auto", device: str | torch.devic
                            "use --zero-shot-scorer cloze (masked LMs) or similarity (sentence encoders)")
     tokenizer = load_tokenizer(path)
     if causal:
-        model, chosen = AutoModelForCausalLM.from_pretrained(path, dtype=dtype), "loglikelihood"
+        model, info = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, output_loading_info=True)
+        untrained_head = [name for name in info.get("missing_keys", ()) if not name.startswith(_backbone_prefix(model))]
+        if untrained_head:  # a bare backbone: transformers would score with a random head
+            raise HarnessError(f"model {path} has no trained language-model head ({len(untrained_head)} head weights "
+                               "missing from its files), so log-likelihoods would be random; prompt a causal LM "
+                               "checkpoint, or fine-tune this one with --method lora")
+        chosen = "loglikelihood"
     else:
         model, chosen = _encoder(path, scorer, dtype)
     model.to(device).eval()

@@ -86,6 +86,9 @@ class ResultStore:
 
     def check_writable(self) -> None:
         """Fail before training, not after, when results cannot be saved."""
+        if self.root.exists() and not self.root.is_dir():
+            raise HarnessError(f"results folder {self.root} is a file, not a folder; pass --output DIR with a "
+                               "folder you can write to")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self.root):

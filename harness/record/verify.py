@@ -63,7 +63,8 @@ def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None
     task = load_task(spec.task, tasks_dirs)
     if task.hash != record["task"]["hash"]:
         raise HarnessError(f"the definition of task {task.name} changed since run {record['run_id']} was recorded; "
-                           "it cannot be repeated as it was")
+                           "it cannot be repeated as it was: restore the task file it was recorded with (task hash "
+                           f"{record['task']['hash'][:12]}), or run it again under the new definition")
     expected = (record.get("environment") or {}).get("reproducibility") or {}
     report = Verification(record["run_id"], task.name,
                           not_bitwise_because=None if expected.get("bitwise", True) else expected.get("why"))

@@ -95,9 +95,14 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise HarnessError(f"sweep file {path}: cannot read it ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise HarnessError(f"sweep file {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise HarnessError(f"sweep file {path}: cannot read it ({exc.strerror}); pass an existing sweep file "
+                           "with --file") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f"line {where.line + 1}: " if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise HarnessError(f"sweep file {path}: not valid YAML: {line}{problem}; fix the syntax there "
+                           "(`harness sweep --file FILE --dry-run` checks it)") from None
     if not isinstance(content, dict):
         raise HarnessError(f"sweep file {path}: expected a mapping with models, methods, tasks, seeds")
     unknown = sorted(set(content) - FILE_KEYS)
@@ -105,7 +110,7 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
         raise HarnessError(f"sweep file {path}: unknown key {', '.join(unknown)} (valid: {', '.join(sorted(FILE_KEYS))})")
     if "methods" in content:
         if not isinstance(content["methods"], list):
-            raise HarnessError(f"sweep file {path}: methods must be a list")
+            raise HarnessError(f"sweep file {path}: methods must be a list, e.g. methods: [full, lora]")
         content["methods"] = [method_entry(m, f"sweep file {path}: methods[{i}]")
                               for i, m in enumerate(content["methods"])]
     if "training" in content and not isinstance(content["training"], dict):

@@ -33,12 +33,13 @@ class _Context:
         try:
             return row[name]
         except KeyError:
-            raise self.error(line, f"no field '{name}' (fields present: {', '.join(map(str, row))})") from None
+            raise self.error(line, f"no field '{name}' (fields present: {', '.join(map(str, row))}); "
+                             "fix the task's fields or the data") from None
 
     def text(self, row: dict[str, Any], name: str, line: int, strip: bool = True) -> str:
         value = self.field(row, name, line)
         if value is None:
-            raise self.error(line, f"field '{name}' is empty")
+            raise self.error(line, f"field '{name}' is empty; fill it in or remove the row")
         return str(value).strip() if strip else str(value)  # SST-2 keeps a space before the tab
 
     def unknown(self, what: str, value: str) -> str:
@@ -96,10 +97,12 @@ def _regression_example(c: _Context, example_id: str, row: dict[str, Any], line:
     try:
         score = float(raw)
     except (TypeError, ValueError):
-        raise c.error(line, f"score '{raw}' is not a number") from None
+        raise c.error(line, f"score '{raw}' is not a number; fix the data (a number within score_range)") \
+            from None
     low, high = c.task.score_range
     if not low <= score <= high:
-        raise c.error(line, f"score {score} is outside the task's score_range [{low}, {high}]")
+        raise c.error(line, f"score {score} is outside the task's score_range [{low}, {high}]; fix the data or "
+                      "the task's score_range")
     pair = c.text(row, fields.text_pair, line) if fields.text_pair else None
     return Example(id=example_id, text=c.text(row, fields.text, line), text_pair=pair, label=score, fields=row)
 
@@ -110,7 +113,7 @@ def _tagged_example(c: _Context, example_id: str, row: dict[str, Any], line: int
     if not isinstance(words, (list, tuple)) or not isinstance(tags, (list, tuple)):
         raise c.error(line, f"expected lists of words and tags, found {type(words).__name__}")
     if len(words) != len(tags):
-        raise c.error(line, f"{len(words)} words but {len(tags)} tags")
+        raise c.error(line, f"{len(words)} words but {len(tags)} tags; give every word exactly one tag")
     if not words:
         return None  # an empty sentence carries nothing to tag
     ids = []

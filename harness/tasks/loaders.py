@@ -73,7 +73,8 @@ def load_split(task: TaskDef, split: str, data_dir: str | Path | None = None) ->
         unit = "row"
     examples = convert.to_examples(task, split, rows, source, unit)
     if not examples:
-        raise HarnessError(f"split {split} of task {task.name} is empty: {source} holds no labelled examples")
+        raise HarnessError(f"split {split} of task {task.name} is empty: {source} holds no labelled examples; "
+                           f"add rows to it or point the task's data.files.{split} at a file that has them")
     return examples
 
 

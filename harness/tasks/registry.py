@@ -75,7 +75,8 @@ def task_search_path(extra_dirs: Iterable[str | Path] | None = None) -> list[Tas
 def _folder(value: str | Path, origin: str) -> Path:
     path = Path(value).expanduser().resolve()
     if not path.is_dir():
-        raise HarnessError(f"{origin} names {path}, which is not a folder of task files")
+        raise HarnessError(f"{origin} names {path}, which is not a folder of task files; give an existing folder "
+                           "of task YAML files")
     return path
 
 

@@ -43,7 +43,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise HarnessError(f"task file {path} not found") from None
+        raise HarnessError(f"task file {path} not found; give a task name (`harness tasks` lists them) or the "
+                           "path of an existing YAML file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise HarnessError(f"{path}: cannot read task file: {err}") from None
     try:
@@ -52,7 +53,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         where = getattr(err, "problem_mark", None)
         line = f"line {where.line + 1}: " if where is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise HarnessError(f"{path}: not valid YAML: {line}{problem}") from None
+        raise HarnessError(f"{path}: not valid YAML: {line}{problem}; fix the syntax there "
+                           "(`harness tasks validate FILE` checks it)") from None
     if not isinstance(raw, dict):
         raise HarnessError(f"{path}: expected a mapping of task fields, found {_show(raw)}")
     return raw

@@ -171,7 +171,7 @@ def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: i
     loss_sum = torch.as_tensor(at.loss_sum, device=accelerator.device).clone()
     memory = PeakMemory(accelerator.device)
     with memory, training_progress(show_progress and accelerator.is_main_process) as progress:
-        if resumed_from is not None:
+        if resumed_from is not None and show_progress and accelerator.is_main_process:
             progress.console.print(f"resumed from {checkpointer.path.name}: epoch {at.epoch}, update {at.updates}")
         for epoch in range(at.epoch, config["epochs"] + 1):
             skip = at.batches_done if epoch == at.epoch else 0
@@ -230,8 +230,9 @@ def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: i
                 at.best_state = _trainable_state(accelerator.unwrap_model(model))
             else:
                 at.bad_epochs += 1
-            progress.console.print(f"epoch {epoch}: loss {at.history[-1]['train_loss']:.4f}, selection {score:.4f}"
-                                   f"{' (best)' if at.best_epoch == epoch else ''}")
+            if show_progress and accelerator.is_main_process:  # --quiet means quiet
+                progress.console.print(f"epoch {epoch}: loss {at.history[-1]['train_loss']:.4f}, "
+                                       f"selection {score:.4f}{' (best)' if at.best_epoch == epoch else ''}")
             if at.bad_epochs >= config["patience"] and epoch < config["epochs"]:
                 break
             if checkpointer is not None and epoch < config["epochs"] and checkpointer.due(at.updates):
