@@ -277,6 +277,12 @@ CASES = [
          "pass --data-dir DIR"),
     Case("sweep-data-missing", cmd("sweep", "--tasks", "sst2", "--methods", "full", "--data-dir", ".",
                                    "--output", "results"), BAD_INPUT, "SST-2", "pass --data-dir DIR"),
+    Case("sweep-model-folder-missing", cmd("sweep", "--tasks", TASK, "--models", "./gone,{encoder}", "--methods",
+                                           "full", "--dry-run"), BAD_INPUT, "./gone", "hub id like org/name"),
+    Case("sweep-hub-model-offline", with_setup(lambda w: w.monkeypatch.setenv("HF_HUB_OFFLINE", "1"),
+                                               cmd("sweep", "--tasks", TASK, "--models", "no-such-org/no-model",
+                                                   "--methods", "full", "--dry-run")),
+         BAD_INPUT, "no-such-org/no-model", "download it once with network access"),
     # -- wrong label values --------------------------------------------------------------------------
     # (data edits keep the task's hash, so these use another seed: the recorded run would be found as it is)
     Case("label-outside-label-set", with_setup(append_row("sentiment/train.tsv", "a stray row\t7\n"),

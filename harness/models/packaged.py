@@ -163,12 +163,18 @@ MODEL_ALIASES: dict[str, PackagedModel] = {
 def locate_packaged(alias: str) -> tuple[PackagedModel, Located]:
     """The model folder for an alias, converting GGUF weights on first use."""
     model = MODEL_ALIASES[alias]
+    return model, model.resolve(model, require_installed(alias))
+
+
+def require_installed(alias: str) -> Path:
+    """The installed package folder of an alias; HarnessError with the install command when absent."""
+    model = MODEL_ALIASES[alias]
     root = package_dir(model.module)
     if root is None:
         raise HarnessError(
             f"model '{alias}' ships in package {model.package}, which is not installed: {_install_hint(model)}"
         )
-    return model, model.resolve(model, root)
+    return root
 
 
 def _install_hint(model: PackagedModel) -> str:

@@ -8,13 +8,16 @@ classification happens here; loading hub ids is left to transformers.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import huggingface_hub
+
 from harness.errors import HarnessError, unknown_name
-from harness.models.packaged import MODEL_ALIASES, locate_packaged, package_version
+from harness.models.packaged import MODEL_ALIASES, locate_packaged, package_version, require_installed
 
 Origin = Literal["packaged", "local", "hub"]
 
@@ -48,10 +51,28 @@ def looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
 
 
+def check_model(name: str) -> Origin:
+    """What `resolve_model` would find, checked without loading or converting anything: a preflight
+    for sweeps. An alias's package must be installed; a hub id must be cached when offline."""
+    if name in MODEL_ALIASES:
+        require_installed(name)
+        return "packaged"
+    origin = _classify(name)
+    if origin == "hub" and _offline() \
+            and not isinstance(huggingface_hub.try_to_load_from_cache(name, "config.json"), str):
+        raise HarnessError(f"model {name} is not in the local hub cache and the hub is offline (HF_HUB_OFFLINE=1); "
+                           "download it once with network access, or pass a local folder or a packaged name "
+                           f"({', '.join(sorted(MODEL_ALIASES))})")
+    return origin
+
+
+def _offline() -> bool:
+    flag = os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+    return flag or bool(huggingface_hub.constants.HF_HUB_OFFLINE)
+
+
 def resolve_model(name: str) -> ModelSource:
     """Classify `name` and, for packaged aliases, return the ready folder (converting once)."""
-    if not name.strip():  # Path("") would mean the current folder
-        raise HarnessError(f"model name is empty; give one of {', '.join(sorted(MODEL_ALIASES))}, a folder or a hub id")
     if name in MODEL_ALIASES:
         model, located = locate_packaged(name)
         return ModelSource(
@@ -62,6 +83,15 @@ def resolve_model(name: str) -> ModelSource:
             revision=package_version(model.package),
             fingerprint=located.fingerprint,
         )
+    if _classify(name) == "local":
+        return ModelSource(name=name, path=str(Path(name).expanduser().resolve()), origin="local")
+    return ModelSource(name=name, path=name, origin="hub")
+
+
+def _classify(name: str) -> Origin:
+    """A local folder or a hub id (HarnessError for anything else); aliases are handled before."""
+    if not name.strip():  # Path("") would mean the current folder
+        raise HarnessError(f"model name is empty; give one of {', '.join(sorted(MODEL_ALIASES))}, a folder or a hub id")
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -69,7 +99,7 @@ def resolve_model(name: str) -> ModelSource:
                 f"model folder {name} has no config.json; --model needs a transformers model folder "
                 "(config.json, weights, tokenizer files)"
             )
-        return ModelSource(name=name, path=str(path.resolve()), origin="local")
+        return "local"
     if path.exists():
         raise HarnessError(f"model {name} is a file; --model takes a model folder containing config.json")
     if looks_like_path(name):
@@ -80,7 +110,7 @@ def resolve_model(name: str) -> ModelSource:
         if "/" not in name and close:
             # A bare name one typo away from a short name is a typo, not a legacy hub id.
             raise unknown_name("model", name, MODEL_ALIASES)
-        return ModelSource(name=name, path=name, origin="hub")
+        return "hub"
     raise HarnessError(
         f"model '{name}' is neither a packaged alias ({', '.join(sorted(MODEL_ALIASES))}), "
         "a local folder, nor a hub id like org/name"

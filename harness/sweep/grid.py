@@ -127,10 +127,16 @@ class PlannedRun:
 
 def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedRun]:
     """Every run of the grid planned; all problems reported at once, each naming its entry."""
+    from harness.models.sources import check_model
     from harness.runner import plan  # the runner imports heavy libraries: only when planning
 
     planned: list[PlannedRun] = []
     problems: dict[str, str] = {}  # error -> the first entry that raised it
+    for model in grid.models:  # cheap: no weights are loaded or converted
+        try:
+            check_model(model)
+        except HarnessError as exc:
+            problems.setdefault(str(exc), f"model {model}")
     for model in grid.models:
         for index, entry in enumerate(grid.methods):
             for task in grid.tasks:
