@@ -1,7 +1,10 @@
 """Batched inference: one prediction per example, in the examples' order.
 
 Batches are formed from examples sorted by length, so little compute goes to padding;
-predictions are put back in the original order afterwards.
+predictions are put back in the original order afterwards. Across several processes
+(accelerate/torchrun) each takes every n-th of those same batches and the predictions are
+gathered, so every example is predicted exactly once, in the batch it would have been in
+with one process: the numbers do not depend on the number of processes.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
+from accelerate import Accelerator
+from accelerate.utils import gather_object
 from torch import nn
 
 from harness.encode import Features, collate
@@ -29,9 +35,32 @@ class Predictions:
         return len(self.values) / self.seconds if self.seconds > 0 else float("nan")
 
 
-@torch.inference_mode()
 def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, batch_size: int,
-            device: torch.device | str = "cpu", fallback_tag: int = 0) -> Predictions:
+            device: torch.device | str = "cpu", fallback_tag: int = 0, accelerator: Accelerator | None = None,
+            ) -> Predictions:
+    """Predictions for every feature; with a multi-process `accelerator`, computed in shares and gathered
+    (every process gets all of them)."""
+    if accelerator is None or accelerator.num_processes == 1:
+        return _predict_share(model, features, kind, pad_id, batch_size, device, fallback_tag, 0, 1)
+    share = _predict_share(model, features, kind, pad_id, batch_size, device, fallback_tag,
+                           accelerator.process_index, accelerator.num_processes)
+    shares = gather_object([share])  # one Predictions per process, in process order
+    merged = Predictions(values=[None] * len(features),
+                         probabilities=None if share.probabilities is None else [None] * len(features),
+                         seconds=max(s.seconds for s in shares), words_cut_off=sum(s.words_cut_off for s in shares))
+    for part in shares:
+        for i, value in enumerate(part.values):
+            if value is not None:
+                merged.values[i] = value
+                if merged.probabilities is not None:
+                    merged.probabilities[i] = part.probabilities[i]
+    return merged
+
+
+@torch.inference_mode()
+def _predict_share(model: nn.Module, features: Sequence[Features], kind: str, pad_id: int, batch_size: int,
+                   device: torch.device | str, fallback_tag: int, share: int, shares: int) -> Predictions:
+    """Predictions for batches share, share + shares, ... of the length-sorted batches (None elsewhere)."""
     was_training = model.training
     model.eval()
     order = sorted(range(len(features)), key=lambda i: len(features[i]), reverse=True)
@@ -39,7 +68,7 @@ def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id
     probabilities: list | None = [None] * len(features) if kind in kinds.CLASSIFICATION_KINDS else None
     cut_off = 0
     start = time.perf_counter()
-    for begin in range(0, len(order), batch_size):
+    for begin in range(share * batch_size, len(order), batch_size * shares):
         rows = order[begin: begin + batch_size]
         batch = collate([features[i] for i in rows], pad_id, kind)
         batch.pop("labels", None)
@@ -59,3 +88,23 @@ def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id
     seconds = time.perf_counter() - start
     model.train(was_training)
     return Predictions(values=values, probabilities=probabilities, seconds=seconds, words_cut_off=cut_off)
+
+
+def evaluation_batch_size(training: dict[str, Any]) -> int:
+    """Evaluation batches: at least 64 (no gradients to keep), more when training used more."""
+    return max(64, training["batch_size"])
+
+
+def prediction_rows(task, split: str, examples, predictions: Predictions) -> list[dict[str, Any]]:
+    """What the predictions file holds per example: id, prediction, reference (and class probabilities)."""
+    rows = []
+    for i, example in enumerate(examples):
+        if task.kind == kinds.TOKEN_CLASSIFICATION:
+            row = {"prediction": [task.labels[t] for t in predictions.values[i]],
+                   "reference": [task.labels[t] for t in example.tags]}
+        else:
+            row = {"prediction": predictions.values[i], "reference": example.label}
+            if predictions.probabilities is not None:
+                row["probabilities"] = predictions.probabilities[i]
+        rows.append({"split": split, "id": example.id, **row})
+    return rows

@@ -11,6 +11,7 @@ from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
 from harness.perturb import load_plugins
 from harness.runner import DEFAULT_CHECKPOINT_MINUTES, execute, plan
+from harness.train.launch import is_main_process
 
 
 @click.command()
@@ -72,6 +73,8 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)
+    if not is_main_process():  # under accelerate/torchrun only the main process reports
+        return 0
     if as_json:
         click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))
     else:

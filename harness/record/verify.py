@@ -20,7 +20,7 @@ from typing import Any
 from harness.errors import HarnessError, did_you_mean
 from harness.record.store import ResultStore
 from harness.spec import RunSpec
-from harness.tasks import load_task
+from harness.tasks import TaskDef, load_task
 
 
 @dataclass
@@ -49,11 +49,8 @@ def find_record(results: Path, run_id: str) -> Path:
                        "check the run id and --results")
 
 
-def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
-               tasks_dirs: list[Path] | None = None, show_progress: bool = False) -> Verification:
-    from harness.runner import execute  # heavy imports only when a run is really repeated
-
-    path = find_record(Path(results), run_id)
+def read_run(path: Path, tasks_dirs: list[Path] | None = None) -> tuple[dict[str, Any], RunSpec, TaskDef]:
+    """A recorded run's record, spec and task, the task checked to be the one it was recorded with."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         spec = RunSpec(**{f.name: record["spec"][f.name] for f in fields(RunSpec) if f.name in record["spec"]})
@@ -65,19 +62,28 @@ def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None
         raise HarnessError(f"the definition of task {task.name} changed since run {record['run_id']} was recorded; "
                            "it cannot be repeated as it was: restore the task file it was recorded with (task hash "
                            f"{record['task']['hash'][:12]}), or run it again under the new definition")
+    return record, spec, task
+
+
+def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
+               tasks_dirs: list[Path] | None = None, show_progress: bool = False) -> Verification:
+    from harness.runner import execute  # heavy imports only when a run is really repeated
+
+    path = find_record(Path(results), run_id)
+    record, spec, task = read_run(path, tasks_dirs)
     expected = (record.get("environment") or {}).get("reproducibility") or {}
     report = Verification(record["run_id"], task.name,
                           not_bitwise_because=None if expected.get("bitwise", True) else expected.get("why"))
     with tempfile.TemporaryDirectory(prefix="harness-verify-") as folder:
         outcome = execute(spec, task, output=folder, data_dir=data_dir, force=True, device=device,
                           show_progress=show_progress)
-        _compare_metrics(record["metrics"], outcome.record["metrics"], report)
+        compare_metrics(record["metrics"], outcome.record["metrics"], report)
         again = ResultStore(folder).load_predictions(task.name, outcome.record["run_id"])
-    _compare_rows(ResultStore(path.parent.parent).load_predictions(task.name, record["run_id"]), again, report)
+    compare_rows(ResultStore(path.parent.parent).load_predictions(task.name, record["run_id"]), again, report)
     return report
 
 
-def _compare_metrics(recorded: dict[str, Any], rerun: dict[str, Any], report: Verification) -> None:
+def compare_metrics(recorded: dict[str, Any], rerun: dict[str, Any], report: Verification) -> None:
     for split in sorted(set(recorded) | set(rerun)):
         before = (recorded.get(split) or {}).get("values", {})
         after = (rerun.get(split) or {}).get("values", {})
@@ -87,7 +93,7 @@ def _compare_metrics(recorded: dict[str, Any], rerun: dict[str, Any], report: Ve
                 report.differences.append(f"{split} {metric}: recorded {before.get(metric)}, rerun {after.get(metric)}")
 
 
-def _compare_rows(recorded: list[dict[str, Any]], rerun: list[dict[str, Any]], report: Verification) -> None:
+def compare_rows(recorded: list[dict[str, Any]], rerun: list[dict[str, Any]], report: Verification) -> None:
     report.compared_rows = len(recorded)
     if len(recorded) != len(rerun):
         report.differences.append(f"predictions: {len(recorded)} rows recorded, {len(rerun)} in the rerun")

@@ -221,9 +221,13 @@ def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: i
                                       optimizer, scheduler, get_method_state(accelerator.unwrap_model(model)))
             epoch_seconds = time.perf_counter() - epoch_start
             at.train_seconds += epoch_seconds
-            at.seen += at.epoch_seen
+            # Over every process: examples seen, summed loss and batches (one process: its own numbers).
+            totals = accelerator.reduce(torch.stack([torch.tensor(float(at.epoch_seen)), loss_sum.detach().cpu().double(),
+                                                     torch.tensor(float(len(loader)))]).to(accelerator.device), "sum")
+            epoch_examples, epoch_loss, epoch_batches = (float(t) for t in totals)
+            at.seen += int(epoch_examples)
             score = select(accelerator.unwrap_model(model))
-            at.history.append({"epoch": epoch, "train_loss": float(loss_sum) / max(len(loader), 1),
+            at.history.append({"epoch": epoch, "train_loss": epoch_loss / max(epoch_batches, 1),
                                "selection_score": score, "seconds": round(epoch_seconds, 3)})
             if score > at.best_score:
                 at.best_score, at.best_epoch, at.bad_epochs = score, epoch, 0

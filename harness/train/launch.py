@@ -1,0 +1,59 @@
+"""What the launcher (accelerate launch, torchrun) started: how many processes, which one this is.
+
+The harness never starts processes itself; it reads what torch.distributed's launchers put in
+the environment (RANK, WORLD_SIZE, LOCAL_WORLD_SIZE) and refuses launches that cannot work
+before anything loads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from harness.errors import HarnessError
+
+
+def process_rank() -> int:
+    """0 for the main process (and for a plain, single-process run)."""
+    return int(os.environ.get("RANK", "0") or 0)
+
+
+def is_main_process() -> bool:
+    return process_rank() == 0
+
+
+def check_launch(device: str | None) -> None:
+    """One clear error for launches that would silently do something else than asked."""
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    local = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)) or world)
+    uses_cuda = device != "cpu" and torch.cuda.is_available()
+    if uses_cuda and local > torch.cuda.device_count():
+        raise HarnessError(f"{local} processes were launched on this machine but only {torch.cuda.device_count()} "
+                           f"GPU(s) are visible; launch at most {torch.cuda.device_count()} (--num_processes / "
+                           "--nproc_per_node), one per GPU")
+    if world == 1 and os.environ.get("ACCELERATE_USE_CPU", "").lower() == "true":
+        asked = _accelerate_processes_asked()
+        if asked > 1:
+            raise HarnessError(f"`accelerate launch --cpu --num_processes {asked}` starts a single process (accelerate "
+                               "only spreads CPU runs over processes through mpirun); use `accelerate launch "
+                               f"--multi_gpu --num_processes {asked} -m harness run ...` (on a machine without GPUs it "
+                               f"runs {asked} CPU processes over gloo) or `torchrun --nproc_per_node {asked} -m harness "
+                               "run ...`")
+
+
+def _accelerate_processes_asked() -> int:
+    """--num_processes on the command line of the `accelerate launch` that started this process."""
+    try:
+        arguments = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return 1
+    for i, argument in enumerate(arguments):
+        for flag in ("--num_processes", "--num-processes"):
+            if argument == flag and i + 1 < len(arguments) and arguments[i + 1].isdigit():
+                return int(arguments[i + 1])
+            if argument.startswith(flag + "="):
+                value = argument.split("=", 1)[1]
+                return int(value) if value.isdigit() else 1
+    return 1
