@@ -21,17 +21,20 @@ from harness.methods import count_parameters, get_method
 from harness.metrics.registry import metric_version
 from harness.models.load import load_task_model
 from harness.models.sources import resolve_model
-from harness.predict import predict
+from harness.predict import evaluation_batch_size, predict, prediction_rows
 from harness.prompting.model import load_prompt_model
 from harness.prompting.progress import ScoringProgress
 from harness.prompting.run import prompt_for, run_prompted
 from harness.record.environment import environment
+from harness.record.lock import SpecLock
 from harness.record.store import SCHEMA_VERSION, ResultStore
 from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
+from harness.errors import HarnessError
 from harness.train.checkpoint import Checkpointer
+from harness.train.launch import check_launch, is_main_process
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
 from harness.variants import apply_variant, check_available
@@ -61,20 +64,35 @@ def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[st
     return spec, task_def
 
 
-def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
-            force: bool = False, device: str | None = None, show_progress: bool = True,
-            save_model: bool = False, resume: bool = False, checkpoint_every: int = 0,
-            checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> RunOutcome:
-    """Run `spec` unless it is already recorded; `save_model` keeps the trained weights beside the record.
+def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", force: bool = False,
+            **options: Any) -> RunOutcome:
+    """Run `spec` unless it is already recorded, holding its lock so no other process runs it at the same time.
 
-    Training is checkpointed every `checkpoint_every` updates and every `checkpoint_minutes`
-    (0 turns either off); `resume` continues from this run's checkpoint when there is one.
+    Options: data_dir, device, show_progress, save_model (keep the trained weights beside the
+    record), resume (continue from this run's checkpoint when there is one), checkpoint_every
+    (updates) and checkpoint_minutes (0 turns either off).
     """
+    store = ResultStore(output)
+    run_id = spec.run_id(task.hash)
+    if store.exists(task.name, run_id) and not force:  # recorded: nothing to lock, even in a read-only folder
+        return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
+    if not is_main_process():  # under accelerate/torchrun the main process holds the lock for all of them
+        return _execute(spec, task, output=output, force=force, **options)
+    store.check_writable()
+    with SpecLock(output, task.name, run_id):  # RunBusy (exit 1) when another process is running it now
+        return _execute(spec, task, output=output, force=force, **options)
+
+
+def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
+             force: bool = False, device: str | None = None, show_progress: bool = True,
+             save_model: bool = False, resume: bool = False, checkpoint_every: int = 0,
+             checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> RunOutcome:
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
     if store.exists(task.name, run_id) and not force:
         return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
     store.check_writable()
+    check_launch(device)
     started = time.perf_counter()
 
     if spec.variant:  # a variant the device cannot run is refused before anything loads or trains
@@ -108,20 +126,25 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     train_features, selection_features = features(data.train), features(data.selection)
     accelerator = make_accelerator(device, spec.training["grad_accum"])
     pad_id = loaded.tokenizer.pad_token_id
-    eval_batch = max(64, spec.training["batch_size"])
+    eval_batch = evaluation_batch_size(spec.training)
     fallback = task.labels.index("O") if "O" in task.labels else 0
 
     def run_predict(net, feats):
         return predict(net, feats, kind=task.kind, pad_id=pad_id, batch_size=eval_batch,
-                       device=accelerator.device, fallback_tag=fallback)
+                       device=accelerator.device, fallback_tag=fallback, accelerator=accelerator)
 
     def select(net) -> float:
         predictions = run_predict(net, selection_features)
         report = score_predictions(task, [task.headline], predictions.values, data.selection, n_boot=0)
         return report.values[task.headline]
 
-    checkpointer = Checkpointer(store.checkpoint_path(task.name, run_id), checkpoint_every, checkpoint_minutes * 60)
-    resume = _resuming(checkpointer, resume, show_progress)
+    checkpointer = None
+    if accelerator.num_processes == 1:  # a checkpoint holds one process's random state: single-process only
+        checkpointer = Checkpointer(store.checkpoint_path(task.name, run_id), checkpoint_every,
+                                    checkpoint_minutes * 60)
+        resume = _resuming(checkpointer, resume, show_progress)
+    elif resume:
+        raise HarnessError("--resume works for single-process runs only; rerun without accelerate/torchrun to resume")
     result = train(model, train_features, kind=task.kind, pad_id=pad_id, config=spec.training, seed=spec.seed,
                    select=select, accelerator=accelerator, after_update=method.after_update,
                    show_progress=show_progress, checkpointer=checkpointer, resume=resume,
@@ -151,7 +174,7 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         inference[split] = {"examples": len(examples), "seconds": round(predictions.seconds, 3),
                             "examples_per_second": round(predictions.examples_per_second, 2),
                             "words_cut_off": predictions.words_cut_off}
-        rows.extend(_prediction_rows(task, split, examples, predictions))
+        rows.extend(prediction_rows(task, split, examples, predictions))
 
     headline_split = task.headline_split
     record = {
@@ -162,6 +185,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
         "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
                      "steps": result.steps, "mixed_precision": accelerator.mixed_precision,
+                     "processes": accelerator.num_processes,
+                     "distributed": str(accelerator.distributed_type.value).lower(),
                      "train_seconds": round(result.train_seconds, 3),
                      "train_examples_per_second": round(result.examples_per_second, 2),
                      "peak_memory_mb": round(result.peak_memory_mb, 1),
@@ -186,7 +211,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", dat
     if not accelerator.is_main_process:
         return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
     path = store.write(record, rows)
-    checkpointer.remove()  # only once the record is safely on disk
+    if checkpointer is not None:
+        checkpointer.remove()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
 
 
@@ -263,19 +289,6 @@ def _model_fields(spec: RunSpec, source) -> dict[str, Any]:
             "package_version": source.revision, "gguf_fingerprint": source.fingerprint}
 
 
-def _prediction_rows(task: TaskDef, split: str, examples, predictions) -> list[dict[str, Any]]:
-    rows = []
-    for i, example in enumerate(examples):
-        if task.kind == kinds.TOKEN_CLASSIFICATION:
-            row = {"prediction": [task.labels[t] for t in predictions.values[i]],
-                   "reference": [task.labels[t] for t in example.tags]}
-        else:
-            row = {"prediction": predictions.values[i], "reference": example.label}
-            if predictions.probabilities is not None:
-                row["probabilities"] = predictions.probabilities[i]
-        rows.append({"split": split, "id": example.id, **row})
-    return rows
-
-
 def log(message: str) -> None:
-    stderr_console.print(message)
+    if is_main_process():  # under accelerate/torchrun the other processes stay silent
+        stderr_console.print(message)

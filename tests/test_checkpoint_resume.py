@@ -100,3 +100,24 @@ def test_run_resume_on_the_command_line_records_the_same_metrics(env, encoder_di
     assert (folder / f"{resumed['run_id']}.predictions.jsonl").read_text() == \
         (env / "plain" / "tiny-sentiment" / f"{plain['run_id']}.predictions.jsonl").read_text()
     assert not list(folder.glob("*.checkpoint.pt"))  # removed once the record is written
+
+
+def test_a_rerun_sweep_continues_the_checkpointed_run(env, encoder_dir, monkeypatch):
+    grid = ["sweep", "--model", str(encoder_dir), "--methods", "full", "--task", "tiny-sentiment", "--epochs", "2",
+            "--batch-size", "4", "--quiet", "--in-process", "--checkpoint-every", "2"]
+    assert main([*grid, "--output", str(env / "plain")]) == 0
+    real_after_update = Method.after_update
+
+    def crash_after_three(self, model, update):
+        real_after_update(self, model, update)
+        if update == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Method, "after_update", crash_after_three)
+    assert main([*grid, "--output", str(env / "resumed")]) == 130
+    monkeypatch.setattr(Method, "after_update", real_after_update)
+    assert main([*grid, "--output", str(env / "resumed")]) == 0
+    plain, resumed = (json.loads(next((env / name / "tiny-sentiment").glob("*.json")).read_text())
+                      for name in ("plain", "resumed"))
+    assert resumed["training"]["resumed_from_update"] == 2
+    assert resumed["metrics"] == plain["metrics"]

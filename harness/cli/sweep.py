@@ -7,6 +7,7 @@ import click
 from harness.cli import options
 from harness.cli.grid_options import grid_from_options, grid_options
 from harness.errors import RunFailed
+from harness.runner import DEFAULT_CHECKPOINT_MINUTES
 from harness.sweep import check_data, plan_grid, run_grid
 from harness.train.progress import stderr_console
 
@@ -21,12 +22,18 @@ from harness.train.progress import stderr_console
 @click.option("--dry-run", is_flag=True, help="Plan and check every run, list them, run nothing.")
 @click.option("--in-process", is_flag=True,
               help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Checkpoint each run's training every N optimiser updates (0: only by time).")
+@click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=DEFAULT_CHECKPOINT_MINUTES,
+              show_default=True, help="Checkpoint each run's training at most this many minutes apart.")
 @click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")
-def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process, quiet, **flags):
+def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process, checkpoint_every, checkpoint_minutes,
+          quiet, **flags):
     """Run every combination of models, methods, tasks and seeds that is not recorded yet.
 
     Every run is planned and checked before the first one starts; an interrupted sweep
-    resumes where it stopped when run again with the same arguments.
+    resumes where it stopped when run again with the same arguments (a run that was
+    checkpointed continues from its checkpoint).
     """
     grid = grid_from_options(flags)
     planned = plan_grid(grid, list(tasks_dirs))
@@ -38,7 +45,8 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
             click.echo(f"{run.spec.run_id(run.task.hash)}  {run.label}")
         return 0
     result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
-                      show_progress=not quiet, save_model=save_model, isolate=not in_process)
+                      show_progress=not quiet, save_model=save_model, isolate=not in_process,
+                      checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes)
     click.echo(f"sweep done: {result.ran} ran, {result.skipped} already recorded, {len(result.failed)} failed")
     if result.failed:
         raise RunFailed(f"{len(result.failed)} run(s) failed: " + " | ".join(f"{label}: {error}"
