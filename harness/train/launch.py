@@ -15,9 +15,23 @@ import torch
 from harness.errors import HarnessError
 
 
+# Where torchrun (RANK, WORLD_SIZE) and the MPI launchers accelerate uses for CPU runs put them.
+_RANK = ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
+_WORLD = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+_LOCAL_WORLD = ("LOCAL_WORLD_SIZE", "MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE")
+
+
+def _first_int(names: tuple[str, ...], default: int) -> int:
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return default
+
+
 def process_rank() -> int:
     """0 for the main process (and for a plain, single-process run)."""
-    return int(os.environ.get("RANK", "0") or 0)
+    return _first_int(_RANK, 0)
 
 
 def is_main_process() -> bool:
@@ -26,8 +40,8 @@ def is_main_process() -> bool:
 
 def check_launch(device: str | None) -> None:
     """One clear error for launches that would silently do something else than asked."""
-    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    local = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)) or world)
+    world = _first_int(_WORLD, 1)
+    local = _first_int(_LOCAL_WORLD, world)
     uses_cuda = device != "cpu" and torch.cuda.is_available()
     if uses_cuda and local > torch.cuda.device_count():
         raise HarnessError(f"{local} processes were launched on this machine but only {torch.cuda.device_count()} "
@@ -36,11 +50,11 @@ def check_launch(device: str | None) -> None:
     if world == 1 and os.environ.get("ACCELERATE_USE_CPU", "").lower() == "true":
         asked = _accelerate_processes_asked()
         if asked > 1:
-            raise HarnessError(f"`accelerate launch --cpu --num_processes {asked}` starts a single process (accelerate "
-                               "only spreads CPU runs over processes through mpirun); use `accelerate launch "
-                               f"--multi_gpu --num_processes {asked} -m harness run ...` (on a machine without GPUs it "
-                               f"runs {asked} CPU processes over gloo) or `torchrun --nproc_per_node {asked} -m harness "
-                               "run ...`")
+            raise HarnessError(f"`accelerate launch --cpu --num_processes {asked}` started a single process: accelerate "
+                               "spreads CPU runs over processes only through mpirun; add --mpirun_hostfile FILE (an "
+                               f"MPI installed, FILE holding 'localhost slots={asked}'), or use `accelerate launch "
+                               f"--multi_gpu --num_processes {asked}` (without GPUs it runs {asked} CPU processes over "
+                               f"gloo) or `torchrun --nproc_per_node {asked}`")
 
 
 def _accelerate_processes_asked() -> int:
