@@ -1,0 +1,72 @@
+"""Several processes through the launchers users already run (torchrun, accelerate launch), at tiny scale on CPU.
+
+Two gloo processes train with DDP; evaluation is split between them and gathered, so the
+record (written once, by the main process) holds exactly the predictions one process gets
+from the same saved weights.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import harness.train.launch as launch
+from harness.cli.main import main
+from harness.errors import HarnessError
+
+VENV_BIN = Path(sys.executable).parent
+LAUNCHERS = {
+    "torchrun": [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"],
+    "accelerate": [str(VENV_BIN / "accelerate"), "launch", "--multi_gpu", "--num_processes", "2"],
+}
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_two_processes_record_once_and_evaluate_like_one(env, encoder_dir, launcher):
+    if launcher == "accelerate" and not (VENV_BIN / "accelerate").exists() and not shutil.which("accelerate"):
+        pytest.skip("the accelerate command is not installed next to this Python")
+    results = env / "results"
+    command = [*LAUNCHERS[launcher], "-m", "harness", "run", "--model", str(encoder_dir), "--task", "tiny-sentiment",
+               "--epochs", "2", "--batch-size", "4", "--save-model", "--quiet", "--output", str(results)]
+    child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MASTER_PORT": str(29400 + os.getpid() % 500)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=child_env, cwd=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = list((results / "tiny-sentiment").glob("*.json"))
+    assert len(records) == 1 and done.stdout.count("recorded:") == 1  # only the main process writes and reports
+    record = json.loads(records[0].read_text())
+    assert record["training"]["processes"] == 2
+    predictions = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
+    assert sorted(json.loads(row)["id"] for row in predictions) == sorted({json.loads(r)["id"] for r in predictions})
+    assert main(["verify", record["run_id"], "--eval-only", "--output", str(results)]) == 0  # one process, same numbers
+
+
+def test_accelerate_cpu_without_mpirun_is_refused_with_the_ways_that_work(monkeypatch):
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "True")
+    for name in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(launch, "_accelerate_processes_asked", lambda: 2)
+    with pytest.raises(HarnessError, match="started a single process.*--mpirun_hostfile.*torchrun --nproc_per_node 2"):
+        launch.check_launch("cpu")
+
+
+def test_more_processes_than_gpus_is_refused(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
+    monkeypatch.setattr(launch.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(launch.torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(HarnessError, match="4 processes were launched on this machine but only 2 GPU"):
+        launch.check_launch(None)
+
+
+def test_the_rank_comes_from_torchrun_or_mpi_variables(monkeypatch):
+    for name in ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert launch.is_main_process()
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+    assert launch.process_rank() == 1 and not launch.is_main_process()
