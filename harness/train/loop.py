@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import find_executable_batch_size
+from accelerate.utils import DistributedType, find_executable_batch_size
 from torch import nn
 from torch.utils.data import DataLoader
 from transformers import get_linear_schedule_with_warmup
@@ -49,7 +49,16 @@ def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
         raise HarnessError("--device cuda: no CUDA device is visible to torch here; use --device cpu (or auto)")
     use_cpu = device == "cpu" or not torch.cuda.is_available()
     mixed = "bf16" if not use_cpu and torch.cuda.is_bf16_supported() else "no"
-    return Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
+    accelerator = Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
+    if accelerator.distributed_type not in _SUPPORTED_DISTRIBUTION:
+        # Evaluation runs the unwrapped model on a share of the batches per process: right for
+        # data parallelism, wrong for sharded weights (FSDP, DeepSpeed ZeRO-3) until it is taught otherwise.
+        raise HarnessError(f"accelerate is configured for {accelerator.distributed_type.value}, which the harness "
+                           "does not support yet; use data parallelism (accelerate launch --multi_gpu, or torchrun)")
+    return accelerator
+
+
+_SUPPORTED_DISTRIBUTION = (DistributedType.NO, DistributedType.MULTI_CPU, DistributedType.MULTI_GPU)
 
 
 def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
