@@ -33,14 +33,11 @@ from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
 from harness.errors import HarnessError
-from harness.train.checkpoint import Checkpointer
+from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES, Checkpointer
 from harness.train.launch import check_launch, is_main_process
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.train.progress import stderr_console
 from harness.variants import apply_variant, check_available
-
-
-DEFAULT_CHECKPOINT_MINUTES = 10.0  # a long run loses at most this much training to a crash
 
 
 @dataclass

@@ -10,7 +10,7 @@ from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
 from harness.perturb import load_plugins
-from harness.runner import DEFAULT_CHECKPOINT_MINUTES, execute, plan
+from harness.runner import execute, plan
 from harness.train.launch import is_main_process
 
 
@@ -50,10 +50,8 @@ from harness.train.launch import is_main_process
               help="Keep the trained weights (adapter or whole model) in <results>/<task>/<run_id>.model.")
 @click.option("--resume", is_flag=True,
               help="Continue this run from its checkpoint (left by an interrupted attempt) to the same final numbers.")
-@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Checkpoint training every N optimiser updates (0: only by time).")
-@click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=DEFAULT_CHECKPOINT_MINUTES,
-              show_default=True, help="Checkpoint training at most this many minutes apart (0: only by count).")
+@options.checkpoint_every
+@options.checkpoint_minutes
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @method_option_flags

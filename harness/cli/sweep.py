@@ -7,7 +7,6 @@ import click
 from harness.cli import options
 from harness.cli.grid_options import grid_from_options, grid_options
 from harness.errors import RunFailed
-from harness.runner import DEFAULT_CHECKPOINT_MINUTES
 from harness.sweep import check_data, plan_grid, run_grid
 from harness.train.progress import stderr_console
 
@@ -22,10 +21,8 @@ from harness.train.progress import stderr_console
 @click.option("--dry-run", is_flag=True, help="Plan and check every run, list them, run nothing.")
 @click.option("--in-process", is_flag=True,
               help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
-@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Checkpoint each run's training every N optimiser updates (0: only by time).")
-@click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=DEFAULT_CHECKPOINT_MINUTES,
-              show_default=True, help="Checkpoint each run's training at most this many minutes apart.")
+@options.checkpoint_every
+@options.checkpoint_minutes
 @click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")
 def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process, checkpoint_every, checkpoint_minutes,
           quiet, **flags):

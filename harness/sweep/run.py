@@ -24,7 +24,8 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.record.lock import RunBusy, SpecLock
 from harness.record.store import ResultStore
-from harness.runner import DEFAULT_CHECKPOINT_MINUTES, RunOutcome, execute
+from harness.runner import RunOutcome, execute
+from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 from harness.sweep.child import child_execute, child_setup
 from harness.sweep.grid import PlannedRun
 from harness.train.progress import stderr_console

@@ -28,6 +28,7 @@ from harness.errors import HarnessError
 from harness.record.store import atomic_replace
 
 FORMAT = 1
+DEFAULT_CHECKPOINT_MINUTES = 10.0  # a long run loses at most this much training to a crash
 
 
 @dataclass
