@@ -4,7 +4,8 @@
            [--window 2,45] [--data-dir DIR]
 
 1. Plans a grid of at least --runs small runs: MODEL x full,lora,bitfit,ia3 x sst2 x enough seeds,
-   32 train and 32 evaluation examples, 1 epoch (each run is 10-20 s on 2 CPU cores).
+   64 train and 32 evaluation examples, 1 epoch of 8 updates, checkpointed every 2 updates (each
+   run is 10-20 s on 2 CPU cores), so kills inside training resume from a checkpoint.
 2. Starts `harness sweep ... --quiet` in its own process group and SIGKILLs it at a moment drawn
    uniformly from --window seconds after its start (seeded by --seed): the draws land in start-up,
    inside runs (training, writing) and between runs. Even-numbered kills hit the sweep process
@@ -40,7 +41,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TASK = "sst2"
 METHODS = "full,lora,bitfit,ia3"
-SMALL = ["--train-limit", "32", "--eval-limit", "32", "--max-length", "64", "--epochs", "1"]
+# Small runs, checkpointed every 2 of their 8 updates: a kill inside training resumes from a checkpoint.
+SMALL = ["--train-limit", "64", "--eval-limit", "32", "--max-length", "64", "--epochs", "1", "--batch-size", "8",
+         "--checkpoint-every", "2"]
 SUMMARY = re.compile(r"sweep done: (\d+) ran, (\d+) already recorded, (\d+) failed")
 GRACE_SECONDS = 20.0  # how long a run child may take to notice its sweep is gone (finishing its imports)
 
@@ -262,6 +265,8 @@ def main() -> int:
     print(f".tmp leftovers (fine)         {len(leftovers)}")
     print(f"orphaned run processes        {stats['orphans']} (run children outlived their killed sweep by at "
           f"most {stats['outlived']:.1f} s)")
+    resumed = sum(1 for r in records.values() if (r.get("training") or {}).get("resumed_from_update"))
+    print(f"resumed from a checkpoint     {resumed} run(s)")
     print(f"metrics equal (uninterrupted) {equal_metrics} of {len(ids)} (headline and every metric, exact)")
     print(f"predictions equal             {equal_predictions} of {len(ids)} (byte for byte)")
     print(f"wall time                     interrupted {interrupted_seconds:.0f} s, "
