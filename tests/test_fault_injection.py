@@ -5,9 +5,7 @@ benchmarks/fault_injection.py and benchmarks/concurrent_sweeps.py do the same at
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,21 +15,10 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
-from harness.record.check import LEFTOVER, check_results
 from harness.record.lock import SpecLock
 from harness.sweep import Grid, MethodEntry, plan_grid, run_grid
+from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records
 
-REPO = Path(__file__).resolve().parents[1]
-TASK = "tiny-sentiment"
-SUMMARY = re.compile(r"sweep done: (\d+) ran, (\d+) already recorded, (\d+) failed")
-
-HOLD = """
-import sys, time
-from harness.record.lock import SpecLock
-assert SpecLock(sys.argv[1], sys.argv[2], sys.argv[3]).try_acquire()
-print("took", flush=True)
-time.sleep(120)
-"""
 
 
 def _sweep_args(encoder_dir: Path, output: Path, methods: str, *extra: str) -> list[str]:
@@ -46,24 +33,6 @@ def _start(args: list[str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _records(output: Path) -> dict[str, dict]:
-    """run id -> record, failing on a run recorded under two files."""
-    records = [json.loads(path.read_text()) for path in sorted((output / TASK).glob("*.json"))]
-    ids = [record["run_id"] for record in records]
-    assert len(ids) == len(set(ids))
-    return dict(zip(ids, records))
-
-
-def _predictions(output: Path, run_id: str) -> str:
-    return (output / TASK / f"{run_id}.predictions.jsonl").read_text()
-
-
-def _assert_sound(output: Path) -> None:
-    """No corrupt, incomplete or orphaned file; .tmp leftovers of a killed write are allowed."""
-    problems = [f for f in check_results(output) if f.problem != LEFTOVER]
-    assert not problems, problems
-
-
 def test_a_sigkilled_sweep_resumes_to_the_same_records_as_an_uninterrupted_one(env, encoder_dir, capsys):
     killed, reference = env / "killed", env / "reference"
     sweep = _start(_sweep_args(encoder_dir, killed, "full,lora", "--seeds", "2"))  # each run in a spawned child
@@ -76,7 +45,7 @@ def test_a_sigkilled_sweep_resumes_to_the_same_records_as_an_uninterrupted_one(e
     finally:
         os.killpg(sweep.pid, signal.SIGKILL)
         sweep.communicate()
-    recorded_before = set(_records(killed))
+    recorded_before = set(records(killed))
     assert 1 <= len(recorded_before) < 4
     assert all(SpecLock(killed, TASK, run_id).holder() is None
                for run_id in (p.stem for p in (killed / TASK / ".locks").glob("*.lock")))  # the kernel let go
@@ -87,13 +56,13 @@ def test_a_sigkilled_sweep_resumes_to_the_same_records_as_an_uninterrupted_one(e
     assert (ran, skipped, failed) == (4 - len(recorded_before), len(recorded_before), 0)
     assert main(_sweep_args(encoder_dir, reference, "full,lora", "--seeds", "2", "--in-process")) == 0
 
-    resumed, uninterrupted = _records(killed), _records(reference)
+    resumed, uninterrupted = records(killed), records(reference)
     assert len(resumed) == 4 and set(resumed) == set(uninterrupted)
-    _assert_sound(killed)
+    assert_sound(killed)
     for run_id, record in resumed.items():
         assert record["headline"] == uninterrupted[run_id]["headline"]
         assert record["metrics"] == uninterrupted[run_id]["metrics"]
-        assert _predictions(killed, run_id) == _predictions(reference, run_id)
+        assert predictions(killed, run_id) == predictions(reference, run_id)
 
 
 def test_two_concurrent_sweeps_over_overlapping_grids_record_each_run_once(env, encoder_dir):
@@ -106,9 +75,9 @@ def test_two_concurrent_sweeps_over_overlapping_grids_record_each_run_once(env, 
     counts = [tuple(map(int, SUMMARY.search(out).groups())) for out, _ in outputs]
     assert sum(ran for ran, _, _ in counts) == 3  # full, lora, bitfit: nothing ran twice
     assert sum(skipped for _, skipped, _ in counts) == 1  # lora, planned by both
-    records = _records(shared)
-    assert sorted(record["spec"]["method"] for record in records.values()) == ["bitfit", "full", "lora"]
-    _assert_sound(shared)
+    recorded = records(shared)
+    assert sorted(record["spec"]["method"] for record in recorded.values()) == ["bitfit", "full", "lora"]
+    assert_sound(shared)
 
 
 @pytest.mark.parametrize("holder_records_it", [True, False])
@@ -120,9 +89,7 @@ def test_a_run_held_by_another_process_is_put_off_then_waited_for(env, encoder_d
     output, elsewhere = env / "results", env / "elsewhere"
     if holder_records_it:
         run_grid([held], output=elsewhere, show_progress=False, isolate=False, announce=lambda line: None)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(output), TASK, held_id], stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert holder.stdout.readline().strip() == "took"
+    holder = hold_lock(output, held_id)
     lines: list[str] = []
 
     def announce(line: str) -> None:
@@ -145,4 +112,4 @@ def test_a_run_held_by_another_process_is_put_off_then_waited_for(env, encoder_d
     assert "lora" in lines[1] and "waiting for pid" in lines[2]
     assert result.deferred == 1 and not result.failed
     assert (result.ran, result.skipped) == ((1, 1) if holder_records_it else (2, 0))
-    assert set(_records(output)) == {run.spec.run_id(run.task.hash) for run in planned}
+    assert set(records(output)) == {run.spec.run_id(run.task.hash) for run in planned}

@@ -6,10 +6,7 @@ benchmarks/ray_sweep.py does the same on minilm and real data, and kills a Ray w
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,23 +15,11 @@ import pytest
 import torch
 
 from harness.cli.main import main
-from harness.record.check import LEFTOVER, check_results
 from harness.record.lock import SpecLock
 from harness.sweep import Grid, MethodEntry, plan_grid, run_grid
+from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records
 from harness.sweep.backends.remote import run_privately
 
-REPO = Path(__file__).resolve().parents[1]
-TASK = "tiny-sentiment"
-SUMMARY = re.compile(r"sweep done: (\d+) ran, (\d+) already recorded, (\d+) failed")
-
-
-HOLD = """
-import sys, time
-from harness.record.lock import SpecLock
-assert SpecLock(sys.argv[1], sys.argv[2], sys.argv[3]).try_acquire()
-print("took", flush=True)
-time.sleep(120)
-"""
 
 
 class InlineCluster:
@@ -76,24 +61,15 @@ def _sweep(encoder_dir: Path, output: Path, *extra: str) -> int:
                  "--epochs", "1", "--quiet", "--output", str(output), *extra])
 
 
-def _records(output: Path) -> dict[str, dict]:
-    """run id -> record, failing on a run recorded under two files."""
-    records = [json.loads(path.read_text()) for path in sorted((output / TASK).glob("*.json"))]
-    ids = [record["run_id"] for record in records]
-    assert len(ids) == len(set(ids))
-    return dict(zip(ids, records))
-
-
 def _assert_same_runs(output: Path, reference: Path, count: int) -> None:
     """Same run ids, spec, metrics and predictions (CPU runs are bit-reproducible); no bad file."""
-    got, expected = _records(output), _records(reference)
+    got, expected = records(output), records(reference)
     assert len(got) == count and set(got) == set(expected)
     for run_id, record in got.items():
         for key in ("spec", "headline", "metrics", "data"):
             assert record[key] == expected[run_id][key], (run_id, key)
-        predictions = f"{run_id}.predictions.jsonl"
-        assert (output / TASK / predictions).read_text() == (reference / TASK / predictions).read_text()
-    assert not [f for f in check_results(output) if f.problem != LEFTOVER]
+        assert predictions(output, run_id) == predictions(reference, run_id)
+    assert_sound(output)
 
 
 def test_ray_backend_records_what_the_local_backend_does_and_a_rerun_skips_all(env, encoder_dir, capsys):
@@ -143,9 +119,7 @@ def test_a_cluster_backend_puts_off_a_run_another_process_holds_then_runs_it(env
                              tasks=[TASK], seeds=[0, 1], training={"epochs": 1}))
     output = env / "results"
     held_id = planned[0].spec.run_id(planned[0].task.hash)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(output), TASK, held_id], stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert holder.stdout.readline().strip() == "took"
+    holder = hold_lock(output, held_id)
     lines: list[str] = []
 
     def announce(line: str) -> None:
@@ -165,8 +139,8 @@ def test_a_cluster_backend_puts_off_a_run_another_process_holds_then_runs_it(env
     assert any(f"waiting for pid {holder.pid} " in line for line in lines)
     assert result.deferred == 1 and (result.ran, result.skipped, result.failed) == (4, 0, [])
     assert backend.most_out == 2  # runs went out two at a time
-    assert set(_records(output)) == {run.spec.run_id(run.task.hash) for run in planned}
-    assert all(SpecLock(output, TASK, run_id).holder() is None for run_id in _records(output))  # all let go
+    assert set(records(output)) == {run.spec.run_id(run.task.hash) for run in planned}
+    assert all(SpecLock(output, TASK, run_id).holder() is None for run_id in records(output))  # all let go
     run_grid(planned, output=env / "local", show_progress=False, isolate=False, announce=lambda line: None)
     _assert_same_runs(output, env / "local", 4)
 

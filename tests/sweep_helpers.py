@@ -1,0 +1,50 @@
+"""What the sweep tests share: the task they sweep, reading and checking a results folder, holding a run's lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.record.check import LEFTOVER, check_results
+
+REPO = Path(__file__).resolve().parents[1]
+TASK = "tiny-sentiment"
+SUMMARY = re.compile(r"sweep done: (\d+) ran, (\d+) already recorded, (\d+) failed")
+
+_HOLD = """
+import sys, time
+from harness.record.lock import SpecLock
+assert SpecLock(sys.argv[1], sys.argv[2], sys.argv[3]).try_acquire()
+print("took", flush=True)
+time.sleep(120)
+"""
+
+
+def records(output: Path) -> dict[str, dict]:
+    """run id -> record, failing on a run recorded under two files."""
+    found = [json.loads(path.read_text()) for path in sorted((output / TASK).glob("*.json"))]
+    ids = [record["run_id"] for record in found]
+    assert len(ids) == len(set(ids))
+    return dict(zip(ids, found))
+
+
+def predictions(output: Path, run_id: str) -> str:
+    return (output / TASK / f"{run_id}.predictions.jsonl").read_text()
+
+
+def assert_sound(output: Path) -> None:
+    """No corrupt, incomplete or orphaned file; .tmp leftovers of a killed write are allowed."""
+    problems = [f for f in check_results(output) if f.problem != LEFTOVER]
+    assert not problems, problems
+
+
+def hold_lock(output: Path, run_id: str) -> subprocess.Popen:
+    """Another process holding run `run_id`'s lock (until killed), started and holding it on return."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(output), TASK, run_id], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert holder.stdout.readline().strip() == "took"
+    return holder
