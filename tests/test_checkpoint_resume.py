@@ -40,7 +40,7 @@ def _train(encoder_dir, config, method="full", checkpointer=None, resume=False, 
             raise Crash
 
     def select(net):  # a score that depends on every trained weight, so epochs differ
-        return float(sum(p.double().sum() for p in net.parameters() if p.requires_grad))
+        return float(sum(p.detach().double().sum() for p in net.parameters() if p.requires_grad))
 
     result = train(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
                    config=config, seed=0, select=select, accelerator=make_accelerator("cpu", config["grad_accum"]),
