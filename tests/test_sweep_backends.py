@@ -185,3 +185,22 @@ def test_save_model_is_refused_on_a_cluster_backend(env, encoder_dir, capsys):
     assert capsys.readouterr().err.strip().endswith(
         "--save-model works with --backend local only (the weights would stay on the worker); drop it, or run the "
         "sweep with --backend local")
+
+
+def test_compare_sends_its_missing_runs_to_the_backend_asked_for(env, encoder_dir, monkeypatch):
+    import harness.cli.backend_options as backend_options
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))  # the worker function sets the recorded command line
+    output = env / "results"
+    clusters: list[InlineCluster] = []
+
+    def make_backend(name, **settings):
+        assert name == "ray" and settings["cpus_per_run"] == 2
+        clusters.append(InlineCluster(output))
+        return clusters[-1]
+
+    monkeypatch.setattr(backend_options, "make_backend", make_backend)
+    assert main(["compare", "--model", str(encoder_dir), "--methods", "bitfit", "--task", TASK, "--epochs", "1",
+                 "--quiet", "--output", str(output), "--backend", "ray", "--cpus-per-run", "2"]) == 0
+    assert clusters[0].started == 2  # the reference (full) and bitfit, both through the cluster
+    assert len(records(output)) == 2

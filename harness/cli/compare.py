@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from harness.cli import options
+from harness.cli.backend_options import backend_from_options, backend_options
 from harness.cli.grid_options import grid_from_options, grid_options
 from harness.compare import build_comparison, markdown, plot_pareto, rich_table, verdict_sentences
 from harness.errors import HarnessError, RunFailed
@@ -39,6 +40,7 @@ DEFAULT_METHODS = "full,lora"
 @click.option("--in-process", is_flag=True,
               help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@backend_options
 def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
@@ -46,6 +48,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
         raise HarnessError(f"--alpha {alpha}: expected a level strictly between 0 and 1, such as 0.05")
     if n_boot < 100:
         raise HarnessError(f"--n-boot {n_boot}: use at least 100 resamples (1000 or more for p-values near alpha)")
+    backend = backend_from_options(flags, output)  # where missing runs execute; None: here
     grid = grid_from_options(flags, default_methods=DEFAULT_METHODS)
     if reference not in [m.name for m in grid.methods]:
         grid.methods.insert(0, MethodEntry(reference))
@@ -56,7 +59,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
     failed = []
     if not no_run:
         result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
-                          show_progress=not quiet, isolate=not in_process)
+                          show_progress=not quiet, isolate=not in_process, backend=backend)
         failed = result.failed
     report_dir = report_dir or store.root / "compare"
     for model in grid.models:
