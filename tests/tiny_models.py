@@ -68,3 +68,9 @@ def tiny_decoder(folder: Path, causal_lm: bool = False) -> Path:
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     (LlamaForCausalLM if causal_lm else LlamaModel)(config).save_pretrained(folder)
     return folder
+
+
+def write_model_folder(folder: Path) -> None:
+    """A folder that looks like a model folder (a config.json) without weights: for resolving, not loading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text('{"model_type": "fake"}')
