@@ -345,6 +345,8 @@ CASES = [
          "--alpha 2", "strictly between 0 and 1"),
     Case("profile-batch-sizes-zero", cmd("profile", "--task", TASK, "--model", "{encoder}", "--batch-sizes", "0"),
          BAD_INPUT, "'0'", "positive integers such as 1,8,32"),
+    Case("profile-rounds-zero", cmd("profile", "--task", TASK, "--model", "{encoder}", "--rounds", "0"),
+         BAD_INPUT, "--rounds", "positive integer"),
     # -- unreadable records --------------------------------------------------------------------------
     Case("regress-corrupt-record", lambda w: ["regress", "--baseline", str(w.break_record()), "--candidate",
                                               "results"], BAD_INPUT, "0badc0ffee000000.json", "fix or remove it"),

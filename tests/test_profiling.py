@@ -15,7 +15,7 @@ from harness.encode import encode
 from harness.errors import HarnessError
 from harness.models.load import load_task_model
 from harness.profiling import ProfileSettings, percentile, summarize, time_batch_sizes, time_call
-from harness.profiling.timing import BatchTiming
+from harness.profiling.timing import BatchTiming, pool_rounds
 from harness.profiling.inputs import timing_inputs
 from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
 from harness.profiling.report import profile_markdown
@@ -114,6 +114,18 @@ def test_speed_ups_compare_only_the_same_measured_batch():
     assert speedups(variant, reference) == {"1": 2.5, "8": 1.0}
 
 
+def test_rounds_pool_the_samples_of_the_same_batch_only():
+    first = [BatchTiming(1, 1, summarize([0.010]), None, (0.010,)),
+             BatchTiming(32, 16, summarize([0.200]), "batch 32 ran out of memory", (0.200,)),
+             BatchTiming(64, None, None, "ran out of memory even at batch size 1")]
+    later = [[BatchTiming(1, 1, summarize([0.020, 0.030]), None, (0.020, 0.030)),
+              BatchTiming(16, 8, summarize([0.500]), "batch 16 ran out of memory", (0.500,))]]  # another batch
+    pooled = pool_rounds(first, later)
+    assert pooled[0].stats.median_ms == pytest.approx(20) and pooled[0].stats.repeats == 3
+    assert pooled[1].stats == first[1].stats and pooled[1].note == first[1].note
+    assert pooled[2].stats is None and pooled[2].used is None
+
+
 def test_errors_other_than_out_of_memory_propagate():
     def make_call(size):
         def call():
@@ -184,6 +196,34 @@ def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir)
     assert fp32["agreement_with_reference"] == 1.0 and fp32["size_ratio_vs_reference"] == 1.0
     assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "4": 1.0}
     assert fp32["memory"]["kind"] == "cpu_rss" and fp32["memory"]["peak_mb"] >= fp32["memory"]["baseline_mb"] > 0
+
+
+def test_every_round_reloads_each_variant_and_pools_its_timings(tasks_dir, encoder_dir):
+    task = load_task("tiny-sentiment")
+    examples = prepare_data(task, None, seed=0).evaluation["dev"]
+    loaded = load_task_model(str(encoder_dir), task.kind, task.num_labels)
+    features = encode(examples, loaded.tokenizer, task.kind, task.max_length, False)
+    inputs = timing_inputs(examples, features, task, loaded.tokenizer, False, pool_size=2)
+    loads = []
+
+    def load():
+        loads.append(1)
+        return load_task_model(str(encoder_dir), task.kind, task.num_labels).model
+
+    settings = ProfileSettings(batch_sizes=(1, 2), warmup=0, repeats=3, min_seconds=0, rounds=3)
+    # one timed call per batch size, variant and round; round r's calls all take r x 10 ms
+    clock = FakeClock([0.010] * 4 + [0.020] * 4 + [0.030] * 4)
+    rounds_seen = []
+    fp32, pruned = profile_variants([get_variant("fp32"), get_variant("prune-50")], Subject("tiny", load, trained=True),
+                                    inputs, Evaluation(task, "dev", examples, features), torch.device("cpu"),
+                                    settings, clock=clock, on_round=rounds_seen.append)
+    assert rounds_seen == [1, 2, 3] and len(loads) == 1 + 2 * 3  # a warm-up load, then each variant each round
+    for record in (fp32, pruned):
+        for timing in record["latency"]:
+            assert timing["latency"]["repeats"] == 3 and timing["latency"]["median_ms"] == pytest.approx(20)
+            assert timing["latency"]["min_ms"] == pytest.approx(10) and timing["latency"]["max_ms"] == pytest.approx(30)
+    assert clock.reads == 2 * 12  # nothing else was timed on the clock
+    assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "2": 1.0}
 
 
 def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_path, capsys):

@@ -45,10 +45,15 @@ def _variant_list(device: torch.device) -> Table:
               help="'all' (every variant this device and model can run) or names: fp32,int8-dynamic,... "
                    "(see --list).")
 @click.option("--batch-sizes", default="1,8,32", show_default=True, help="Batch sizes to time, comma-separated.")
-@click.option("--repeats", type=int, default=20, show_default=True, help="Timed runs per batch size.")
-@click.option("--min-seconds", type=float, default=2.0, show_default=True,
-              help="Keep timing each batch size until its runs add up to this (steadier medians on a busy machine).")
-@click.option("--warmup", type=int, default=3, show_default=True, help="Untimed runs before them.")
+@click.option("--repeats", type=int, default=20, show_default=True,
+              help="Timed runs per batch size, at least, over all rounds.")
+@click.option("--min-seconds", type=float, default=5.0, show_default=True,
+              help="Keep timing each batch size until its runs add up to this over all rounds (steadier medians "
+                   "on a busy machine).")
+@click.option("--rounds", type=int, default=5, show_default=True,
+              help="Load and time every variant this many times in turn, pooling each batch size's runs: a slow "
+                   "spell of the machine then touches every variant alike instead of one.")
+@click.option("--warmup", type=int, default=3, show_default=True, help="Untimed runs after each load.")
 @click.option("--eval-limit", type=int, help="Score the metric on a fixed sample of this many evaluation examples.")
 @click.option("--eval-batch-size", type=int, default=32, show_default=True,
               help="Batch size for scoring the metric (at most the largest timed batch that fit).")
@@ -62,7 +67,7 @@ def _variant_list(device: torch.device) -> Table:
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
-def profile(model, run_id, task, variants, batch_sizes, repeats, min_seconds, warmup, eval_limit, eval_batch_size, max_length,
+def profile(model, run_id, task, variants, batch_sizes, repeats, min_seconds, rounds, warmup, eval_limit, eval_batch_size, max_length,
             pooling, threads, device, list_only, as_json, quiet, data_dir, tasks_dirs, output):
     """Measure a model's variants side by side: latency at each batch size, throughput, memory, size on disk
     and the task's metric, on the same weights; record them in <results>/<task>/profiles/."""
@@ -77,7 +82,7 @@ def profile(model, run_id, task, variants, batch_sizes, repeats, min_seconds, wa
     if eval_batch_size < 1:
         raise HarnessError(f"--eval-batch-size must be a positive integer, got {eval_batch_size}")
     settings = ProfileSettings(batch_sizes=_batch_sizes(batch_sizes), warmup=warmup, repeats=repeats,
-                               min_seconds=min_seconds,
+                               min_seconds=min_seconds, rounds=rounds,
                                eval_batch_size=eval_batch_size, threads=threads)
     outcome = profile_model(task=task, model=model, run_id=run_id, variants=variants, results=output,
                             data_dir=data_dir, tasks_dirs=list(tasks_dirs), eval_limit=eval_limit,

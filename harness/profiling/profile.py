@@ -4,11 +4,18 @@ Each variant starts from a fresh load (seeded, so an untrained head is the same 
 time), so load time is real and no variant sees another's changes. Memory is read over
 the timed batches against the process's figure before the load; size on disk and the
 metric are measured after, outside that window.
+
+The timing is spread over rounds: every round loads and times each variant in turn, and a
+cell's statistics pool its samples over all rounds. On a shared machine the speed drifts
+in spells of seconds; a cell timed in one window takes whatever spell it fell in, one
+sampled across the whole profile does not (and every variant sees the same spells, so
+their ratios hold too). Memory, size and metric come from the first round.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +28,7 @@ from harness.encode import Features
 from harness.predict import predict
 from harness.profiling.inputs import TimingInputs
 from harness.profiling.memory import MemoryProbe, current_mb, release_memory, size_on_disk
-from harness.profiling.timing import BatchTiming, Clock, is_out_of_memory, synchronizer, time_batch_sizes
+from harness.profiling.timing import BatchTiming, Clock, is_out_of_memory, pool_rounds, synchronizer, time_batch_sizes
 from harness.scoring import score_predictions
 from harness.tasks import Example, TaskDef, kinds
 from harness.variants import Variant
@@ -31,16 +38,17 @@ from harness.variants.layers import linear_sparsity
 @dataclass(frozen=True)
 class ProfileSettings:
     batch_sizes: tuple[int, ...] = (1, 8, 32)
-    warmup: int = 3
-    repeats: int = 20
-    min_seconds: float = 2.0  # per batch size: timed runs go on until they add up to this
+    warmup: int = 3  # untimed calls after each fresh load
+    repeats: int = 20  # timed calls per batch size, at least, over all rounds
+    min_seconds: float = 5.0  # per batch size over all rounds: timed calls go on until they add up to this
+    rounds: int = 5  # times the sequence of variants is loaded and timed; samples pooled over them
     eval_batch_size: int = 32
     threads: int | None = None  # CPU threads for torch (None: leave as it is); latency depends on it
     seed: int = 0  # seeds each fresh load, so a freshly initialised head is identical across variants
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch_sizes": list(self.batch_sizes), "warmup": self.warmup, "repeats": self.repeats,
-                "min_seconds": self.min_seconds,
+                "min_seconds": self.min_seconds, "rounds": self.rounds,
                 "eval_batch_size": self.eval_batch_size, "threads": self.threads or torch.get_num_threads(),
                 "seed": self.seed}
 
@@ -90,10 +98,20 @@ class VariantProfile:
                 "tokens_per_second": round(per_second * length, 1)}
 
 
-def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
-                    device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter
-                    ) -> VariantProfile:
-    """Fresh load, conversion, timed batches under a memory probe, size on disk, predictions and metric."""
+@dataclass
+class _Timed:
+    """One fresh load of a variant, timed."""
+
+    model: nn.Module | None  # None once it is no longer needed
+    load_seconds: float
+    convert_seconds: float
+    latency: list[BatchTiming]
+    memory: dict[str, Any]
+
+
+def _load_and_time(variant: Variant, subject: Subject, inputs: TimingInputs, device: torch.device,
+                   settings: ProfileSettings, clock: Clock, batch_sizes: Sequence[int]) -> _Timed:
+    """Fresh load and conversion, then one round's share of the timed calls under a memory probe."""
     release_memory(device)
     baseline = current_mb(device)
     torch.manual_seed(settings.seed)
@@ -109,13 +127,24 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
         return lambda: model(**batch)
 
     with MemoryProbe(device, baseline) as memory, torch.inference_mode():
-        latency = time_batch_sizes(make_call, settings.batch_sizes, warmup=settings.warmup,
-                                   repeats=settings.repeats, min_seconds=settings.min_seconds, clock=clock, synchronize=synchronizer(device),
-                                   after_out_of_memory=lambda: release_memory(device))
+        latency = time_batch_sizes(make_call, batch_sizes, warmup=settings.warmup,
+                                   repeats=math.ceil(settings.repeats / settings.rounds),
+                                   min_seconds=settings.min_seconds / settings.rounds, clock=clock,
+                                   synchronize=synchronizer(device), after_out_of_memory=lambda: release_memory(device))
+    return _Timed(model, loaded - started, converted - loaded, latency, memory.figures())
+
+
+def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
+                    device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter
+                    ) -> VariantProfile:
+    """First round: fresh load, conversion, timed batches under a memory probe, size on disk, predictions
+    and metric."""
+    timed = _load_and_time(variant, subject, inputs, device, settings, clock, settings.batch_sizes)
+    model = timed.model
     size = size_on_disk(model)
     sparsity = linear_sparsity(model)
     task = evaluation.task
-    usable = [t.used for t in latency if t.used is not None]
+    usable = [t.used for t in timed.latency if t.used is not None]
     eval_batch = min(settings.eval_batch_size, max(usable)) if usable else 1  # no larger than what fit
     predictions = _predict_fitting(model, evaluation, inputs.pad_id, eval_batch, device)
     metric = None
@@ -123,11 +152,33 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
         report = score_predictions(task, [task.headline], predictions.values, evaluation.examples, n_boot=0)
         metric = report.values[task.headline]
     del model
+    timed.model = None
     release_memory(device)
     return VariantProfile(variant=variant.name, description=variant.description,
-                          load_seconds=loaded - started, convert_seconds=converted - loaded, size_bytes=size,
-                          latency=latency, memory=memory.figures(), values=predictions.values, metric=metric,
+                          load_seconds=timed.load_seconds, convert_seconds=timed.convert_seconds, size_bytes=size,
+                          latency=timed.latency, memory=timed.memory, values=predictions.values, metric=metric,
                           eval_seconds=predictions.seconds, sparsity=sparsity, note=variant.caveat(device))
+
+
+def time_again(profile: VariantProfile, variant: Variant, subject: Subject, inputs: TimingInputs,
+               device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter) -> _Timed:
+    """A later round: fresh load and timing of the batch sizes that fit in the first round."""
+    sizes = sorted({t.used for t in profile.latency if t.used is not None})
+    timed = _load_and_time(variant, subject, inputs, device, settings, clock, sizes)
+    timed.model = None
+    release_memory(device)
+    return timed
+
+
+def pooled(profile: VariantProfile, later: Sequence[_Timed]) -> VariantProfile:
+    """The first round's profile with every round's latency samples and load times."""
+    if not later:
+        return profile
+    loads = [profile.load_seconds, *(t.load_seconds for t in later)]
+    converts = [profile.convert_seconds, *(t.convert_seconds for t in later)]
+    profile.latency = pool_rounds(profile.latency, [t.latency for t in later])
+    profile.load_seconds, profile.convert_seconds = statistics.median(loads), statistics.median(converts)
+    return profile
 
 
 def _predict_fitting(model: nn.Module, evaluation: Evaluation, pad_id: int, batch_size: int, device: torch.device):
@@ -215,12 +266,24 @@ def variant_record(profile: VariantProfile, reference: VariantProfile, inputs: T
 
 def profile_variants(variants: Sequence[Variant], subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
                      device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter,
-                     on_done: Callable[[VariantProfile], None] | None = None) -> list[dict[str, Any]]:
-    """One record per variant; the first variant is the reference the others are compared with."""
+                     on_done: Callable[[VariantProfile], None] | None = None,
+                     on_round: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """One record per variant; the first variant is the reference the others are compared with.
+
+    Round 1 measures everything; rounds 2.. load and time each variant again, in the same order."""
     warm_up(variants[0], subject, inputs, device, settings)
-    profiles = []
-    for variant in variants:
-        profiles.append(profile_variant(variant, subject, inputs, evaluation, device, settings, clock))
-        if on_done is not None:
-            on_done(profiles[-1])
+    if on_round is not None:
+        on_round(1)
+    profiles = [profile_variant(variant, subject, inputs, evaluation, device, settings, clock)
+                for variant in variants]
+    later: list[list[_Timed]] = [[] for _ in variants]
+    for round_number in range(2, settings.rounds + 1):
+        if on_round is not None:
+            on_round(round_number)
+        for index, variant in enumerate(variants):
+            later[index].append(time_again(profiles[index], variant, subject, inputs, device, settings, clock))
+    profiles = [pooled(profile, rounds) for profile, rounds in zip(profiles, later)]
+    if on_done is not None:
+        for profile in profiles:
+            on_done(profile)
     return [variant_record(profile, profiles[0], inputs) for profile in profiles]

@@ -120,8 +120,9 @@ def profile_markdown(record: dict[str, Any]) -> str:
     columns = _columns(record, full=True)
     lines = [f"### {_title(record)}", "",
              f"torch {record['torch']}, at least {record['settings']['repeats']} timed runs "
-             f"({record['settings'].get('min_seconds', 0):g} s) after "
-             f"{record['settings']['warmup']} warm-up per batch size; metric on {record['evaluation']['split']} "
+             f"({record['settings'].get('min_seconds', 0):g} s) per batch size over "
+             f"{record['settings'].get('rounds', 1)} round(s), {record['settings']['warmup']} warm-up runs after "
+             f"each load; metric on {record['evaluation']['split']} "
              f"({record['evaluation']['examples']} examples).", "",
              "| " + " | ".join(columns) + " |", "|" + "|".join(["---"] + ["---:"] * (len(columns) - 1)) + "|"]
     sizes = record["settings"]["batch_sizes"]

@@ -54,6 +54,8 @@ def check_settings(settings: ProfileSettings) -> None:
         raise HarnessError(f"batch sizes must be positive integers, got {list(settings.batch_sizes)}")
     if settings.threads is not None and settings.threads < 1:
         raise HarnessError(f"--threads must be a positive integer, got {settings.threads}")
+    if settings.rounds < 1:
+        raise HarnessError(f"--rounds must be a positive integer, got {settings.rounds}")
     if settings.repeats < 1 or settings.warmup < 0 or settings.min_seconds < 0:
         raise HarnessError(f"need at least 1 timed run and no negative warm-up or time (got --repeats "
                            f"{settings.repeats}, --warmup {settings.warmup}, --min-seconds {settings.min_seconds})")
@@ -108,7 +110,8 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
                              f"(median of {split}), metric on {len(examples)} examples")
     with _threads(settings.threads):
         figures = profile_variants(chosen, subject, inputs, Evaluation(task_def, split, examples, features),
-                                   target, settings, clock, on_done=_progress if show_progress else None)
+                                   target, settings, clock, on_done=_progress if show_progress else None,
+                                   on_round=_round_started(settings.rounds) if show_progress else None)
         where = environment(target)  # inside: it records torch's thread count
 
     record = {
@@ -159,6 +162,13 @@ def _recorded_run(store: ResultStore, task_def, run_id: str, model: str | None) 
         raise HarnessError(f"run {run_id}: the definition of task {task_def.name} changed since it was recorded; "
                            "its model would be scored on other data")
     return run
+
+
+def _round_started(rounds: int):
+    def show(number: int) -> None:
+        what = "load, time, size and score each variant" if number == 1 else "load and time each variant again"
+        stderr_console.print(f"  round {number} of {rounds}: {what}")
+    return show
 
 
 def _progress(profile: VariantProfile) -> None:

@@ -5,7 +5,8 @@ on past `repeats` until `min_seconds` have passed: on a shared machine slow spel
 a second, and a median over a longer window is not moved by one of them. On CUDA the
 device is synchronised after every timed call: kernels run asynchronously, and without it
 a timer measures how fast they are queued. A batch size that runs out of memory is halved
-until one fits, and the result says which one did.
+until one fits, and the result says which one did. Timings of the same batch taken at
+different moments (a profile's rounds) pool their samples: `pool_rounds`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 
@@ -96,6 +97,7 @@ class BatchTiming:
     used: int | None  # the one measured: smaller when the requested one ran out of memory; None if none fit
     stats: LatencyStats | None
     note: str | None = None
+    samples: tuple[float, ...] = field(default=(), repr=False)  # seconds per timed call, summarised by `stats`
 
     def to_dict(self) -> dict[str, object]:
         return {"requested": self.requested, "used": self.used,
@@ -112,7 +114,7 @@ def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_siz
     sizes then start below the size that failed. Errors other than running out of memory
     propagate.
     """
-    measured: dict[int, LatencyStats] = {}
+    measured: dict[int, list[float]] = {}
     failed_at = math.inf  # the smallest size known not to fit
     results = []
     for requested in sorted(set(batch_sizes)):
@@ -122,9 +124,8 @@ def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_siz
                 size //= 2
                 continue
             try:
-                measured[size] = summarize(time_call(make_call(size), warmup=warmup, repeats=repeats, min_seconds=min_seconds,
-                                                     clock=clock,
-                                                     synchronize=synchronize))
+                measured[size] = time_call(make_call(size), warmup=warmup, repeats=repeats, min_seconds=min_seconds,
+                                           clock=clock, synchronize=synchronize)
             except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled, the rest re-raised
                 if not is_out_of_memory(exc):
                     raise
@@ -135,7 +136,22 @@ def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_siz
         if size >= 1:
             note = None if size == requested else \
                 f"batch {requested} ran out of memory; halving, {size} was the largest that fit"
-            results.append(BatchTiming(requested, size, measured[size], note))
+            results.append(BatchTiming(requested, size, summarize(measured[size]), note, tuple(measured[size])))
         else:
             results.append(BatchTiming(requested, None, None, "ran out of memory even at batch size 1"))
     return results
+
+
+def pool_rounds(first: Sequence[BatchTiming], later: Sequence[Sequence[BatchTiming]]) -> list[BatchTiming]:
+    """`first`'s timings with the samples of later rounds added where they measured the same batch
+    (later rounds time the batch sizes that fit in the first, keyed by them)."""
+    pooled = []
+    for timing in first:
+        samples = list(timing.samples)
+        for round_timings in later:
+            for other in round_timings:
+                if timing.used is not None and other.requested == timing.used and other.used == timing.used:
+                    samples.extend(other.samples)
+        stats = summarize(samples) if samples else timing.stats
+        pooled.append(BatchTiming(timing.requested, timing.used, stats, timing.note, tuple(samples)))
+    return pooled
