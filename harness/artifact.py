@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.distributed.tensor import DTensor
 
 from harness.errors import HarnessError
 from harness.methods import get_method
@@ -30,10 +31,19 @@ _FITTED_BUFFERS = ("target_shift", "target_scale")
 
 
 def trained_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The tensors training changed: trainable parameters and fitted buffers."""
-    state = {name: p for name, p in model.named_parameters() if p.requires_grad}
-    state.update({name: b for name, b in model.named_buffers() if name.rsplit(".", 1)[-1] in _FITTED_BUFFERS})
-    return {name: tensor.detach().to("cpu").contiguous().clone() for name, tensor in state.items()}
+    """The tensors training changed: trainable parameters and fitted buffers.
+
+    Read from state_dict(), where FSDP2 keeps parameters sharded (DTensors); those are
+    gathered whole, so under FSDP every process must call this and each gets full tensors.
+    """
+    names = {name for name, p in model.named_parameters() if p.requires_grad}
+    names.update(name for name, _ in model.named_buffers() if name.rsplit(".", 1)[-1] in _FITTED_BUFFERS)
+    return {name: _whole(tensor.detach()).to("cpu").contiguous().clone()
+            for name, tensor in model.state_dict().items() if name in names}
+
+
+def _whole(tensor: torch.Tensor) -> torch.Tensor:
+    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
 
 
 def model_bytes(model: nn.Module) -> int:
@@ -42,10 +52,10 @@ def model_bytes(model: nn.Module) -> int:
     return sum(p.numel() * p.element_size() for p in unique.values())
 
 
-def save_trained(model: nn.Module, folder: Path, manifest: dict[str, Any]) -> int:
-    """Write the artifact; returns the size in bytes of the weights file."""
+def save_trained(model: nn.Module | dict[str, torch.Tensor], folder: Path, manifest: dict[str, Any]) -> int:
+    """Write the artifact (from the model or its `trained_state`); returns the weights file's size in bytes."""
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(trained_state(model), str(folder / WEIGHTS))
+    save_file(model if isinstance(model, dict) else trained_state(model), str(folder / WEIGHTS))
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return (folder / WEIGHTS).stat().st_size
 

@@ -4,11 +4,14 @@ Batches are formed from examples sorted by length, so little compute goes to pad
 predictions are put back in the original order afterwards. Across several processes
 (accelerate/torchrun) each takes every n-th of those same batches and the predictions are
 gathered, so every example is predicted exactly once, in the batch it would have been in
-with one process: the numbers do not depend on the number of processes.
+with one process: the numbers do not depend on the number of processes. Under FSDP every
+forward all-gathers the sharded weights, so every process runs the same number of forwards:
+a process with fewer batches repeats its last one and drops what it predicts.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from typing import Any
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import gather_object
+from accelerate.utils import DistributedType, gather_object
 from torch import nn
 
 from harness.encode import Features, collate
@@ -42,8 +45,9 @@ def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id
     (every process gets all of them)."""
     if accelerator is None or accelerator.num_processes == 1:
         return _predict_share(model, features, kind, pad_id, batch_size, device, fallback_tag, 0, 1)
+    sharded = accelerator.distributed_type == DistributedType.FSDP  # every forward needs every process
     share = _predict_share(model, features, kind, pad_id, batch_size, device, fallback_tag,
-                           accelerator.process_index, accelerator.num_processes)
+                           accelerator.process_index, accelerator.num_processes, lockstep=sharded)
     shares = gather_object([share])  # one Predictions per process, in process order
     merged = Predictions(values=[None] * len(features),
                          probabilities=None if share.probabilities is None else [None] * len(features),
@@ -57,37 +61,56 @@ def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id
     return merged
 
 
-@torch.inference_mode()
 def _predict_share(model: nn.Module, features: Sequence[Features], kind: str, pad_id: int, batch_size: int,
-                   device: torch.device | str, fallback_tag: int, share: int, shares: int) -> Predictions:
-    """Predictions for batches share, share + shares, ... of the length-sorted batches (None elsewhere)."""
+                   device: torch.device | str, fallback_tag: int, share: int, shares: int,
+                   lockstep: bool = False) -> Predictions:
+    """Predictions for batches share, share + shares, ... of the length-sorted batches (None elsewhere).
+
+    With `lockstep` (sharded weights), as many forwards as the process with the most batches,
+    the extra ones repeating a batch whose outputs are dropped.
+    """
     was_training = model.training
     model.eval()
     order = sorted(range(len(features)), key=lambda i: len(features[i]), reverse=True)
     values: list = [None] * len(features)
     probabilities: list | None = [None] * len(features) if kind in kinds.CLASSIFICATION_KINDS else None
     cut_off = 0
+    batches = math.ceil(len(order) / batch_size)
+    begins = list(range(share * batch_size, len(order), batch_size * shares))
+    if lockstep and order:
+        begins += [begins[-1] if begins else 0] * (math.ceil(batches / shares) - len(begins))
     start = time.perf_counter()
-    for begin in range(share * batch_size, len(order), batch_size * shares):
-        rows = order[begin: begin + batch_size]
-        batch = collate([features[i] for i in rows], pad_id, kind)
-        batch.pop("labels", None)
-        logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu()
-        for j, i in enumerate(rows):
-            if kind == kinds.REGRESSION:
-                values[i] = float(logits[j, 0])
-            elif kind == kinds.TOKEN_CLASSIFICATION:
-                tags = logits[j].argmax(dim=-1).tolist()
-                starts = features[i].word_starts
-                cut_off += sum(1 for s in starts if s < 0)
-                values[i] = [tags[s] if s >= 0 else fallback_tag for s in starts]
-            else:
-                probs = logits[j].softmax(dim=-1)
-                values[i] = int(probs.argmax())
-                probabilities[i] = [round(p, 6) for p in probs.tolist()]
+    with torch.inference_mode():
+        for round_index, begin in enumerate(begins):
+            rows = order[begin: begin + batch_size]
+            batch = collate([features[i] for i in rows], pad_id, kind)
+            batch.pop("labels", None)
+            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu()
+            if round_index * shares + share >= batches:
+                continue  # a repeated batch: only there so every process runs the same forwards
+            cut_off += _store(logits, rows, features, kind, fallback_tag, values, probabilities)
     seconds = time.perf_counter() - start
     model.train(was_training)
     return Predictions(values=values, probabilities=probabilities, seconds=seconds, words_cut_off=cut_off)
+
+
+def _store(logits: torch.Tensor, rows: list[int], features: Sequence[Features], kind: str, fallback_tag: int,
+           values: list, probabilities: list | None) -> int:
+    """Put one batch's predictions in place; returns the words cut off by max_length."""
+    cut_off = 0
+    for j, i in enumerate(rows):
+        if kind == kinds.REGRESSION:
+            values[i] = float(logits[j, 0])
+        elif kind == kinds.TOKEN_CLASSIFICATION:
+            tags = logits[j].argmax(dim=-1).tolist()
+            starts = features[i].word_starts
+            cut_off += sum(1 for s in starts if s < 0)
+            values[i] = [tags[s] if s >= 0 else fallback_tag for s in starts]
+        else:
+            probs = logits[j].softmax(dim=-1)
+            values[i] = int(probs.argmax())
+            probabilities[i] = [round(p, 6) for p in probs.tolist()]
+    return cut_off
 
 
 def evaluation_batch_size(training: dict[str, Any]) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from accelerate.utils import set_seed
 
-from harness.artifact import model_bytes, save_trained
+from harness.artifact import model_bytes, save_trained, trained_state
 from harness.device import resolve_device
 from harness.encode import encode
 from harness.methods import count_parameters, get_method
@@ -36,6 +36,7 @@ from harness.errors import HarnessError
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES, Checkpointer
 from harness.train.launch import check_launch, is_main_process
 from harness.train.loop import make_accelerator, planned_updates, train
+from harness.train.sharding import distribution_fields
 from harness.train.progress import stderr_console
 from harness.variants import apply_variant, check_available
 
@@ -89,7 +90,7 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     if store.exists(task.name, run_id) and not force:
         return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
     store.check_writable()
-    check_launch(device)
+    check_launch(device, spec.method, spec.variant)
     started = time.perf_counter()
 
     if spec.variant:  # a variant the device cannot run is refused before anything loads or trains
@@ -150,13 +151,15 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     manifest = {"run_id": run_id, "spec": {**spec.to_dict(), "pooling": loaded.model.pooling},
                 "task": task.name, "task_kind": task.kind, "num_labels": task.num_labels,
                 "labels": list(task.labels), "total_updates": total_updates}
-    if save_model:
-        artifact = store.model_path(task.name, run_id)
-        deploy_bytes = save_trained(trained, artifact, manifest)
-    else:
-        artifact = None
-        with tempfile.TemporaryDirectory() as scratch:
-            deploy_bytes = save_trained(trained, Path(scratch), manifest)
+    state = trained_state(trained)  # every process: weights sharded by FSDP are gathered whole
+    artifact = store.model_path(task.name, run_id) if save_model else None
+    deploy_bytes = 0
+    if accelerator.is_main_process:  # one writer; the other processes hold the same tensors
+        if artifact is not None:
+            deploy_bytes = save_trained(state, artifact, manifest)
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                deploy_bytes = save_trained(state, Path(scratch), manifest)
 
     if spec.variant:  # what is evaluated (and timed) is the variant; the saved artifact stays the trained model
         trained = apply_variant(spec.variant, trained, accelerator.device, method=spec.method)
@@ -183,7 +186,7 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
                      "steps": result.steps, "mixed_precision": accelerator.mixed_precision,
                      "processes": accelerator.num_processes,
-                     "distributed": str(accelerator.distributed_type.value).lower(),
+                     **distribution_fields(accelerator),
                      "train_seconds": round(result.train_seconds, 3),
                      "train_examples_per_second": round(result.examples_per_second, 2),
                      "peak_memory_mb": round(result.peak_memory_mb, 1),

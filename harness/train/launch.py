@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from harness.errors import HarnessError
+from harness.train.sharding import check_sharded_launch
 
 
 # Where torchrun (RANK, WORLD_SIZE) and the MPI launchers accelerate uses for CPU runs put them.
@@ -38,8 +39,10 @@ def is_main_process() -> bool:
     return process_rank() == 0
 
 
-def check_launch(device: str | None) -> None:
-    """One clear error for launches that would silently do something else than asked."""
+def check_launch(device: str | None, method: str | None = None, variant: str | None = None) -> None:
+    """One clear error for launches that would silently do something else than asked, or that shard
+    weights in a way the run (its `method`, its `variant`) cannot follow."""
+    check_sharded_launch(method, variant)
     world = _first_int(_WORLD, 1)
     local = _first_int(_LOCAL_WORLD, world)
     uses_cuda = device != "cpu" and torch.cuda.is_available()

@@ -22,6 +22,7 @@ from harness.train.batching import LengthGroupedBatches
 from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
 from harness.train.memory import PeakMemory
 from harness.train.progress import stderr_console, training_progress
+from harness.train.sharding import check_sharded_launch, follow_fsdp_launch, is_sharded, load_whole_on_every_process
 
 
 @dataclass
@@ -49,16 +50,19 @@ def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
         raise HarnessError("--device cuda: no CUDA device is visible to torch here; use --device cpu (or auto)")
     use_cpu = device == "cpu" or not torch.cuda.is_available()
     mixed = "bf16" if not use_cpu and torch.cuda.is_bf16_supported() else "no"
+    check_sharded_launch()  # FSDP1 and DeepSpeed fail inside Accelerator() on CPU: refused in one line first
+    load_whole_on_every_process()
     accelerator = Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
+    follow_fsdp_launch(accelerator)
     if accelerator.distributed_type not in _SUPPORTED_DISTRIBUTION:
-        # Evaluation runs the unwrapped model on a share of the batches per process: right for
-        # data parallelism, wrong for sharded weights (FSDP, DeepSpeed ZeRO-3) until it is taught otherwise.
         raise HarnessError(f"accelerate is configured for {accelerator.distributed_type.value}, which the harness "
-                           "does not support yet; use data parallelism (accelerate launch --multi_gpu, or torchrun)")
+                           "does not support; use data parallelism (accelerate launch --multi_gpu, or torchrun) or "
+                           "FSDP2 (accelerate launch --use_fsdp --fsdp_version 2)")
     return accelerator
 
 
-_SUPPORTED_DISTRIBUTION = (DistributedType.NO, DistributedType.MULTI_CPU, DistributedType.MULTI_GPU)
+_SUPPORTED_DISTRIBUTION = (DistributedType.NO, DistributedType.MULTI_CPU, DistributedType.MULTI_GPU,
+                           DistributedType.FSDP)
 
 
 def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
@@ -88,7 +92,10 @@ def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.
 
 
 def _trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
+    """Copies of the trainable tensors, from state_dict(): under FSDP2 that holds each process's shards
+    (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    return {n: t.detach().to("cpu", copy=True) for n, t in model.state_dict().items() if n in trainable}
 
 
 def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
@@ -111,12 +118,17 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     saved = checkpointer.load() if resume else None
     if saved is not None:  # the batching the checkpointed attempt used, after any memory back-off
         config = {**config, **saved["batching"]}
-    asked, initial = config, (_trainable_state(model), method_state[0](model))
+    asked = config
+    # Weights to start over from after running out of memory; FSDP shards the model in place and does not retry.
+    initial = None if is_sharded(accelerator) else (_trainable_state(model), method_state[0](model))
     notes: list[str] = []
     attempt_size = asked["batch_size"]
 
     def halve() -> int:
         nonlocal attempt_size
+        if is_sharded(accelerator):  # the model is sharded in place: no untrained weights to start over from
+            raise RunFailed(f"out of memory at batch size {attempt_size} under FSDP; rerun with a smaller "
+                            "--batch-size and a larger --grad-accum (the same effective batch)")
         attempt_size //= 2
         return attempt_size
 
