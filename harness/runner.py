@@ -32,6 +32,7 @@ from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.spec import RunSpec, build_spec
 from harness.tasks import TaskDef, kinds, load_task, prepare_data
+from harness.tasks.fingerprint import check_same_data
 from harness.errors import HarnessError
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES, Checkpointer
 from harness.train.launch import check_launch, is_main_process
@@ -72,13 +73,22 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", for
     """
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
-    if store.exists(task.name, run_id) and not force:  # recorded: nothing to lock, even in a read-only folder
-        return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
+    if not force and (record := _recorded(store, task, run_id, options.get("data_dir"))):
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=True)  # nothing to lock
     if not is_main_process():  # under accelerate/torchrun the main process holds the lock for all of them
         return _execute(spec, task, output=output, force=force, **options)
     store.check_writable()
     with SpecLock(output, task.name, run_id):  # RunBusy (exit 1) when another process is running it now
         return _execute(spec, task, output=output, force=force, **options)
+
+
+def _recorded(store: ResultStore, task: TaskDef, run_id: str, data_dir: Path | None) -> dict[str, Any] | None:
+    """The run's record, when it is recorded; HarnessError when it was recorded on other data files."""
+    if not store.exists(task.name, run_id):
+        return None
+    record = store.load(task.name, run_id)
+    check_same_data(record, task, data_dir)
+    return record
 
 
 def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
@@ -87,8 +97,8 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
              checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> RunOutcome:
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
-    if store.exists(task.name, run_id) and not force:
-        return RunOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
+    if not force and (record := _recorded(store, task, run_id, data_dir)):  # by another process meanwhile
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=True)
     store.check_writable()
     check_launch(device, spec.method, spec.variant)
     started = time.perf_counter()

@@ -20,6 +20,7 @@ from harness.compare import build_comparison, markdown, plot_pareto, rich_table,
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
+from harness.tasks.fingerprint import data_change
 from harness.train.progress import stderr_console
 
 DEFAULT_METHODS = "full,lora"
@@ -67,10 +68,14 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
             runs = [run for run in planned if run.spec.model == model and run.task.name == task]
             ids = [run.spec.run_id(run.task.hash) for run in runs]
             recorded = [run_id for run_id in ids if store.exists(task, run_id)]
+            records = [_load_record(store, task, run_id) for run_id in recorded]
+            # a record made on other data files is no result for the data there now
+            records = [record for record in records if not data_change(record, runs[0].task, data_dir)]
+            recorded = [record["run_id"] for record in records]
             if len(recorded) < len(ids):
                 stderr_console.print(f"{model} · {task}: {len(ids) - len(recorded)} of {len(ids)} runs are not "
-                                     "recorded" + (" (--no-run)" if no_run else " (failed)") + "; comparing the rest")
-            records = [_load_record(store, task, run_id) for run_id in recorded]
+                                     "recorded on this data" + (" (--no-run)" if no_run else " (failed)") +
+                                     "; comparing the rest")
             predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
             comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
             stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")

@@ -27,6 +27,7 @@ from harness.runner import RunOutcome, execute
 from harness.sweep.backends.base import Backend, Done
 from harness.sweep.backends.local import LocalBackend
 from harness.sweep.grid import PlannedRun
+from harness.tasks.fingerprint import data_change
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 from harness.train.progress import stderr_console
 
@@ -129,8 +130,13 @@ class _Sweep:
             if self.store.exists(task, run_id):  # recorded before, or by another process before we took the lock
                 if held is not None:
                     held.release()
-                self.report(prefix, RunOutcome(self.store.load(task, run_id), self.store.record_path(task, run_id),
-                                               skipped=True), time.perf_counter())
+                record = self.store.load(task, run_id)
+                changed = data_change(record, run.task, self.options["data_dir"])
+                if changed:  # not this data's result: reusing it would be wrong, replacing it is the user's call
+                    self.fail(prefix, run, changed)
+                else:
+                    self.report(prefix, RunOutcome(record, self.store.record_path(task, run_id), skipped=True),
+                                time.perf_counter())
                 return None
             if not self.opened:  # connect only once a run needs it: a sweep with nothing left touches no cluster
                 self.backend.open(self.say)

@@ -52,7 +52,7 @@ def local_path(task: TaskDef, split: str, root: Path | None) -> Path | None:
     return root / written if root is not None else None
 
 
-def _split_path(task: TaskDef, split: str, data_dir: str | Path | None) -> Path | None:
+def split_path(task: TaskDef, split: str, data_dir: str | Path | None) -> Path | None:
     """The split's local file, or None when there is none to read (then only the hub can give it)."""
     written = task.data.files.get(split, "") if task.data is not None else ""
     # Files next to the task (./) or absolute need no data folder: do not insist on one.
@@ -64,7 +64,7 @@ def load_split(task: TaskDef, split: str, data_dir: str | Path | None = None) ->
     """Examples of one split, ids '<split>-<row index>'; HarnessError when there is no data."""
     if split not in task.splits:
         raise unknown_name(f"split of task {task.name}", split, task.splits)
-    path = _split_path(task, split, data_dir)
+    path = split_path(task, split, data_dir)
     if path is not None and path.is_file():
         _columns, rows = formats.read_rows(task.data, path)
         source, unit = str(path), "line"
@@ -86,7 +86,7 @@ def missing_local_files(task: TaskDef, splits: list[str], data_dir: str | Path |
     """
     missing = []
     for split in splits:
-        path = _split_path(task, split, data_dir)
+        path = split_path(task, split, data_dir)
         if path is not None and not path.is_file():
             missing.append(f"task {task.name} split {split}: {path} is missing")
         elif path is None and task.hub is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.tasks.example import Example
+from harness.tasks.fingerprint import data_fingerprints
 from harness.tasks.schema import TaskDef
 from harness.tasks.specs import Holdout
 
@@ -120,6 +121,7 @@ def prepare_data(
             for split, examples in evaluation.items()
         }
     info.update(
+        file_sha256=data_fingerprints(task, loaded, data_dir),
         seed=seed,
         train_limit=train_limit,
         eval_limit=eval_limit,
