@@ -173,12 +173,17 @@ class RunsOutOfMemoryAbove(nn.Module):
         return self.inner(input_ids=input_ids, **rest)
 
 
-def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir):
+def _tiny_sentiment_inputs(encoder_dir, pool_size: int):
+    """The tiny task's dev examples, their features and timing inputs cut from them."""
     task = load_task("tiny-sentiment")
     examples = prepare_data(task, None, seed=0).evaluation["dev"]
     loaded = load_task_model(str(encoder_dir), task.kind, task.num_labels)
     features = encode(examples, loaded.tokenizer, task.kind, task.max_length, False)
-    inputs = timing_inputs(examples, features, task, loaded.tokenizer, False, pool_size=4)
+    return task, examples, features, timing_inputs(examples, features, task, loaded.tokenizer, False, pool_size)
+
+
+def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir):
+    task, examples, features, inputs = _tiny_sentiment_inputs(encoder_dir, pool_size=4)
     subject = Subject("tiny", lambda: RunsOutOfMemoryAbove(
         load_task_model(str(encoder_dir), task.kind, task.num_labels).model, limit=2), trained=True)
     settings = ProfileSettings(batch_sizes=(1, 4), warmup=1, repeats=3, min_seconds=0, eval_batch_size=8)
@@ -199,11 +204,7 @@ def test_profile_throughput_and_back_off_on_a_fake_clock(tasks_dir, encoder_dir)
 
 
 def test_every_round_reloads_each_variant_and_pools_its_timings(tasks_dir, encoder_dir):
-    task = load_task("tiny-sentiment")
-    examples = prepare_data(task, None, seed=0).evaluation["dev"]
-    loaded = load_task_model(str(encoder_dir), task.kind, task.num_labels)
-    features = encode(examples, loaded.tokenizer, task.kind, task.max_length, False)
-    inputs = timing_inputs(examples, features, task, loaded.tokenizer, False, pool_size=2)
+    task, examples, features, inputs = _tiny_sentiment_inputs(encoder_dir, pool_size=2)
     loads = []
 
     def load():
