@@ -86,3 +86,15 @@ def test_compare_leaves_out_records_made_on_other_data(env, encoder_dir, capsys)
     assert main([*args, "--no-run"]) == 2  # nothing left to compare
     said = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert "2 of 2 runs are not recorded on this data (--no-run)" in said and "no runs to compare" in said
+
+
+def test_a_saved_model_is_not_re_evaluated_on_other_data(env, encoder_dir, capsys):
+    assert _run(env, encoder_dir, "--save-model") == 0
+    (record_path,) = (env / "results" / "tiny-sentiment").glob("*.json")
+    run_id = record_path.stem
+    capsys.readouterr()
+    assert main(["verify", run_id, "--eval-only", "--output", str(env / "results")]) == 0
+    _edit_train_file(env)
+    capsys.readouterr()
+    assert main(["verify", run_id, "--eval-only", "--output", str(env / "results")]) == 2
+    assert "was recorded on other data: its train file" in capsys.readouterr().err
