@@ -15,10 +15,10 @@ from harness.encode import encode
 from harness.errors import HarnessError
 from harness.models.load import load_task_model
 from harness.profiling import ProfileSettings, percentile, summarize, time_batch_sizes, time_call
-from harness.profiling.timing import BatchTiming, pool_rounds
+from harness.profiling.timing import BatchTiming, pool_rounds, round_spread
 from harness.profiling.inputs import timing_inputs
 from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
-from harness.profiling.report import profile_markdown
+from harness.profiling.report import profile_markdown, steadiness_note
 from harness.profiling.run import profile_model
 from harness.tasks import load_task, prepare_data
 from harness.variants import get_variant
@@ -122,6 +122,8 @@ def test_rounds_pool_the_samples_of_the_same_batch_only():
               BatchTiming(16, 8, summarize([0.500]), "batch 16 ran out of memory", (0.500,))]]  # another batch
     pooled = pool_rounds(first, later)
     assert pooled[0].stats.median_ms == pytest.approx(20) and pooled[0].stats.repeats == 3
+    assert pooled[0].round_medians_ms == pytest.approx((10, 25)) and round_spread(pooled[0].round_medians_ms) == 1.5
+    assert pooled[0].to_dict()["round_medians_ms"] == [10.0, 25.0]
     assert pooled[1].stats == first[1].stats and pooled[1].note == first[1].note
     assert pooled[2].stats is None and pooled[2].used is None
 
@@ -224,6 +226,9 @@ def test_every_round_reloads_each_variant_and_pools_its_timings(tasks_dir, encod
             assert timing["latency"]["repeats"] == 3 and timing["latency"]["median_ms"] == pytest.approx(20)
             assert timing["latency"]["min_ms"] == pytest.approx(10) and timing["latency"]["max_ms"] == pytest.approx(30)
     assert clock.reads == 2 * 12  # nothing else was timed on the clock
+    assert fp32["latency"][0]["round_medians_ms"] == pytest.approx([10, 20, 30])
+    steadiness = steadiness_note({"variants": [fp32, pruned], "settings": settings.to_dict()})
+    assert "moved by up to 200% between the 3 rounds" in steadiness and "may not repeat" in steadiness
     assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "2": 1.0}
 
 

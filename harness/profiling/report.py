@@ -13,6 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from harness.errors import HarnessError
+from harness.profiling.timing import round_spread
 
 
 def _title(record: dict[str, Any]) -> str:
@@ -100,7 +101,28 @@ def _footnotes(record: dict[str, Any], full: bool = False) -> list[str]:
                      "'agree %' still shows how far each variant moves the predictions")
     notes += [f"{v['variant']}: {v['note']}" for v in record["variants"] if v.get("note")]
     notes += [f"skipped {name}: {reason}" for name, reason in record.get("skipped", {}).items()]
-    return notes
+    steadiness = steadiness_note(record)
+    return notes + ([steadiness] if steadiness else [])
+
+
+UNSTEADY = 0.10  # rounds further apart than this: the machine's speed moved during the profile
+
+
+def steadiness_note(record: dict[str, Any]) -> str | None:
+    """How far one batch's median moved between rounds, at most: the figures' own error bar."""
+    spreads = [(round_spread(t["round_medians_ms"]), v["variant"], t["used"]) for v in record["variants"]
+               for t in v["latency"] if t.get("round_medians_ms")]
+    spreads = [entry for entry in spreads if entry[0] is not None]
+    if not spreads:
+        return None
+    spread, variant, size = max(spreads)
+    text = (f"steadiness: a batch's median moved by up to {spread:.0%} between the "
+            f"{record['settings'].get('rounds')} rounds ({variant} b{size})")
+    if spread > UNSTEADY:
+        single = record["settings"].get("threads") == 1
+        text += ("; the machine's speed changed during the profile and these figures may not repeat: profile on "
+                 "an idle machine" + ("" if single else ", or with --threads 1 (one thread waits on no other)"))
+    return text
 
 
 def profile_table(record: dict[str, Any]) -> Table:

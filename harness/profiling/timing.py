@@ -98,10 +98,22 @@ class BatchTiming:
     stats: LatencyStats | None
     note: str | None = None
     samples: tuple[float, ...] = field(default=(), repr=False)  # seconds per timed call, summarised by `stats`
+    round_medians_ms: tuple[float, ...] = ()  # one per round that measured this batch, when pooled over rounds
 
     def to_dict(self) -> dict[str, object]:
-        return {"requested": self.requested, "used": self.used,
-                "latency": None if self.stats is None else self.stats.to_dict(), "note": self.note}
+        figures: dict[str, object] = {"requested": self.requested, "used": self.used,
+                                      "latency": None if self.stats is None else self.stats.to_dict(),
+                                      "note": self.note}
+        if self.round_medians_ms:
+            figures["round_medians_ms"] = [round(value, 3) for value in self.round_medians_ms]
+        return figures
+
+
+def round_spread(round_medians_ms: Sequence[float]) -> float | None:
+    """How far the rounds' medians of one batch lie apart, relative to the fastest: (max - min) / min."""
+    if len(round_medians_ms) < 2 or min(round_medians_ms) <= 0:
+        return None
+    return (max(round_medians_ms) - min(round_medians_ms)) / min(round_medians_ms)
 
 
 def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_sizes: Sequence[int], *,
@@ -147,11 +159,13 @@ def pool_rounds(first: Sequence[BatchTiming], later: Sequence[Sequence[BatchTimi
     (later rounds time the batch sizes that fit in the first, keyed by them)."""
     pooled = []
     for timing in first:
-        samples = list(timing.samples)
+        rounds = [list(timing.samples)] if timing.samples else []
         for round_timings in later:
             for other in round_timings:
                 if timing.used is not None and other.requested == timing.used and other.used == timing.used:
-                    samples.extend(other.samples)
+                    rounds.append(list(other.samples))
+        samples = [sample for one_round in rounds for sample in one_round]
         stats = summarize(samples) if samples else timing.stats
-        pooled.append(BatchTiming(timing.requested, timing.used, stats, timing.note, tuple(samples)))
+        medians = tuple(percentile(one_round, 50) * 1000 for one_round in rounds if one_round)
+        pooled.append(BatchTiming(timing.requested, timing.used, stats, timing.note, tuple(samples), medians))
     return pooled
