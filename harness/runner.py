@@ -149,7 +149,7 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     checkpointer = None
     if accelerator.num_processes == 1:  # a checkpoint holds one process's random state: single-process only
         checkpointer = Checkpointer(store.checkpoint_path(task.name, run_id), checkpoint_every,
-                                    checkpoint_minutes * 60)
+                                    checkpoint_minutes * 60, data=data.info.get("file_sha256", {}))
         resume = _resuming(checkpointer, resume, show_progress)
     elif resume:
         raise HarnessError("--resume works for single-process runs only; rerun without accelerate/torchrun to resume")

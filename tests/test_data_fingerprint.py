@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from harness.cli.main import main
+from harness.methods.base import Method
 from harness.tasks import load_task, prepare_data
 from harness.tasks.fingerprint import data_change
 
@@ -98,3 +99,25 @@ def test_a_saved_model_is_not_re_evaluated_on_other_data(env, encoder_dir, capsy
     capsys.readouterr()
     assert main(["verify", run_id, "--eval-only", "--output", str(env / "results")]) == 2
     assert "was recorded on other data: its train file" in capsys.readouterr().err
+
+
+def test_a_checkpoint_is_not_resumed_on_other_data(env, encoder_dir, monkeypatch, capsys):
+    real_after_update = Method.after_update
+
+    def crash_after_three(self, model, update):
+        real_after_update(self, model, update)
+        if update == 3:
+            raise KeyboardInterrupt  # what Ctrl-C does mid-training
+
+    monkeypatch.setattr(Method, "after_update", crash_after_three)
+    args = ["--epochs", "2", "--batch-size", "4", "--checkpoint-every", "2"]
+    assert _run(env, encoder_dir, *args) == 130
+    (checkpoint,) = (env / "results" / "tiny-sentiment").glob("*.checkpoint.pt")
+    saved = checkpoint.read_bytes()
+    monkeypatch.setattr(Method, "after_update", real_after_update)
+    _edit_train_file(env)
+    capsys.readouterr()
+    assert _run(env, encoder_dir, *args, "--resume") == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "was taken on other data (the train file changed since)" in error
+    assert checkpoint.read_bytes() == saved  # kept, for the data it was taken on

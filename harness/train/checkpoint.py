@@ -10,7 +10,8 @@ epoch and how many batches of that epoch were already used, and the loop's bookk
 right after an optimiser update, so no half-accumulated gradient is ever lost.
 
 The run id is a hash of the whole spec, so a checkpoint can only be resumed by the very
-run that wrote it; it is deleted once the run's record is written.
+run that wrote it, and the checkpoint keeps the fingerprints of the data files that run read,
+so it is not resumed on edited data; it is deleted once the run's record is written.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Checkpointer:
     path: Path
     every_updates: int = 0  # 0: not by count
     every_seconds: float = 0.0  # 0: not by time
+    data: dict[str, str] = field(default_factory=dict)  # split -> fingerprint of the data file the run reads
     _last_saved: float = field(default_factory=time.monotonic)
 
     def due(self, updates: int) -> bool:
@@ -78,6 +80,7 @@ class Checkpointer:
             "scheduler": scheduler.state_dict(),
             "method": method_state,
             "rng": _rng_states(),
+            "data": self.data,
         }
         atomic_replace(self.path, lambda handle: torch.save(payload, handle))
         self._last_saved = time.monotonic()
@@ -92,6 +95,11 @@ class Checkpointer:
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise HarnessError(f"checkpoint {self.path} was written by another version of the harness; delete it "
                                "to start the run over")
+        taken_on = payload.get("data") or {}
+        changed = [split for split in taken_on if split in self.data and self.data[split] != taken_on[split]]
+        if changed:
+            raise HarnessError(f"checkpoint {self.path} was taken on other data (the {changed[0]} file changed "
+                               "since); delete it to start the run over, or restore the data it was taken on")
         return payload
 
     def remove(self) -> None:
