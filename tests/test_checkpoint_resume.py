@@ -16,6 +16,7 @@ from harness.tasks import kinds
 from harness.tasks.example import Example
 from harness.train.checkpoint import Checkpointer
 from harness.train.loop import make_accelerator, train
+from interrupt import ctrl_c_after_update
 from tiny_models import CORPUS
 
 CONFIG = {"epochs": 3, "lr": 1e-3, "batch_size": 4, "grad_accum": 1, "warmup_ratio": 0.2, "weight_decay": 0.01,
@@ -80,19 +81,12 @@ def test_run_resume_on_the_command_line_records_the_same_metrics(env, encoder_di
     assert main([*args, "--output", str(env / "plain")]) == 0
     plain = json.loads(next((env / "plain" / "tiny-sentiment").glob("*.json")).read_text())
 
-    real_after_update = Method.after_update
-
-    def crash_after_three(self, model, update):
-        real_after_update(self, model, update)
-        if update == 3:
-            raise KeyboardInterrupt  # what Ctrl-C does mid-training
-
-    monkeypatch.setattr(Method, "after_update", crash_after_three)
+    undo = ctrl_c_after_update(monkeypatch, 3)
     resumable = [*args, "--output", str(env / "resumed"), "--checkpoint-every", "2"]
     assert main(resumable) == 130
     folder = env / "resumed" / "tiny-sentiment"
     assert not list(folder.glob("*.json")) and len(list(folder.glob("*.checkpoint.pt"))) == 1
-    monkeypatch.setattr(Method, "after_update", real_after_update)
+    undo()
     assert main([*resumable, "--resume"]) == 0
     resumed = json.loads(next(folder.glob("*.json")).read_text())
     assert resumed["training"]["resumed_from_update"] == 2

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from harness.cli.main import main
-from harness.methods.base import Method
 from harness.tasks import load_task, prepare_data
 from harness.tasks.fingerprint import data_change
+from interrupt import ctrl_c_after_update
 
 
 def _run(env, encoder_dir, *args):
@@ -102,19 +102,12 @@ def test_a_saved_model_is_not_re_evaluated_on_other_data(env, encoder_dir, capsy
 
 
 def test_a_checkpoint_is_not_resumed_on_other_data(env, encoder_dir, monkeypatch, capsys):
-    real_after_update = Method.after_update
-
-    def crash_after_three(self, model, update):
-        real_after_update(self, model, update)
-        if update == 3:
-            raise KeyboardInterrupt  # what Ctrl-C does mid-training
-
-    monkeypatch.setattr(Method, "after_update", crash_after_three)
+    undo = ctrl_c_after_update(monkeypatch, 3)
     args = ["--epochs", "2", "--batch-size", "4", "--checkpoint-every", "2"]
     assert _run(env, encoder_dir, *args) == 130
     (checkpoint,) = (env / "results" / "tiny-sentiment").glob("*.checkpoint.pt")
     saved = checkpoint.read_bytes()
-    monkeypatch.setattr(Method, "after_update", real_after_update)
+    undo()
     _edit_train_file(env)
     capsys.readouterr()
     assert _run(env, encoder_dir, *args, "--resume") == 2
