@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from harness.record.check import LEFTOVER, check_results
@@ -42,9 +44,20 @@ def assert_sound(output: Path) -> None:
     assert not problems, problems
 
 
-def hold_lock(output: Path, run_id: str) -> subprocess.Popen:
-    """Another process holding run `run_id`'s lock (until killed), started and holding it on return."""
+@contextmanager
+def hold_lock(output: Path, run_id: str) -> Iterator[subprocess.Popen]:
+    """Another process holding run `run_id`'s lock, started and holding it on entry; ended on exit at the latest
+    (`release` ends it sooner, as a process that dies mid-sweep)."""
     holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(output), TASK, run_id], stdout=subprocess.PIPE,
                               text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert holder.stdout.readline().strip() == "took"
-    return holder
+    try:
+        assert holder.stdout.readline().strip() == "took"
+        yield holder
+    finally:
+        release(holder)
+
+
+def release(holder: subprocess.Popen) -> None:
+    """The holding process dies (its lock goes with it)."""
+    holder.kill()
+    holder.wait()

@@ -17,7 +17,7 @@ import pytest
 from harness.cli.main import main
 from harness.record.lock import SpecLock
 from harness.sweep import Grid, MethodEntry, plan_grid, run_grid
-from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records
+from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records, release
 
 
 
@@ -89,25 +89,19 @@ def test_a_run_held_by_another_process_is_put_off_then_waited_for(env, encoder_d
     output, elsewhere = env / "results", env / "elsewhere"
     if holder_records_it:
         run_grid([held], output=elsewhere, show_progress=False, isolate=False, announce=lambda line: None)
-    holder = hold_lock(output, held_id)
     lines: list[str] = []
+    with hold_lock(output, held_id) as holder:
+        def announce(line: str) -> None:
+            lines.append(line)
+            if "waiting for" in line:  # the other process finishes: records the run, or dies without
+                if holder_records_it:
+                    (output / TASK).mkdir(parents=True, exist_ok=True)
+                    for suffix in (".predictions.jsonl", ".json"):
+                        (output / TASK / f"{held_id}{suffix}").write_bytes(
+                            (elsewhere / TASK / f"{held_id}{suffix}").read_bytes())
+                release(holder)
 
-    def announce(line: str) -> None:
-        lines.append(line)
-        if "waiting for" in line:  # the other process finishes: records the run, or dies without
-            if holder_records_it:
-                (output / TASK).mkdir(parents=True, exist_ok=True)
-                for suffix in (".predictions.jsonl", ".json"):
-                    (output / TASK / f"{held_id}{suffix}").write_bytes(
-                        (elsewhere / TASK / f"{held_id}{suffix}").read_bytes())
-            holder.kill()
-            holder.wait()
-
-    try:
         result = run_grid(planned, output=output, show_progress=False, isolate=False, announce=announce)
-    finally:
-        holder.kill()
-        holder.wait()
     assert f"is being run by pid {holder.pid} on " in lines[0] and lines[0].endswith("; coming back to it")
     assert "lora" in lines[1] and "waiting for pid" in lines[2]
     assert result.deferred == 1 and not result.failed

@@ -17,7 +17,7 @@ import torch
 from harness.cli.main import main
 from harness.record.lock import SpecLock
 from harness.sweep import Grid, MethodEntry, plan_grid, run_grid
-from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records
+from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predictions, records, release
 from harness.sweep.backends.remote import run_privately
 
 
@@ -119,21 +119,15 @@ def test_a_cluster_backend_puts_off_a_run_another_process_holds_then_runs_it(env
                              tasks=[TASK], seeds=[0, 1], training={"epochs": 1}))
     output = env / "results"
     held_id = planned[0].spec.run_id(planned[0].task.hash)
-    holder = hold_lock(output, held_id)
     lines: list[str] = []
+    with hold_lock(output, held_id) as holder:
+        def announce(line: str) -> None:
+            lines.append(line)
+            if "waiting for" in line:  # the other process dies without recording it: it runs here
+                release(holder)
 
-    def announce(line: str) -> None:
-        lines.append(line)
-        if "waiting for" in line:  # the other process dies without recording it: it runs here
-            holder.kill()
-            holder.wait()
-
-    backend = InlineCluster(output)
-    try:
+        backend = InlineCluster(output)
         result = run_grid(planned, output=output, show_progress=False, announce=announce, backend=backend)
-    finally:
-        holder.kill()
-        holder.wait()
     assert f"is being run by pid {holder.pid} on " in lines[0] and lines[0].endswith("; coming back to it")
     assert lines[1] == "inline: opened"  # once the first run goes out
     assert any(f"waiting for pid {holder.pid} " in line for line in lines)
