@@ -66,12 +66,17 @@ def sweep_args(model: str, methods: str, seeds: str, output: Path, data_dir: Pat
             "--output", str(output), "--data-dir", str(data_dir), "--quiet"]
 
 
-def planned_ids(args: list[str]) -> list[str]:
-    """Run ids of a sweep, from its --dry-run listing ("<run id>  <label>" per line)."""
+def planned_runs(args: list[str]) -> dict[str, str]:
+    """run id -> label, from the sweep's --dry-run listing ("<run id>  <label>" per line)."""
     done = subprocess.run(harness_command(*args, "--dry-run"), env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"planning the sweep failed: {done.stderr.strip()}")
-    return [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    return dict(line.split("  ", 1) for line in done.stdout.splitlines() if line.strip())
+
+
+def planned_ids(args: list[str]) -> list[str]:
+    """Run ids of a sweep, in its order."""
+    return list(planned_runs(args))
 
 
 def record_files(output: Path) -> list[Path]:

@@ -26,9 +26,7 @@ temporary folder, kept; it must not already hold records). Linux only (reads pro
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -38,35 +36,23 @@ from pathlib import Path
 
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
+from fault_injection import (
+    SUMMARY,
+    child_env,
+    default_data_dir,
+    harness_command,
+    planned_runs,
+    read_records,
+    record_files,
+    same_as,
+)
+
 TASK = "sst2"
 METHODS = "full,lora,bitfit,ia3"
 SMALL = ["--train-limit", "64", "--eval-limit", "64", "--epochs", "1"]
-SUMMARY = re.compile(r"sweep done: (\d+) ran, (\d+) already recorded, (\d+) failed")
 TITLE = "ray::harness-run-"  # the Ray task's name, as its worker's process title
 RETRIED = "retried once: its first Ray worker died"
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("HARNESS_DATA_DIR") or REPO.parent / "shared" / "data")
-
-
-def child_env() -> dict[str, str]:
-    """Offline, this checkout's harness, and wide lines (rich wraps at 80 columns when not on a terminal)."""
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO), "COLUMNS": "1000"}
-
-
-def harness_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "harness.cli.main", *args]
-
-
-def planned_runs(args: list[str]) -> dict[str, str]:
-    """run id -> label, from the sweep's --dry-run listing ("<run id>  <label>" per line)."""
-    done = subprocess.run(harness_command(*args, "--dry-run"), env=child_env(), capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"planning the sweep failed: {done.stderr.strip()}")
-    return dict(line.split("  ", 1) for line in done.stdout.splitlines() if line.strip())
 
 
 def ray_workers(sweep: psutil.Process) -> dict[int, str]:
@@ -149,28 +135,6 @@ def sweep_locally(args: list[str], log: Path, threads: int) -> tuple[int, float]
     return code, time.monotonic() - started
 
 
-def record_files(output: Path) -> list[Path]:
-    return sorted(output.glob("*/*.json"))
-
-
-def read_records(output: Path) -> dict[str, dict]:
-    return {record["run_id"]: record for record in (json.loads(p.read_text()) for p in record_files(output))}
-
-
-def equal_runs(output: Path, reference: Path, run_ids: list[str]) -> tuple[int, int]:
-    """How many runs have (headline and metrics, predictions) exactly equal to the reference folder's."""
-    ours, theirs = read_records(output), read_records(reference)
-    metrics = predictions = 0
-    for run_id in run_ids:
-        if run_id not in ours or run_id not in theirs:
-            continue
-        metrics += ours[run_id]["headline"] == theirs[run_id]["headline"] and \
-            ours[run_id]["metrics"] == theirs[run_id]["metrics"]
-        name = f"{TASK}/{run_id}.predictions.jsonl"
-        predictions += (output / name).read_bytes() == (reference / name).read_bytes()
-    return metrics, predictions
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="minilm")
@@ -208,7 +172,7 @@ def main() -> int:
     killed_label = runs.get(killed or "", "")
     killed_files = len(list(on_ray.glob(f"{TASK}/{killed}.json"))) if killed else 0
     ids = list(runs)
-    metrics, predictions = equal_runs(on_ray, local, ids)
+    metrics, predictions = same_as(on_ray, local, ids)
     checks = {
         "both sweeps exit 0": ray_code == 0 and local_code == 0,
         f"ray: {len(ids)} ran, none failed": bool(summary) and summary.groups() == (str(len(ids)), "0", "0"),
