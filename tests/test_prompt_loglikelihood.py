@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from harness.errors import HarnessError
+from harness.models.onednn import onednn_linears
 from harness.prompting.loglikelihood import Request, check_lengths, encode_requests, score_requests
 
 REQUESTS = [
@@ -56,12 +59,14 @@ MANY = [Request(" ".join(["the film is a charming journey"] * (1 + i % 4)) + f" 
         for i in range(40)]
 
 
+@pytest.mark.parametrize("linear_layers", ["pytorch", "onednn"])
 @pytest.mark.parametrize("batch_size", [1, 8, 32])
-def test_scores_identical_at_batch_sizes_1_8_32(lm, batch_size):
+def test_scores_identical_at_batch_sizes_1_8_32(lm, batch_size, linear_layers):
     model, tokenizer = lm
-    reference = np.array(score_requests(model, tokenizer, MANY, batch_size=1).loglikelihoods)
-    scores = np.array(score_requests(model, tokenizer, MANY, batch_size=batch_size, batch_tokens=100_000)
-                      .loglikelihoods)
+    with onednn_linears(model) if linear_layers == "onednn" else nullcontext():
+        reference = np.array(score_requests(model, tokenizer, MANY, batch_size=1).loglikelihoods)
+        scores = np.array(score_requests(model, tokenizer, MANY, batch_size=batch_size, batch_tokens=100_000)
+                          .loglikelihoods)
     assert np.abs(scores - reference).max() < 1e-5
     assert (scores.argmax(axis=1) == reference.argmax(axis=1)).all()
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from harness.metrics import evaluate
+from harness.models.onednn import onednn_linears
 from harness.prompting.calibration import (
     CONTENT_FREE_INPUTS,
     calibrate,
@@ -45,6 +46,14 @@ def prompt_for(task: TaskDef, options: dict[str, Any]) -> Prompt:
 def run_prompted(task: TaskDef, data, loaded: PromptModel, options: dict[str, Any], seed: int,
                  progress=None) -> dict[str, Any]:
     """Metrics, prediction rows and the prompting section of the record, for every evaluation split."""
+    with onednn_linears(loaded.model) as swapped:
+        result = _run_prompted(task, data, loaded, options, seed, progress)
+    result["prompting"]["linear_layers"] = "onednn" if swapped else "pytorch"
+    return result
+
+
+def _run_prompted(task: TaskDef, data, loaded: PromptModel, options: dict[str, Any], seed: int,
+                  progress) -> dict[str, Any]:
     prompt = prompt_for(task, options)
     k = options.get("k", 0)
     demos = draw_demonstrations(data.train, k, seed, balanced=options.get("balanced", False),
