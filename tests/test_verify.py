@@ -37,3 +37,27 @@ def test_an_unknown_run_is_a_one_line_error(env, capsys):
     (env / "results" / "sst2").mkdir(parents=True)
     assert main(["verify", "deadbeef00", "--results", str(env / "results")]) == 2
     assert capsys.readouterr().err.startswith("error: no run deadbeef00 recorded in")
+
+
+def test_a_prompt_run_records_its_linear_layers_and_a_change_of_them_is_named(env, causal_lm_dir, capsys,
+                                                                              monkeypatch):
+    from harness.record.verify import _linear_layers_changed
+
+    monkeypatch.setenv("HARNESS_ONEDNN", "0")
+    results = env / "results"
+    assert main(["run", "--model", str(causal_lm_dir), "--method", "zero-shot", "--task", "tiny-sentiment",
+                 "--device", "cpu", "--output", str(results), "--quiet"]) == 0
+    (record_path,) = (results / "tiny-sentiment").glob("*.json")
+    record = json.loads(record_path.read_text())
+    assert record["prompting"]["linear_layers"] == "pytorch"
+    capsys.readouterr()
+    assert main(["verify", record["run_id"], "--results", str(results), "--device", "cpu", "--quiet"]) == 0
+    assert "repeats exactly" in capsys.readouterr().out
+
+    onednn = {"prompting": {"linear_layers": "onednn"}}
+    assert "HARNESS_ONEDNN=0" in _linear_layers_changed(record, onednn)
+    older = {"prompting": {k: v for k, v in record["prompting"].items() if k != "linear_layers"}}
+    assert "through pytorch linear layers" in _linear_layers_changed(older, onednn)
+    assert "HARNESS_ONEDNN=1" in _linear_layers_changed(onednn, record)
+    assert _linear_layers_changed(record, record) is None
+    assert _linear_layers_changed({"metrics": {}}, {"metrics": {}}) is None

@@ -78,6 +78,7 @@ def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None
         outcome = execute(spec, task, output=folder, data_dir=data_dir, force=True, device=device,
                           show_progress=show_progress)
         compare_metrics(record["metrics"], outcome.record["metrics"], report)
+        report.not_bitwise_because = report.not_bitwise_because or _linear_layers_changed(record, outcome.record)
         again = ResultStore(folder).load_predictions(task.name, outcome.record["run_id"])
     compare_rows(ResultStore(path.parent.parent).load_predictions(task.name, record["run_id"]), again, report)
     return report
@@ -104,6 +105,18 @@ def compare_rows(recorded: list[dict[str, Any]], rerun: list[dict[str, Any]], re
         changed = sorted(k for k in set(first) | set(again) if not _same(first.get(k), again.get(k)))
         report.differences.append(f"predictions: {len(differing)} of {len(recorded)} rows differ (first: id "
                                   f"{first.get('id')}, {', '.join(changed)})")
+
+
+def _linear_layers_changed(recorded: dict[str, Any], rerun: dict[str, Any]) -> str | None:
+    """Prompt runs scored through oneDNN and through PyTorch's own linear layers agree only to rounding."""
+    if "prompting" not in recorded or "prompting" not in rerun:
+        return None
+    before = recorded["prompting"].get("linear_layers", "pytorch")  # records older than the oneDNN path
+    after = rerun["prompting"].get("linear_layers", "pytorch")
+    if before == after:
+        return None
+    return (f"it was scored through {before} linear layers and the rerun through {after} ones, which agree only to "
+            f"float32 rounding; rerun with HARNESS_ONEDNN={'0' if before == 'pytorch' else '1'} to repeat it exactly")
 
 
 def _same(a: Any, b: Any) -> bool:
