@@ -55,3 +55,11 @@ def test_other_dtypes_are_left_alone(model):
     model.to(torch.bfloat16)
     with onednn_linears(model) as swapped:
         assert swapped == 0
+
+
+def test_checking_and_swapping_leave_the_random_generator_alone(model):
+    onednn._packed_linear_works.cache_clear()
+    state = torch.get_rng_state()
+    with onednn_linears(model) as swapped:
+        assert swapped
+    assert torch.equal(torch.get_rng_state(), state)
