@@ -11,6 +11,7 @@ from torch import nn
 from harness.encode import encode
 from harness.errors import HarnessError
 from harness.methods import get_method
+from harness.models import onednn
 from harness.models.load import load_task_model
 from harness.predict import predict
 from harness.profiling.memory import size_on_disk
@@ -19,7 +20,8 @@ from harness.variants import all_variants, apply_variant, check_available, get_v
 from harness.variants import layers, torchao
 from tiny_models import CORPUS
 
-CPU_VARIANTS = ["fp32", "bf16", "int8-dynamic", "int8-dynamic-emb", "int8-weight", "prune-30", "prune-50"]
+CPU_VARIANTS = ["fp32", "fp32-onednn", "bf16", "int8-dynamic", "int8-dynamic-emb", "int8-weight", "prune-30",
+                "prune-50"]
 GPU_ONLY = ["fp16", "int4-weight", "bnb-8bit", "bnb-4bit"]
 has_torchao = torchao.torchao_version() is not None
 
@@ -52,6 +54,8 @@ def predictions(model, loaded, features):
 def test_cpu_variant_still_predicts(name, backbone, encoder_dir, decoder_dir):
     if name == "int8-weight" and not has_torchao:
         pytest.skip("torchao is not installed")
+    if name == "fp32-onednn" and not onednn.available():
+        pytest.skip("this PyTorch has no oneDNN packed linear")
     loaded = fresh(encoder_dir if backbone == "encoder" else decoder_dir)
     features = features_of(loaded)
     model = get_variant(name).apply(loaded.model, "cpu")
@@ -78,6 +82,24 @@ def test_int8_dynamic_is_smaller_on_disk_and_keeps_predictions(encoder_dir):
     assert isinstance(int8.head, nn.Linear), "the task head stays in float"
     close = predictions(int8, reference, features).probabilities
     assert max(abs(a - b) for ra, rb in zip(fp32_logits, close) for a, b in zip(ra, rb)) < 0.05
+
+
+@pytest.mark.skipif(not onednn.available(), reason="this PyTorch has no oneDNN packed linear")
+@pytest.mark.parametrize("backbone", ["encoder", "decoder"])
+def test_fp32_onednn_runs_every_linear_layer_packed_with_fp32_results(backbone, encoder_dir, decoder_dir):
+    model_dir = encoder_dir if backbone == "encoder" else decoder_dir
+    reference = fresh(model_dir)
+    features = features_of(reference)
+    expected = predictions(reference.model, reference, features)
+    model = get_variant("fp32-onednn").apply(fresh(model_dir).model, "cpu")
+    packed = [m for m in model.modules() if isinstance(m, onednn.PackedLinear)]
+    wrapped = {id(m.original) for m in packed}
+    assert packed and not [m for m in model.modules() if type(m) is nn.Linear and id(m) not in wrapped]
+    result = predictions(model, reference, features)
+    assert result.values == expected.values
+    assert max(abs(a - b) for ra, rb in zip(expected.probabilities, result.probabilities)
+               for a, b in zip(ra, rb)) < 1e-5
+    assert size_on_disk(model) == pytest.approx(size_on_disk(reference.model), rel=0.01)
 
 
 @pytest.mark.skipif(not has_torchao, reason="torchao is not installed")
@@ -144,7 +166,7 @@ def test_gpu_only_variants_refused_on_cpu_naming_available_ones(name, encoder_di
     with pytest.raises(HarnessError) as caught:
         check_available(name, "cpu")
     message = str(caught.value)
-    assert "needs CUDA" in message and "available on cpu: fp32, bf16, int8-dynamic" in message
+    assert "needs CUDA" in message and "available on cpu: fp32, bf16, " in message and "int8-dynamic" in message
     assert "\n" not in message
     with pytest.raises(HarnessError, match="needs CUDA"):
         apply_variant(name, fresh(encoder_dir).model, "cpu")

@@ -4,7 +4,7 @@
     variant = check_available("int8-dynamic", "cpu")       # refuses with the reason, loads nothing
     small = variant.apply(fresh_model, "cpu")              # the model itself may be changed
 
-Built in: fp32, fp16, bf16 (precision.py), int8-dynamic and int8-dynamic-emb (dynamic.py),
+Built in: fp32, fp16, bf16 (precision.py), fp32-onednn (kernels.py), int8-dynamic and int8-dynamic-emb (dynamic.py),
 int8-weight and int4-weight (torchao.py), bnb-8bit and bnb-4bit (bnb.py), prune-30 and
 prune-50 (prune.py), lora-merged and lora-unmerged (merge.py).
 """

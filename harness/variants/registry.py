@@ -12,14 +12,14 @@ import torch
 from torch import nn
 
 from harness.errors import HarnessError, unknown_name
-from harness.variants import bnb, dynamic, merge, precision, prune, torchao
+from harness.variants import bnb, dynamic, kernels, merge, precision, prune, torchao
 from harness.variants.base import Variant
 
 ENTRY_POINT_GROUP = "harness.variants"
 REFERENCE = "fp32"  # every profile measures it, and reports the others' metric drop against it
 
 _BUILTIN = (
-    precision.FP32, precision.FP16, precision.BF16,
+    precision.FP32, precision.FP16, precision.BF16, kernels.FP32_ONEDNN,
     dynamic.INT8_DYNAMIC, dynamic.INT8_DYNAMIC_EMB,
     torchao.INT8_WEIGHT, torchao.INT4_WEIGHT,
     bnb.BNB_8BIT, bnb.BNB_4BIT,
