@@ -15,10 +15,10 @@ from harness.encode import encode
 from harness.errors import HarnessError
 from harness.models.load import load_task_model
 from harness.profiling import ProfileSettings, percentile, summarize, time_batch_sizes, time_call
-from harness.profiling.timing import BatchTiming, pool_rounds, round_spread
+from harness.profiling.timing import BatchTiming, pool_rounds, round_spread, without_one_round
 from harness.profiling.inputs import timing_inputs
 from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
-from harness.profiling.report import profile_markdown, steadiness_note
+from harness.profiling.report import UNSTEADY, profile_markdown, steadiness_note
 from harness.profiling.run import profile_model
 from harness.tasks import load_task, prepare_data
 from harness.variants import get_variant
@@ -104,6 +104,17 @@ def test_batch_sizes_back_off_when_they_do_not_fit():
     assert results[0].stats.median_ms == pytest.approx(10)
 
 
+def test_one_slow_round_barely_moves_the_pooled_median_a_slow_spell_does():
+    steady = [[0.010, 0.011, 0.010, 0.012]] * 4
+    one_slow_round = steady + [[0.030, 0.031, 0.029, 0.030]]
+    assert without_one_round(one_slow_round) == pytest.approx(0.5 / 11)  # 11 ms -> 10.5 ms without it
+    assert round_spread([10, 10, 10, 10, 30]) == 2.0  # while the rounds' medians lie far apart
+    drifting = [[0.010] * 4, [0.012] * 4, [0.014] * 4, [0.016] * 4, [0.018] * 4]
+    assert without_one_round(drifting) == pytest.approx(1 / 14)  # 14 ms -> 15 or 13 ms
+    assert without_one_round(one_slow_round) < UNSTEADY < without_one_round(drifting)
+    assert without_one_round(steady[:2]) is None
+
+
 def test_speed_ups_compare_only_the_same_measured_batch():
     def timing(requested, used, median_ms):
         stats = summarize([median_ms / 1000])
@@ -124,6 +135,7 @@ def test_rounds_pool_the_samples_of_the_same_batch_only():
     assert pooled[0].stats.median_ms == pytest.approx(20) and pooled[0].stats.repeats == 3
     assert pooled[0].round_medians_ms == pytest.approx((10, 25)) and round_spread(pooled[0].round_medians_ms) == 1.5
     assert pooled[0].to_dict()["round_medians_ms"] == [10.0, 25.0]
+    assert pooled[0].median_moves_without_a_round is None  # two rounds: leaving one out leaves no pool
     assert pooled[1].stats == first[1].stats and pooled[1].note == first[1].note
     assert pooled[2].stats is None and pooled[2].used is None
 
@@ -227,8 +239,10 @@ def test_every_round_reloads_each_variant_and_pools_its_timings(tasks_dir, encod
             assert timing["latency"]["min_ms"] == pytest.approx(10) and timing["latency"]["max_ms"] == pytest.approx(30)
     assert clock.reads == 2 * 12  # nothing else was timed on the clock
     assert fp32["latency"][0]["round_medians_ms"] == pytest.approx([10, 20, 30])
+    assert fp32["latency"][0]["median_moves_without_a_round"] == pytest.approx(0.25)  # 20 -> 25 or 15 ms
     steadiness = steadiness_note({"variants": [fp32, pruned], "settings": settings.to_dict()})
-    assert "moved by up to 200% between the 3 rounds" in steadiness and "may not repeat" in steadiness
+    assert "moved by up to 200% between the 3 rounds" in steadiness and "at most 25.0%" in steadiness
+    assert "may not repeat" in steadiness
     assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "2": 1.0}
 
 

@@ -105,23 +105,29 @@ def _footnotes(record: dict[str, Any], full: bool = False) -> list[str]:
     return notes + ([steadiness] if steadiness else [])
 
 
-UNSTEADY = 0.10  # rounds further apart than this: the machine's speed moved during the profile
+UNSTEADY = 0.05  # a pooled median that one round moves further: the machine's speed moved for long
 
 
 def steadiness_note(record: dict[str, Any]) -> str | None:
-    """How far one batch's median moved between rounds, at most: the figures' own error bar."""
-    spreads = [(round_spread(t["round_medians_ms"]), v["variant"], t["used"]) for v in record["variants"]
-               for t in v["latency"] if t.get("round_medians_ms")]
+    """How far a batch's median moved between rounds, and how much the pooled medians hang on any one round."""
+    timings = [(t, v["variant"]) for v in record["variants"] for t in v["latency"] if t.get("round_medians_ms")]
+    spreads = [(round_spread(t["round_medians_ms"]), variant, t["used"]) for t, variant in timings]
     spreads = [entry for entry in spreads if entry[0] is not None]
     if not spreads:
         return None
     spread, variant, size = max(spreads)
     text = (f"steadiness: a batch's median moved by up to {spread:.0%} between the "
             f"{record['settings'].get('rounds')} rounds ({variant} b{size})")
-    if spread > UNSTEADY:
+    moves = [(t["median_moves_without_a_round"], variant, t["used"]) for t, variant in timings
+             if t.get("median_moves_without_a_round") is not None]
+    if not moves:  # fewer than 3 rounds, or a record from before this was measured
+        return text
+    moved, variant, size = max(moves)
+    text += f"; leaving out any one round moves a pooled median by at most {moved:.1%} ({variant} b{size})"
+    if moved > UNSTEADY:
         single = record["settings"].get("threads") == 1
-        text += ("; the machine's speed changed during the profile and these figures may not repeat: profile on "
-                 "an idle machine" + ("" if single else ", or with --threads 1 (one thread waits on no other)"))
+        text += ("; the machine's speed changed for longer than a round and these figures may not repeat: profile "
+                 "on an idle machine" + ("" if single else ", or with --threads 1 (one thread waits on no other)"))
     return text
 
 

@@ -6,7 +6,8 @@ a second, and a median over a longer window is not moved by one of them. On CUDA
 device is synchronised after every timed call: kernels run asynchronously, and without it
 a timer measures how fast they are queued. A batch size that runs out of memory is halved
 until one fits, and the result says which one did. Timings of the same batch taken at
-different moments (a profile's rounds) pool their samples: `pool_rounds`.
+different moments (a profile's rounds) pool their samples: `pool_rounds`, which also says how
+much the pooled median depends on any one round (`without_one_round`).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class BatchTiming:
     note: str | None = None
     samples: tuple[float, ...] = field(default=(), repr=False)  # seconds per timed call, summarised by `stats`
     round_medians_ms: tuple[float, ...] = ()  # one per round that measured this batch, when pooled over rounds
+    median_moves_without_a_round: float | None = None  # see `without_one_round`
 
     def to_dict(self) -> dict[str, object]:
         figures: dict[str, object] = {"requested": self.requested, "used": self.used,
@@ -106,6 +108,8 @@ class BatchTiming:
                                       "note": self.note}
         if self.round_medians_ms:
             figures["round_medians_ms"] = [round(value, 3) for value in self.round_medians_ms]
+        if self.median_moves_without_a_round is not None:
+            figures["median_moves_without_a_round"] = round(self.median_moves_without_a_round, 4)
         return figures
 
 
@@ -154,6 +158,25 @@ def time_batch_sizes(make_call: Callable[[int], Callable[[], object]], batch_siz
     return results
 
 
+def without_one_round(rounds: Sequence[Sequence[float]]) -> float | None:
+    """How far the median of all rounds' samples moves when one round is left out, at most, relative to it.
+
+    One slow round barely moves a median pooled over five; a machine whose speed changed for
+    longer moves it. None with fewer than 3 rounds.
+    """
+    rounds = [list(one_round) for one_round in rounds if one_round]
+    if len(rounds) < 3:
+        return None
+    everything = percentile([sample for one_round in rounds for sample in one_round], 50)
+    if everything <= 0:
+        return None
+    moved = 0.0
+    for left_out in range(len(rounds)):
+        rest = [sample for i, one_round in enumerate(rounds) if i != left_out for sample in one_round]
+        moved = max(moved, abs(percentile(rest, 50) - everything) / everything)
+    return moved
+
+
 def pool_rounds(first: Sequence[BatchTiming], later: Sequence[Sequence[BatchTiming]]) -> list[BatchTiming]:
     """`first`'s timings with the samples of later rounds added where they measured the same batch
     (later rounds time the batch sizes that fit in the first, keyed by them)."""
@@ -167,5 +190,6 @@ def pool_rounds(first: Sequence[BatchTiming], later: Sequence[Sequence[BatchTimi
         samples = [sample for one_round in rounds for sample in one_round]
         stats = summarize(samples) if samples else timing.stats
         medians = tuple(percentile(one_round, 50) * 1000 for one_round in rounds if one_round)
-        pooled.append(BatchTiming(timing.requested, timing.used, stats, timing.note, tuple(samples), medians))
+        pooled.append(BatchTiming(timing.requested, timing.used, stats, timing.note, tuple(samples), medians,
+                                  without_one_round(rounds)))
     return pooled
