@@ -242,3 +242,12 @@ def test_run_refuses_a_cuda_variant_on_cpu_before_training(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert "bnb-4bit" in err and "int8-dynamic" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*.json"))
+
+
+def test_fp32_onednn_turned_off_is_refused_saying_how_to_turn_it_on(monkeypatch):
+    monkeypatch.setenv("HARNESS_ONEDNN", "0")
+    with pytest.raises(HarnessError) as caught:
+        check_available("fp32-onednn", "cpu")
+    message = str(caught.value)
+    assert "HARNESS_ONEDNN=0" in message and "unset it" in message and "available on cpu: fp32" in message
+    assert "fp32-onednn," not in message.split("available on cpu:")[1]

@@ -43,7 +43,15 @@ class PackedLinear(nn.Module):
 
 def available() -> bool:
     """oneDNN is built in, not turned off, and its packed linear agrees with a plain product on a small case."""
-    return os.environ.get("HARNESS_ONEDNN", "1") != "0" and _packed_linear_works()
+    return unavailable_reason() is None
+
+
+def unavailable_reason() -> str | None:
+    if os.environ.get("HARNESS_ONEDNN", "1") == "0":
+        return "HARNESS_ONEDNN=0 turns oneDNN's linear layers off; unset it to use them"
+    if not _packed_linear_works():
+        return "this PyTorch build has no working oneDNN packed linear (torch.ops.mkldnn._linear_pointwise)"
+    return None
 
 
 @functools.cache

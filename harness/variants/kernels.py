@@ -21,12 +21,6 @@ def _pack(model: nn.Module, device: torch.device) -> nn.Module:
     return model
 
 
-def _needs(device: torch.device) -> str | None:
-    if not onednn.available():
-        return "this PyTorch build's oneDNN packed linear is missing or failed its check (or HARNESS_ONEDNN=0)"
-    return None
-
-
 def _model_check(model: nn.Module) -> str | None:
     if not any(type(module) is nn.Linear for module in model.modules()):
         return "it has no nn.Linear layers"
@@ -39,6 +33,6 @@ FP32_ONEDNN = Variant(
     transform=_pack,
     devices=("cpu",),
     device_reason="oneDNN's packed linear is a CPU kernel; on CUDA fp32 already runs cuBLAS",
-    needs=_needs,
+    needs=lambda device: onednn.unavailable_reason(),
     model_check=_model_check,
 )
