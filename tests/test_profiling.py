@@ -17,6 +17,7 @@ from harness.models.load import load_task_model
 from harness.profiling import ProfileSettings, percentile, summarize, time_batch_sizes, time_call
 from harness.profiling.timing import BatchTiming, pool_rounds, round_spread, without_one_round
 from harness.profiling.inputs import timing_inputs
+from harness.profiling.machine import probe_summary
 from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
 from harness.profiling.report import UNSTEADY, profile_markdown, steadiness_note
 from harness.profiling.run import profile_model
@@ -229,20 +230,26 @@ def test_every_round_reloads_each_variant_and_pools_its_timings(tasks_dir, encod
     # one timed call per batch size, variant and round; round r's calls all take r x 10 ms
     clock = FakeClock([0.010] * 4 + [0.020] * 4 + [0.030] * 4)
     rounds_seen = []
+    probe_readings = iter([1.0, 1.1, 1.2, 1.3, 1.4, 1.5])  # the machine's speed, read before each variant's timing
     fp32, pruned = profile_variants([get_variant("fp32"), get_variant("prune-50")], Subject("tiny", load, trained=True),
                                     inputs, Evaluation(task, "dev", examples, features), torch.device("cpu"),
-                                    settings, clock=clock, on_round=rounds_seen.append)
+                                    settings, clock=clock, on_round=rounds_seen.append,
+                                    probe=lambda: next(probe_readings))
     assert rounds_seen == [1, 2, 3] and len(loads) == 1 + 2 * 3  # a warm-up load, then each variant each round
     for record in (fp32, pruned):
         for timing in record["latency"]:
             assert timing["latency"]["repeats"] == 3 and timing["latency"]["median_ms"] == pytest.approx(20)
             assert timing["latency"]["min_ms"] == pytest.approx(10) and timing["latency"]["max_ms"] == pytest.approx(30)
     assert clock.reads == 2 * 12  # nothing else was timed on the clock
+    assert fp32["machine_probe_ms"] == [1.0, 1.2, 1.4] and pruned["machine_probe_ms"] == [1.1, 1.3, 1.5]
     assert fp32["latency"][0]["round_medians_ms"] == pytest.approx([10, 20, 30])
     assert fp32["latency"][0]["median_moves_without_a_round"] == pytest.approx(0.25)  # 20 -> 25 or 15 ms
     steadiness = steadiness_note({"variants": [fp32, pruned], "settings": settings.to_dict()})
     assert "moved by up to 200% between the 3 rounds" in steadiness and "at most 25.0%" in steadiness
-    assert "may not repeat" in steadiness
+    assert "may not repeat" in steadiness and "the machine itself" not in steadiness  # no probe summary given
+    with_probe = steadiness_note({"variants": [fp32, pruned], "settings": settings.to_dict(),
+                                  "machine_probe": probe_summary([1.0, 1.2, 1.4, 1.1, 1.3, 1.5])})
+    assert with_probe.endswith("took 1-1.5 ms, median 1.25: 50% apart")
     assert fp32["speedup_vs_reference"] == pruned["speedup_vs_reference"] == {"1": 1.0, "2": 1.0}
 
 
@@ -270,6 +277,10 @@ def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_
     words = " ".join(out.split())  # rich wraps and pads lines to the terminal's width
     assert "int8-dynamic-emb" in words and "freshly initialised head" in words
     assert path.name in out.replace("\n", "")
+    assert all(len(v["machine_probe_ms"]) == 5 for v in record["variants"])  # read before each variant, each round
+    probe = record["machine_probe"]
+    assert probe["readings"] == 20 and 0 < probe["min_ms"] <= probe["median_ms"] <= probe["max_ms"]
+    assert "the machine itself (a fixed fp32 matmul" in " ".join(path.with_suffix(".md").read_text().split())
     assert not list((results / "tiny-sentiment").glob("*.json")), "profiles stay out of the run records"
 
 

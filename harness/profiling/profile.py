@@ -9,7 +9,9 @@ The timing is spread over rounds: every round loads and times each variant in tu
 cell's statistics pool its samples over all rounds. On a shared machine the speed drifts
 in spells of seconds; a cell timed in one window takes whatever spell it fell in, one
 sampled across the whole profile does not (and every variant sees the same spells, so
-their ratios hold too). Memory, size and metric come from the first round.
+their ratios hold too). Memory, size and metric come from the first round. A speed probe
+(machine.py), when given, is read right before each variant's timing in every round, so the
+record shows how fast the machine itself ran beside each round's latencies.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class VariantProfile:
     eval_seconds: float
     sparsity: float | None
     note: str | None
+    probe_ms: list[float] = field(default_factory=list)  # the machine's speed probe, one reading per round
 
     def best_throughput(self, length: int) -> dict[str, float | int] | None:
         """Examples and tokens per second at the batch size that gives the most."""
@@ -107,10 +110,15 @@ class _Timed:
     convert_seconds: float
     latency: list[BatchTiming]
     memory: dict[str, Any]
+    probe_ms: float | None = None
+
+
+Probe = Callable[[], float]  # milliseconds of a fixed computation: how fast the machine runs right now
 
 
 def _load_and_time(variant: Variant, subject: Subject, inputs: TimingInputs, device: torch.device,
-                   settings: ProfileSettings, clock: Clock, batch_sizes: Sequence[int]) -> _Timed:
+                   settings: ProfileSettings, clock: Clock, batch_sizes: Sequence[int],
+                   probe: Probe | None = None) -> _Timed:
     """Fresh load and conversion, then one round's share of the timed calls under a memory probe."""
     release_memory(device)
     baseline = current_mb(device)
@@ -126,20 +134,21 @@ def _load_and_time(variant: Variant, subject: Subject, inputs: TimingInputs, dev
         batch = inputs.batch(size, device)
         return lambda: model(**batch)
 
+    probe_ms = probe() if probe is not None else None  # beside the timing: same spell of the machine
     with MemoryProbe(device, baseline) as memory, torch.inference_mode():
         latency = time_batch_sizes(make_call, batch_sizes, warmup=settings.warmup,
                                    repeats=math.ceil(settings.repeats / settings.rounds),
                                    min_seconds=settings.min_seconds / settings.rounds, clock=clock,
                                    synchronize=synchronizer(device), after_out_of_memory=lambda: release_memory(device))
-    return _Timed(model, loaded - started, converted - loaded, latency, memory.figures())
+    return _Timed(model, loaded - started, converted - loaded, latency, memory.figures(), probe_ms)
 
 
 def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
-                    device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter
-                    ) -> VariantProfile:
+                    device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter,
+                    probe: Probe | None = None) -> VariantProfile:
     """First round: fresh load, conversion, timed batches under a memory probe, size on disk, predictions
     and metric."""
-    timed = _load_and_time(variant, subject, inputs, device, settings, clock, settings.batch_sizes)
+    timed = _load_and_time(variant, subject, inputs, device, settings, clock, settings.batch_sizes, probe)
     model = timed.model
     size = size_on_disk(model)
     sparsity = linear_sparsity(model)
@@ -157,23 +166,26 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
     return VariantProfile(variant=variant.name, description=variant.description,
                           load_seconds=timed.load_seconds, convert_seconds=timed.convert_seconds, size_bytes=size,
                           latency=timed.latency, memory=timed.memory, values=predictions.values, metric=metric,
-                          eval_seconds=predictions.seconds, sparsity=sparsity, note=variant.caveat(device))
+                          eval_seconds=predictions.seconds, sparsity=sparsity, note=variant.caveat(device),
+                          probe_ms=[] if timed.probe_ms is None else [timed.probe_ms])
 
 
 def time_again(profile: VariantProfile, variant: Variant, subject: Subject, inputs: TimingInputs,
-               device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter) -> _Timed:
+               device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter,
+               probe: Probe | None = None) -> _Timed:
     """A later round: fresh load and timing of the batch sizes that fit in the first round."""
     sizes = sorted({t.used for t in profile.latency if t.used is not None})
-    timed = _load_and_time(variant, subject, inputs, device, settings, clock, sizes)
+    timed = _load_and_time(variant, subject, inputs, device, settings, clock, sizes, probe)
     timed.model = None
     release_memory(device)
     return timed
 
 
 def pooled(profile: VariantProfile, later: Sequence[_Timed]) -> VariantProfile:
-    """The first round's profile with every round's latency samples and load times."""
+    """The first round's profile with every round's latency samples, load times and probe readings."""
     if not later:
         return profile
+    profile.probe_ms += [t.probe_ms for t in later if t.probe_ms is not None]
     loads = [profile.load_seconds, *(t.load_seconds for t in later)]
     converts = [profile.convert_seconds, *(t.convert_seconds for t in later)]
     profile.latency = pool_rounds(profile.latency, [t.latency for t in later])
@@ -261,27 +273,31 @@ def variant_record(profile: VariantProfile, reference: VariantProfile, inputs: T
         "linear_sparsity": None if profile.sparsity is None or math.isnan(profile.sparsity)
         else round(profile.sparsity, 4),
         "note": profile.note,
+        **({"machine_probe_ms": [round(ms, 4) for ms in profile.probe_ms]} if profile.probe_ms else {}),
     }
 
 
 def profile_variants(variants: Sequence[Variant], subject: Subject, inputs: TimingInputs, evaluation: Evaluation,
                      device: torch.device, settings: ProfileSettings, clock: Clock = time.perf_counter,
                      on_done: Callable[[VariantProfile], None] | None = None,
-                     on_round: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+                     on_round: Callable[[int], None] | None = None,
+                     probe: Probe | None = None) -> list[dict[str, Any]]:
     """One record per variant; the first variant is the reference the others are compared with.
 
-    Round 1 measures everything; rounds 2.. load and time each variant again, in the same order."""
+    Round 1 measures everything; rounds 2.. load and time each variant again, in the same order.
+    `probe` (if given) is read before each variant's timing in every round."""
     warm_up(variants[0], subject, inputs, device, settings)
     if on_round is not None:
         on_round(1)
-    profiles = [profile_variant(variant, subject, inputs, evaluation, device, settings, clock)
+    profiles = [profile_variant(variant, subject, inputs, evaluation, device, settings, clock, probe)
                 for variant in variants]
     later: list[list[_Timed]] = [[] for _ in variants]
     for round_number in range(2, settings.rounds + 1):
         if on_round is not None:
             on_round(round_number)
         for index, variant in enumerate(variants):
-            later[index].append(time_again(profiles[index], variant, subject, inputs, device, settings, clock))
+            later[index].append(time_again(profiles[index], variant, subject, inputs, device, settings, clock,
+                                           probe))
     profiles = [pooled(profile, rounds) for profile, rounds in zip(profiles, later)]
     if on_done is not None:
         for profile in profiles:

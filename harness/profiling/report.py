@@ -120,15 +120,23 @@ def steadiness_note(record: dict[str, Any]) -> str | None:
             f"{record['settings'].get('rounds')} rounds ({variant} b{size})")
     moves = [(t["median_moves_without_a_round"], variant, t["used"]) for t, variant in timings
              if t.get("median_moves_without_a_round") is not None]
-    if not moves:  # fewer than 3 rounds, or a record from before this was measured
-        return text
-    moved, variant, size = max(moves)
-    text += f"; leaving out any one round moves a pooled median by at most {moved:.1%} ({variant} b{size})"
-    if moved > UNSTEADY:
-        single = record["settings"].get("threads") == 1
-        text += ("; the machine's speed changed for longer than a round and these figures may not repeat: profile "
-                 "on an idle machine" + ("" if single else ", or with --threads 1 (one thread waits on no other)"))
-    return text
+    if moves:  # none with fewer than 3 rounds, or in a record from before this was measured
+        moved, variant, size = max(moves)
+        text += f"; leaving out any one round moves a pooled median by at most {moved:.1%} ({variant} b{size})"
+        if moved > UNSTEADY:
+            single = record["settings"].get("threads") == 1
+            text += ("; the machine's speed changed for longer than a round and these figures may not repeat: "
+                     "profile on an idle machine" + ("" if single else ", or with --threads 1 (one thread waits on "
+                                                                        "no other)"))
+    return text + _probe_note(record.get("machine_probe"))
+
+
+def _probe_note(probe: dict[str, Any] | None) -> str:
+    """The machine's own speed over the profile, from the fixed product timed before each variant."""
+    if not probe or probe.get("spread") is None:
+        return ""
+    return (f"; the machine itself (a fixed fp32 matmul timed before each variant) took {probe['min_ms']:.3g}-"
+            f"{probe['max_ms']:.3g} ms, median {probe['median_ms']:.3g}: {probe['spread']:.0%} apart")
 
 
 def profile_table(record: dict[str, Any]) -> Table:

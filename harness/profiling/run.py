@@ -29,6 +29,7 @@ from harness.errors import HarnessError
 from harness.models.load import is_causal_decoder, load_task_model, load_tokenizer
 from harness.models.sources import resolve_model
 from harness.profiling.inputs import timing_inputs
+from harness.profiling.machine import SpeedProbe, probe_summary
 from harness.profiling.profile import Evaluation, ProfileSettings, Subject, VariantProfile, profile_variants
 from harness.profiling.report import plot_profile, plottable, profile_markdown
 from harness.profiling.timing import Clock
@@ -109,9 +110,11 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
                              f"{', '.join(v.name for v in chosen)}; inputs of {inputs.length} tokens "
                              f"(median of {split}), metric on {len(examples)} examples")
     with _threads(settings.threads):
+        probe = SpeedProbe(target)  # on the real clock, whatever times the variants
         figures = profile_variants(chosen, subject, inputs, Evaluation(task_def, split, examples, features),
                                    target, settings, clock, on_done=_progress if show_progress else None,
-                                   on_round=_round_started(settings.rounds) if show_progress else None)
+                                   on_round=_round_started(settings.rounds) if show_progress else None,
+                                   probe=probe)
         where = environment(target)  # inside: it records torch's thread count
 
     record = {
@@ -132,6 +135,7 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
         "variants": [{"model": model_name, "run_id": run_id, "device": target.type, "torch": torch.__version__,
                       "input_length": inputs.length, **entry} for entry in figures],
         "skipped": skipped,
+        "machine_probe": probe_summary([ms for entry in figures for ms in entry.get("machine_probe_ms", [])]),
         "environment": where,
     }
     return _write(store, task_def.name, record)
