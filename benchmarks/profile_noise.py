@@ -5,14 +5,17 @@
 
 Runs `harness profile --json` twice with the same options, then prints, for every variant and
 batch size, both medians and how far apart they are (|a - b| / min(a, b)), and the largest gap.
-Exit 1 if any cell is further apart than --tolerance. Run it on an otherwise idle machine:
-anything else running lands in the figures.
+Exit 1 if any cell is further apart than --tolerance. Then the machine's own speed in each run
+(the fixed matmul each profile times before every variant) beside the cells' typical ratio:
+when both moved alike, the machine changed speed between the runs, not the timing. Run it on
+an otherwise idle machine: anything else running lands in the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 
@@ -56,6 +59,14 @@ def main() -> int:
         print(f"{cell[0]:<18}{cell[1]:>6}{a[cell]:>11.2f}{b[cell]:>11.2f}{gap:>8.1%}{flag}")
     within = worst <= known.tolerance and a.keys() == b.keys()
     print(f"largest gap {worst:.1%}: {'within' if within else 'NOT within'} {known.tolerance:.0%}")
+    shared = [b[cell] / a[cell] for cell in a if cell in b and a[cell] > 0]
+    if shared:
+        print(f"cells, run 2 / run 1: median ratio {statistics.median(shared):.3f}")
+    probes = [(record.get("machine_probe") or {}).get("median_ms") for record in (first, second)]
+    if all(probes):
+        print(f"machine probe ({first['machine_probe']['what']}): run 1 {probes[0]:.3f} ms, run 2 {probes[1]:.3f} ms, "
+              f"ratio {probes[1] / probes[0]:.3f}; within each run {first['machine_probe']['spread']:.0%} and "
+              f"{second['machine_probe']['spread']:.0%} apart")
     return 0 if within else 1
 
 
