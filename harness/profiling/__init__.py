@@ -5,8 +5,9 @@
     outcome.record["variants"][1]["latency"][0]["latency"]["median_ms"]
 
 timing.py (percentiles over timed runs, batch back-off), memory.py (RSS / CUDA peaks, size
-on disk), inputs.py (fixed-length real inputs), profile.py (one variant measured),
-report.py (table, markdown, plot), run.py (the whole profile, recorded).
+on disk), inputs.py (fixed-length real inputs), machine.py (the machine's own speed, probed
+between variants), profile.py (one variant measured), report.py (table, markdown, plot),
+run.py (the whole profile, recorded).
 """
 
 from harness.profiling.profile import ProfileSettings, Subject, profile_variants
