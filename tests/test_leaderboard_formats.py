@@ -189,3 +189,17 @@ def test_cli_writes_each_format(tmp_path, capsys, monkeypatch):
     assert "needs a VIEW" in capsys.readouterr().err
     assert main(["leaderboard", "--list"]) == 0
     assert "efficiency" in capsys.readouterr().out
+
+
+def test_a_narrow_terminal_wraps_cells_instead_of_cutting_them(peft_board):
+    from rich.console import Console
+
+    from harness.board.render_text import print_terminal
+
+    console = Console(width=80, record=True)
+    print_terminal(peft_board, console)
+    text = console.export_text()
+    assert "…" not in text and max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    body = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    accuracy_column = "".join(cells[4].strip() for cells in body)  # model, method, settings, accuracy
+    assert accuracy_column.replace(" ", "") == "0.9100±0.0100(n=3)0.8900±0.0100(n=3)0.8100±0.0100(n=3)"

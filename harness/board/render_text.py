@@ -60,9 +60,9 @@ def print_terminal(board: Board, console: Console | None = None) -> None:
     table = Table(title=board.view.title, title_justify="left", caption=board.view.description or None,
                   caption_justify="left")
     for name in board.key_fields:
-        table.add_column(name)
+        table.add_column(name, overflow="fold")  # a narrow terminal wraps a cell rather than cutting it
     for column in board.columns:
-        table.add_column(header(column), justify="right")
+        table.add_column(header(column), justify="right", overflow="fold")
     best = [board.best(column) for column in board.columns]
     for i, row in enumerate(board.rows):
         cells = [Text(cell_text(column, board.cell(row, column)), style="bold green" if i in best[j] else "")

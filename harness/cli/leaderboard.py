@@ -48,9 +48,9 @@ def _all_runs(results: Path, fmt: str) -> None:
         return
     rich_table = Table(title=f"leaderboard: {results}", title_justify="left")
     for name in ("model", "method", "settings"):
-        rich_table.add_column(name)
+        rich_table.add_column(name, overflow="fold")  # a narrow terminal wraps a cell rather than cutting it
     for c in columns:
-        rich_table.add_column(f"{c}\n{metric_of[c]}", justify="right")
+        rich_table.add_column(f"{c}\n{metric_of[c]}", justify="right", overflow="fold")
     for key, cells in rows:
         rich_table.add_row(*key, *cells)
     Console().print(rich_table)
