@@ -62,11 +62,12 @@ def main() -> int:
     shared = [b[cell] / a[cell] for cell in a if cell in b and a[cell] > 0]
     if shared:
         print(f"cells, run 2 / run 1: median ratio {statistics.median(shared):.3f}")
-    probes = [(record.get("machine_probe") or {}).get("median_ms") for record in (first, second)]
-    if all(probes):
-        print(f"machine probe ({first['machine_probe']['what']}): run 1 {probes[0]:.3f} ms, run 2 {probes[1]:.3f} ms, "
-              f"ratio {probes[1] / probes[0]:.3f}; within each run {first['machine_probe']['spread']:.0%} and "
-              f"{second['machine_probe']['spread']:.0%} apart")
+    probes = [record.get("machine_probe") or {} for record in (first, second)]
+    if all(probe.get("median_ms") for probe in probes):
+        a_ms, b_ms = (probe["median_ms"] for probe in probes)
+        spreads = " and ".join("-" if probe["spread"] is None else f"{probe['spread']:.0%}" for probe in probes)
+        print(f"machine probe ({probes[0]['what']}): run 1 {a_ms:.3f} ms, run 2 {b_ms:.3f} ms, "
+              f"ratio {b_ms / a_ms:.3f}; within each run {spreads} apart")
     return 0 if within else 1
 
 

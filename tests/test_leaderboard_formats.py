@@ -9,13 +9,14 @@ import statistics
 from html.parser import HTMLParser
 
 import pytest
+from rich.console import Console
 from test_leaderboard_records import profile_record, robustness_section, run_record, write_records
 
 from harness.board import build_board, load_view, parse_view
 from harness.board.html import to_html
 from harness.board.plots import draw_plots
 from harness.board.render_data import csv_header, to_csv, to_dict, to_json
-from harness.board.render_text import markdown
+from harness.board.render_text import markdown, print_terminal
 from harness.cli.main import main
 
 COSTS = {"full": (22_000_000, 1.0, 90e6), "lora": (150_000, 0.0066, 600e3), "bitfit": (26_000, 0.0012, 110e3)}
@@ -192,10 +193,6 @@ def test_cli_writes_each_format(tmp_path, capsys, monkeypatch):
 
 
 def test_a_narrow_terminal_wraps_cells_instead_of_cutting_them(peft_board):
-    from rich.console import Console
-
-    from harness.board.render_text import print_terminal
-
     console = Console(width=80, record=True)
     print_terminal(peft_board, console)
     text = console.export_text()

@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 import torch
 
-from harness.profiling.timing import Clock, percentile, synchronizer, time_call
+from harness.profiling.timing import Clock, percentile, round_spread, synchronizer, time_call
 
 ROWS, INNER, COLUMNS = 256, 768, 768  # about the size of one BERT-base linear layer over a batch
 SECONDS = 0.1  # per reading: short, so probing between variants adds little to a profile
+WHAT = f"fp32 matmul {ROWS}x{INNER} @ {INNER}x{COLUMNS}, median ms over {SECONDS} s"
 
 
 class SpeedProbe:
@@ -31,10 +32,6 @@ class SpeedProbe:
         self.clock, self.seconds = clock, seconds
         self.synchronize: Callable[[], None] | None = synchronizer(device)
 
-    @staticmethod
-    def describe() -> str:
-        return f"fp32 matmul {ROWS}x{INNER} @ {INNER}x{COLUMNS}, median ms over {SECONDS} s"
-
     def __call__(self) -> float:
         with torch.inference_mode():
             samples = time_call(lambda: torch.mm(self.left, self.right), warmup=2, repeats=5,
@@ -46,7 +43,7 @@ def probe_summary(readings: list[float]) -> dict[str, float | int | str] | None:
     """The probe's readings over a profile: median, fastest, slowest, and how far apart those lie."""
     if not readings:
         return None
-    fastest, slowest = min(readings), max(readings)
-    return {"what": SpeedProbe.describe(), "readings": len(readings),
-            "median_ms": round(percentile(readings, 50), 4), "min_ms": round(fastest, 4),
-            "max_ms": round(slowest, 4), "spread": round((slowest - fastest) / fastest, 4) if fastest > 0 else None}
+    spread = round_spread(readings)  # None for a single reading
+    return {"what": WHAT, "readings": len(readings), "median_ms": round(percentile(readings, 50), 4),
+            "min_ms": round(min(readings), 4), "max_ms": round(max(readings), 4),
+            "spread": None if spread is None else round(spread, 4)}

@@ -114,7 +114,8 @@ class BatchTiming:
 
 
 def round_spread(round_medians_ms: Sequence[float]) -> float | None:
-    """How far the rounds' medians of one batch lie apart, relative to the fastest: (max - min) / min."""
+    """How far the rounds' medians of one batch (or any readings) lie apart, relative to the fastest:
+    (max - min) / min."""
     if len(round_medians_ms) < 2 or min(round_medians_ms) <= 0:
         return None
     return (max(round_medians_ms) - min(round_medians_ms)) / min(round_medians_ms)
