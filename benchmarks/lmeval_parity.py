@@ -31,9 +31,11 @@ from harness.models.sources import resolve_model
 from harness.prompting.demonstrations import draw_demonstrations
 from harness.prompting.model import load_prompt_model
 from harness.prompting.run import run_prompted
-from harness.prompting.reference import lmeval_loglikelihoods
 from harness.tasks import load_task, prepare_data
 from harness.tasks.prompts import find_prompt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from lmeval_reference import lmeval_loglikelihoods  # noqa: E402  (the reference side lives with the parity test)
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import argparse
 import time
 
 from harness.perturb import guess_language, perturb_examples, resolve
-from harness.tasks import load_task
+from harness.tasks import load_split, load_task
 
 
 def main() -> None:
@@ -26,8 +26,8 @@ def main() -> None:
     args = parser.parse_args()
 
     task = load_task(args.task)
-    examples = task.load_split(args.split, args.data_dir)
-    train = task.load_split(task.train_split, args.data_dir) if task.kind == "token_classification" else None
+    examples = load_split(task, args.split, args.data_dir)
+    train = load_split(task, task.train_split, args.data_dir) if task.kind == "token_classification" else None
     language = guess_language(examples)
     perturbations = resolve("all", kind=task.kind, language=language)
     print(f"{task.name} {args.split}: {len(examples)} examples, {len(perturbations)} perturbations ({language})")

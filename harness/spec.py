@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.robustness.variants import check_perturb_spec
+from harness.robustness.perturbed import check_perturb_spec
 from harness.tasks.prompts import find_prompt
 from harness.variants import get_variant
 

@@ -12,7 +12,7 @@ from harness.tasks import Example
 from harness.tasks.prompts import Prompt
 
 pytest.importorskip("lm_eval")
-from harness.prompting.reference import lmeval_loglikelihoods  # noqa: E402
+from lmeval_reference import lmeval_loglikelihoods  # noqa: E402
 
 PROMPT = Prompt(name="default", template="{{text}}\nQuestion: Is this sentence positive or negative?\nAnswer:",
                 choices=("negative", "positive"), target_delimiter=" ", demo_separator="\n\n", instruction="",

@@ -29,7 +29,7 @@ from harness.perturb import (
 )
 from harness.perturb.base import CJK_RE, LANGUAGES
 from harness.perturb.chinese import SimilarChars, common_characters
-from harness.tasks import Example, load_task
+from harness.tasks import Example, load_split, load_task
 
 ENGLISH = available("text_classification", "en")
 CHINESE = available("text_classification", "zh")
@@ -39,7 +39,7 @@ CASE = {"lowercase", "uppercase", "title_case"}
 @pytest.fixture(scope="module")
 def sst2(data_dir) -> list[Example]:
     try:
-        return load_task("sst2").load_split("validation", data_dir)
+        return load_split(load_task("sst2"), "validation", data_dir)
     except HarnessError as error:
         pytest.skip(f"SST-2 dev not found: {error}")
 
@@ -47,7 +47,7 @@ def sst2(data_dir) -> list[Example]:
 @pytest.fixture(scope="module")
 def eprstmt(data_dir) -> list[Example]:
     try:
-        return load_task("eprstmt").load_split("test_public", data_dir)
+        return load_split(load_task("eprstmt"), "test_public", data_dir)
     except HarnessError as error:
         pytest.skip(f"FewCLUE EPRSTMT not found: {error}")
 
@@ -56,7 +56,7 @@ def eprstmt(data_dir) -> list[Example]:
 def sentences_with_names(data_dir) -> list[Example]:
     """SST-2 train sentences with a name of the name-swap lists (dev has too few to measure a rate)."""
     names_swap = create("name_swap")
-    return [e for e in load_task("sst2").load_split("train", data_dir) if names_swap.eligible_units(e.text)]
+    return [e for e in load_split(load_task("sst2"), "train", data_dir) if names_swap.eligible_units(e.text)]
 
 
 def texts(examples: list[Example], p: Perturbation, seed: int = 1) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.perturb import available, create, entity_spans, perturb_examples, resolve
-from harness.tasks import Example, load_task
+from harness.tasks import Example, load_split, load_task
 
 ENGLISH_NER = available("token_classification", "en")
 CHINESE_NER = available("token_classification", "zh")
@@ -19,7 +19,7 @@ IN_PLACE = {"keyboard_typos", "char_swap", "char_insert", "char_delete", "misspe
 def load(name: str, split: str, data_dir):
     task = load_task(name)
     try:
-        return task, task.load_split(split, data_dir)
+        return task, load_split(task, split, data_dir)
     except HarnessError as error:
         pytest.skip(f"{name} {split} not found: {error}")
 
@@ -27,13 +27,13 @@ def load(name: str, split: str, data_dir):
 @pytest.fixture(scope="module")
 def conll(data_dir):
     task, dev = load("conll2003", "validation", data_dir)
-    return task, dev, task.load_split("train", data_dir)
+    return task, dev, load_split(task, "train", data_dir)
 
 
 @pytest.fixture(scope="module")
 def cluener(data_dir):
     task, dev = load("cluener", "validation", data_dir)
-    return task, dev, task.load_split("train", data_dir)
+    return task, dev, load_split(task, "train", data_dir)
 
 
 def tag_names(example: Example, labels: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from harness.profiling.inputs import timing_inputs
 from harness.profiling.machine import probe_summary
 from harness.profiling.profile import Evaluation, Subject, profile_variants, speedups
 from harness.profiling.report import UNSTEADY, profile_markdown, steadiness_note
-from harness.profiling.run import profile_model
+from harness.profiling.profiler import profile_model
 from harness.tasks import load_task, prepare_data
 from harness.variants import get_variant
 from user_tasks import write_user_tasks
@@ -305,8 +305,8 @@ def test_variant_refused_before_anything_loads(tasks_dir, encoder_dir, tmp_path,
     def must_not_load(*args, **kwargs):
         raise AssertionError("loaded a model before refusing")
 
-    monkeypatch.setattr("harness.profiling.run.load_tokenizer", must_not_load)
-    monkeypatch.setattr("harness.profiling.run.resolve_model", must_not_load)
+    monkeypatch.setattr("harness.profiling.profiler.load_tokenizer", must_not_load)
+    monkeypatch.setattr("harness.profiling.profiler.resolve_model", must_not_load)
     if not torch.cuda.is_available():
         with pytest.raises(HarnessError, match="bnb-4bit cannot run here: needs CUDA.*available on cpu: fp32"):
             profile_model(task="tiny-sentiment", model=str(encoder_dir), variants="fp32,bnb-4bit",

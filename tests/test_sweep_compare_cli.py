@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import harness.sweep.run as sweep_run
+import harness.sweep.scheduler as sweep_scheduler
 from harness.cli.main import main
 
 
@@ -22,7 +22,7 @@ def _records(env, task="tiny-sentiment"):
 def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, monkeypatch):
     grid = ["--methods", "full,lora,bitfit", "--task", "tiny-sentiment", "--seeds", "2", "--in-process"]
     executed = []
-    real_execute = sweep_run.execute
+    real_execute = sweep_scheduler.execute
 
     def interrupted_after_three(spec, task, **kwargs):
         if len(executed) == 3:
@@ -30,7 +30,7 @@ def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, 
         executed.append((spec.method, spec.seed))
         return real_execute(spec, task, **kwargs)
 
-    monkeypatch.setattr(sweep_run, "execute", interrupted_after_three)
+    monkeypatch.setattr(sweep_scheduler, "execute", interrupted_after_three)
     assert _sweep(env, encoder_dir, *grid) == 130
     assert len(_records(env)) == 3
     first_three = set(executed)
@@ -43,7 +43,7 @@ def test_interrupted_sweep_resumes_with_only_the_missing_runs(env, encoder_dir, 
             trained.append((spec.method, spec.seed))
         return outcome
 
-    monkeypatch.setattr(sweep_run, "execute", recording)
+    monkeypatch.setattr(sweep_scheduler, "execute", recording)
     assert _sweep(env, encoder_dir, *grid) == 0
     records = [json.loads(p.read_text()) for p in _records(env)]
     assert len(records) == 6
@@ -55,7 +55,7 @@ def test_each_run_trains_in_its_own_process_and_a_rerun_skips_them(env, encoder_
     def not_here(*args, **kwargs):
         raise AssertionError("a run executed in the sweep's own process")
 
-    monkeypatch.setattr(sweep_run, "execute", not_here)  # the spawned children import the real one
+    monkeypatch.setattr(sweep_scheduler, "execute", not_here)  # the spawned children import the real one
     grid = ["--methods", "full,bitfit", "--task", "tiny-sentiment"]
     assert _sweep(env, encoder_dir, *grid) == 0
     assert len(_records(env)) == 2

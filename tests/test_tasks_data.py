@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.tasks import load_task, prepare_data
+from harness.tasks import load_split, load_task, prepare_data
 
 DATA_DIR = Path(os.environ.get("HARNESS_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 pytestmark = [
@@ -23,7 +23,7 @@ pytestmark = [
 
 def sizes(name: str, *splits: str) -> list[int]:
     task = load_task(name)
-    return [len(task.load_split(split, DATA_DIR)) for split in splits]
+    return [len(load_split(task, split, DATA_DIR)) for split in splits]
 
 
 def valid_iob2(tags: list[str]) -> bool:
@@ -38,9 +38,9 @@ def valid_iob2(tags: list[str]) -> bool:
 def test_sst2_counts_text_and_speed() -> None:
     task = load_task("sst2")
     start = time.perf_counter()
-    train = task.load_split("train", DATA_DIR)
+    train = load_split(task, "train", DATA_DIR)
     elapsed = time.perf_counter() - start
-    dev = task.load_split("validation", DATA_DIR)
+    dev = load_split(task, "validation", DATA_DIR)
     assert (len(train), len(dev)) == (67349, 872)
     assert dev[0].text == "it 's a charming and often affecting journey ." and dev[0].label == 1
     assert {e.label for e in train} == {0, 1} and dev[0].id == "validation-0"
@@ -49,7 +49,7 @@ def test_sst2_counts_text_and_speed() -> None:
 
 def test_mrpc_reads_past_the_bom_and_quotes() -> None:
     task = load_task("mrpc")
-    train, dev = task.load_split("train", DATA_DIR), task.load_split("validation", DATA_DIR)
+    train, dev = load_split(task, "train", DATA_DIR), load_split(task, "validation", DATA_DIR)
     assert (len(train), len(dev)) == (3668, 408)
     first = train[0]
     assert first.label == 1 and first.fields["Quality"] == "1" and "#1 ID" in first.fields
@@ -61,10 +61,10 @@ def test_mrpc_reads_past_the_bom_and_quotes() -> None:
 def test_cola_rte_stsb() -> None:
     assert sizes("cola", "train", "validation") == [8551, 1043]
     assert sizes("rte", "train", "validation") == [2490, 277]
-    cola = load_task("cola").load_split("validation", DATA_DIR)
+    cola = load_split(load_task("cola"), "validation", DATA_DIR)
     assert cola[0].text == "The sailors rode the breeze clear of the rocks." and cola[0].label == 1
     stsb = load_task("stsb")
-    train, dev = stsb.load_split("train", DATA_DIR), stsb.load_split("validation", DATA_DIR)
+    train, dev = load_split(stsb, "train", DATA_DIR), load_split(stsb, "validation", DATA_DIR)
     assert (len(train), len(dev)) == (5749, 1500)
     scores = [e.label for e in train + dev]
     assert all(isinstance(s, float) and 0.0 <= s <= 5.0 for s in scores)
@@ -74,9 +74,9 @@ def test_cola_rte_stsb() -> None:
 def test_conll2003_sentences_and_tags() -> None:
     task = load_task("conll2003")
     start = time.perf_counter()
-    train = task.load_split("train", DATA_DIR)
+    train = load_split(task, "train", DATA_DIR)
     assert time.perf_counter() - start < 5.0
-    valid, test = task.load_split("validation", DATA_DIR), task.load_split("test", DATA_DIR)
+    valid, test = load_split(task, "validation", DATA_DIR), load_split(task, "test", DATA_DIR)
     assert (len(train), len(valid), len(test)) == (14041, 3250, 3453)
     assert train[0].words == ("EU", "rejects", "German", "call", "to", "boycott", "British", "lamb", ".")
     assert [task.labels[t] for t in train[0].tags] == ["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O", "O"]
@@ -92,7 +92,7 @@ def test_ocnli_drops_dev_rows_without_majority() -> None:
 
 def test_cluener_characters_and_tags() -> None:
     task = load_task("cluener")
-    train, dev = task.load_split("train", DATA_DIR), task.load_split("validation", DATA_DIR)
+    train, dev = load_split(task, "train", DATA_DIR), load_split(task, "validation", DATA_DIR)
     assert (len(train), len(dev)) == (10748, 1343)
     first = dev[0]  # 彭小军认为，国内银行现在走的是台湾的发卡模式，...
     text = "".join(first.words)
@@ -119,10 +119,10 @@ def test_fewclue_label_sets_and_sizes() -> None:
 
 def test_afqmc_train_is_missing_with_a_clear_error() -> None:
     task = load_task("afqmc")
-    assert len(task.load_split("validation", DATA_DIR)) == 4316
+    assert len(load_split(task, "validation", DATA_DIR)) == 4316
     expected = r"data for task afqmc split train not found: looked for .*clue/afqmc/train.json"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train", DATA_DIR)
+        load_split(task, "train", DATA_DIR)
 
 
 def test_prepare_data_on_sst2() -> None:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
-from harness.tasks import DATA_DIR_ENV, TaskDef, validate_task_file
+from harness.tasks import DATA_DIR_ENV, TaskDef, load_split, validate_task_file
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,7 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 def test_tsv_with_header_keeps_quotes_and_strips_spaces(tmp_path: Path) -> None:
     task = make_task(tmp_path / "tasks")
     write(tmp_path / "data/mini/dev.tsv", 's1\ts2\tlabel\n"He said \tit \'s fine . \tyes\nA\tB\tno\n\n')
-    examples = task.load_split("validation", tmp_path / "data")
+    examples = load_split(task, "validation", tmp_path / "data")
     assert [e.id for e in examples] == ["validation-0", "validation-1"]
     assert examples[0].text == '"He said' and examples[0].text_pair == "it 's fine ." and examples[0].label == 1
     assert examples[1].label == 0
@@ -64,13 +64,13 @@ def test_tsv_bom_and_headerless_columns(tmp_path: Path) -> None:
     bom = make_task(tmp_path / "bom", data={"format": "tsv", "encoding": "utf-8-sig", "files": {"train": "t.tsv"}},
                     splits={"train": "train", "selection": {"holdout": 1}, "evaluation": ["train"]})
     write(tmp_path / "d/t.tsv", "label\ts1\ts2\nyes\ta\tb\n", encoding="utf-8-sig")
-    assert bom.load_split("train", tmp_path / "d")[0].fields["label"] == "yes"
+    assert load_split(bom, "train", tmp_path / "d")[0].fields["label"] == "yes"
     headerless = make_task(tmp_path / "cola", data={
         "format": "tsv", "header": False, "columns": ["src", "label", "s1", "s2"],
         "files": {"train": "t2.tsv", "validation": "t2.tsv"},
     })
     write(tmp_path / "d/t2.tsv", "gj04\tno\tx\ty\n")
-    example = headerless.load_split("train", tmp_path / "d")[0]
+    example = load_split(headerless, "train", tmp_path / "d")[0]
     assert (example.text, example.text_pair, example.label) == ("x", "y", 0)
 
 
@@ -79,7 +79,7 @@ def test_tsv_wrong_column_count_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path / "data/mini/train.tsv", "s1\ts2\tlabel\na\tb\tyes\na\tb\n")
     expected = rf"{path}: line 3: expected 3 tab-separated columns \(s1, s2, label\), found 2"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
 
 
 def test_jsonl_labels_as_numbers_and_dropped_rows(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_jsonl_labels_as_numbers_and_dropped_rows(tmp_path: Path) -> None:
     rows = [{"s1": "a", "s2": "b", "label": 100}, {"s1": "c", "s2": "d", "label": "-"},
             {"s1": "e\u2028f", "s2": "g", "label": "101"}]
     write(tmp_path / "tasks/dev.json", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
-    examples = task.load_split("validation")  # ./ paths need no data folder
+    examples = load_split(task, "validation")  # ./ paths need no data folder
     assert [(e.id, e.label) for e in examples] == [("validation-0", 0), ("validation-2", 1)]
     assert examples[1].text == "e\u2028f"
 
@@ -98,11 +98,11 @@ def test_regression_scores(tmp_path: Path) -> None:
                      fields={"text": "s1", "text_pair": "s2", "score": "score"},
                      metrics=["pearson"], headline="pearson")
     write(tmp_path / "data/mini/dev.tsv", "s1\ts2\tscore\na\tb\t4.750\n")
-    assert task.load_split("validation", tmp_path / "data")[0].label == 4.75
+    assert load_split(task, "validation", tmp_path / "data")[0].label == 4.75
     path = write(tmp_path / "data/mini/train.tsv", "s1\ts2\tscore\na\tb\t5.5\n")
     expected = rf"{path}: line 2: score 5.5 is outside the task's score_range \[0.0, 5.0\]"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
 
 
 CONLL = """-DOCSTART- -X- -X- O
@@ -127,7 +127,7 @@ def conll_task(folder: Path) -> TaskDef:
 def test_conll_sentences(tmp_path: Path) -> None:
     task = conll_task(tmp_path / "tasks")
     write(tmp_path / "data/valid.txt", CONLL)
-    first, second = task.load_split("validation", tmp_path / "data")
+    first, second = load_split(task, "validation", tmp_path / "data")
     assert first.words == ("EU", "rejects", "German") and first.tags == (3, 0, 5)
     assert second.id == "validation-1" and second.tags == (1, 2)
     assert first.fields["pos"] == ["NNP", "VBZ", "JJ"]
@@ -138,7 +138,7 @@ def test_conll_unknown_tag_names_file_line_and_value(tmp_path: Path) -> None:
     path = write(tmp_path / "data/train.txt", CONLL.replace("I-PER", "I-LOC"))
     expected = rf"{path}: line 8: tag \(word 2\) 'I-LOC' is not in the label set of task mini"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
 
 
 def cluener_task(folder: Path) -> TaskDef:
@@ -156,7 +156,7 @@ def test_cluener_spans_become_character_tags(tmp_path: Path) -> None:
         {"text": "无实体", "label": {}},
     ]
     write(tmp_path / "data/dev.json", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
-    plain, nested, empty = task.load_split("validation", tmp_path / "data")
+    plain, nested, empty = load_split(task, "validation", tmp_path / "data")
     assert plain.words == ("张", "三", "读", "书") and plain.tags == (1, 2, 0, 0)
     assert nested.tags == (3, 4, 4, 4, 4, 0)  # the outer book span wins over the company inside it
     assert empty.tags == (0, 0, 0) and task.word_separator.join(empty.words) == "无实体"
@@ -166,7 +166,7 @@ def test_cluener_span_that_misses_its_entity(tmp_path: Path) -> None:
     task = cluener_task(tmp_path / "tasks")
     path = write(tmp_path / "data/train.json", json.dumps({"text": "张三读书", "label": {"name": {"张三": [[1, 2]]}}}))
     with pytest.raises(HarnessError, match=rf"{path}: line 1: span \[1, 2\] reads '三读', not the entity '张三'"):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_label_not_in_label_set_names_file_row_and_value(tmp_path: Path) -> None
     path = write(tmp_path / "data/mini/train.tsv", "s1\ts2\tlabel\na\tb\tyes\na\tb\tmaybe\n")
     expected = rf"^{path}: line 3: label 'maybe' is not in the label set of task mini \(no, yes\)"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
 
 
 def test_data_not_found_says_where_it_looked_and_how_to_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,35 +185,35 @@ def test_data_not_found_says_where_it_looked_and_how_to_point(tmp_path: Path, mo
     expected = (f"data for task mini split train not found: looked for {tmp_path / 'data' / 'mini' / 'train.tsv'}; "
                 f"pass --data-dir DIR or set HARNESS_DATA_DIR (layout in tasks/README.md)")
     with pytest.raises(HarnessError) as caught:
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
     assert str(caught.value) == expected
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))  # the variable works like the argument
     with pytest.raises(HarnessError, match="looked for .*mini/train.tsv"):
-        task.load_split("train")
+        load_split(task, "train")
     monkeypatch.delenv(DATA_DIR_ENV)
     with pytest.raises(HarnessError, match="not found: no data folder given for mini/train.tsv; pass --data-dir"):
-        task.load_split("train")
+        load_split(task, "train")
     with pytest.raises(HarnessError, match=r"the data folder .*elsewhere is not a folder"):
-        task.load_split("train", tmp_path / "elsewhere")
+        load_split(task, "train", tmp_path / "elsewhere")
 
 
 def test_empty_split_and_unknown_split(tmp_path: Path) -> None:
     task = make_task(tmp_path / "tasks")
     path = write(tmp_path / "data/mini/dev.tsv", "s1\ts2\tlabel\n")
     with pytest.raises(HarnessError, match=rf"split validation of task mini is empty: {path} holds no labelled"):
-        task.load_split("validation", tmp_path / "data")
+        load_split(task, "validation", tmp_path / "data")
     with pytest.raises(HarnessError, match=r"unknown split of task mini 'test'.*\(valid: train, validation\)"):
-        task.load_split("test", tmp_path / "data")
+        load_split(task, "test", tmp_path / "data")
 
 
 def test_missing_field_and_bad_json(tmp_path: Path) -> None:
     task = make_task(tmp_path / "tasks", data={"format": "jsonl", "files": {"train": "t.json", "validation": "v.json"}})
     path = write(tmp_path / "d/t.json", json.dumps({"s1": "a", "label": "yes"}) + "\n")
     with pytest.raises(HarnessError, match=rf"{path}: line 1: no field 's2' \(fields present: s1, label\)"):
-        task.load_split("train", tmp_path / "d")
+        load_split(task, "train", tmp_path / "d")
     path = write(tmp_path / "d/v.json", '{"s1": "a"\n')
     with pytest.raises(HarnessError, match=rf"{path}: line 1: not valid JSON"):
-        task.load_split("validation", tmp_path / "d")
+        load_split(task, "validation", tmp_path / "d")
 
 
 # -- the hub ------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_hub_rows_are_renamed_and_class_ids_mapped(tmp_path: Path, monkeypatch: 
                                   "label": datasets.ClassLabel(names=["positive", "negative"])})
     data = datasets.Dataset.from_dict({"sentence1": ["a", "c"], "sentence2": ["b", "d"], "label": [0, 1]}, features)
     calls = fake_hub(monkeypatch, data)
-    examples = task.load_split("validation")
+    examples = load_split(task, "validation")
     assert calls == [("org/mini", "cfg", "dev", None)]
     assert [(e.id, e.text, e.text_pair, e.label) for e in examples] == [
         ("validation-0", "a", "b", 1), ("validation-1", "c", "d", 0)]  # hub id 0 -> "yes" -> class 1
@@ -255,7 +255,7 @@ def test_hub_class_names_and_token_tags(tmp_path: Path, monkeypatch: pytest.Monk
                                   "ner_tags": datasets.Sequence(datasets.ClassLabel(names=["O", "B-PER", "I-PER"]))})
     data = datasets.Dataset.from_dict({"tokens": [["Peter", "Blackburn", "said"]], "ner_tags": [[1, 2, 0]]}, features)
     fake_hub(monkeypatch, data)
-    (example,) = task.load_split("test", tmp_path)  # no local file: the hub
+    (example,) = load_split(task, "test", tmp_path)  # no local file: the hub
     assert example.words == ("Peter", "Blackburn", "said") and example.tags == (1, 2, 0)
 
 
@@ -266,7 +266,7 @@ def test_hub_unlabelled_rows_fail_the_label_check(tmp_path: Path, monkeypatch: p
     fake_hub(monkeypatch, datasets.Dataset.from_dict({"a": ["x"], "b": ["y"], "label": [-1]}, features))
     expected = r"hub org/mini \(cfg\) split train: row 0: label '-1' is not in the label set"
     with pytest.raises(HarnessError, match=expected):
-        task.load_split("train")
+        load_split(task, "train")
 
 
 def test_hub_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -277,7 +277,7 @@ def test_hub_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(datasets, "load_dataset", unreachable)
     with pytest.raises(HarnessError) as caught:
-        task.load_split("train")
+        load_split(task, "train")
     message = str(caught.value)
     assert message.startswith("data for task mini split train not found: no data folder given for mini/train.tsv; "
                               "hub org/mini (cfg) split train failed (ConnectionError: Couldn't reach")
@@ -291,6 +291,6 @@ def test_data_folder_given_means_no_silent_download(tmp_path: Path, monkeypatch:
     (tmp_path / "data").mkdir()
     with pytest.raises(HarnessError, match=r"looked for .*; pass --data-dir .*, or give no data folder to load it "
                                            r"from the hub \(org/mini \(cfg\)\)"):
-        task.load_split("train", tmp_path / "data")
+        load_split(task, "train", tmp_path / "data")
     assert calls == []
-    assert task.load_split("train")[0].label == 1  # without a data folder the hub is used
+    assert load_split(task, "train")[0].label == 1  # without a data folder the hub is used

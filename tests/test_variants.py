@@ -17,7 +17,7 @@ from harness.predict import predict
 from harness.profiling.memory import size_on_disk
 from harness.tasks import Example
 from harness.variants import all_variants, apply_variant, check_available, get_variant, select_variants
-from harness.variants import layers, torchao
+from harness.variants import model_parts, torchao
 from tiny_models import CORPUS
 
 CPU_VARIANTS = ["fp32", "fp32-onednn", "bf16", "int8-dynamic", "int8-dynamic-emb", "int8-weight", "prune-30",
@@ -78,7 +78,7 @@ def test_int8_dynamic_is_smaller_on_disk_and_keeps_predictions(encoder_dir):
     matrix_bytes = reference.model.backbone.get_input_embeddings().weight.numel() * 4
     assert size_on_disk(int8) - size_on_disk(with_embeddings) > 0.6 * matrix_bytes
     assert type(with_embeddings.backbone.get_input_embeddings()).__module__.startswith("torch.ao.nn.quantized")
-    assert not layers.backbone_linears(int8), "every backbone nn.Linear should have been swapped for an int8 one"
+    assert not model_parts.backbone_linears(int8), "every backbone nn.Linear should have been swapped for an int8 one"
     assert isinstance(int8.head, nn.Linear), "the task head stays in float"
     close = predictions(int8, reference, features).probabilities
     assert max(abs(a - b) for ra, rb in zip(fp32_logits, close) for a, b in zip(ra, rb)) < 0.05
@@ -111,14 +111,14 @@ def test_int8_weight_is_smaller_on_disk(encoder_dir):
 @pytest.mark.parametrize("percent", [30, 50])
 def test_pruned_weights_are_zero_at_the_stated_share(percent, encoder_dir):
     model = get_variant(f"prune-{percent}").apply(fresh(encoder_dir).model, "cpu")
-    linears = layers.backbone_linears(model)
+    linears = model_parts.backbone_linears(model)
     assert linears
     for name, layer in linears:
         assert not hasattr(layer, "weight_orig") and not hasattr(layer, "weight_mask"), f"{name}: pruning not removed"
         zeros = int((layer.weight == 0).sum())
         assert zeros == round(percent / 100 * layer.weight.numel()), name
     assert float((model.head.weight == 0).float().mean()) == 0.0, "the head is never pruned"
-    assert layers.linear_sparsity(model) == pytest.approx(percent / 100, abs=0.01)
+    assert model_parts.linear_sparsity(model) == pytest.approx(percent / 100, abs=0.01)
 
 
 def lora_model(encoder_dir):
@@ -138,7 +138,7 @@ def test_merged_lora_predicts_as_unmerged(encoder_dir):
     unmerged = get_variant("lora-unmerged").apply(model, "cpu")
     unmerged_probabilities = predictions(unmerged, loaded, features).probabilities
     merged = get_variant("lora-merged").apply(unmerged, "cpu")
-    assert layers.peft_type(merged) is None
+    assert model_parts.peft_type(merged) is None
     assert not any("lora_" in name for name, _ in merged.named_parameters())
     merged_probabilities = predictions(merged, loaded, features).probabilities
     for a, b in zip(unmerged_probabilities, merged_probabilities):
@@ -148,7 +148,7 @@ def test_merged_lora_predicts_as_unmerged(encoder_dir):
 def test_other_variants_merge_lora_first(encoder_dir):
     _, model = lora_model(encoder_dir)
     quantized = get_variant("int8-dynamic").apply(model, "cpu")
-    assert layers.peft_type(quantized) is None and not layers.backbone_linears(quantized)
+    assert model_parts.peft_type(quantized) is None and not model_parts.backbone_linears(quantized)
 
 
 def test_lora_variants_refused_for_other_models(encoder_dir):

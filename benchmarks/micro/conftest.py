@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from tiny_models import CORPUS, tiny_encoder  # noqa: E402
 
-from harness.tasks import Example, load_task  # noqa: E402
+from harness.tasks import Example, load_split, load_task  # noqa: E402
 
 EXAMPLES = 256
 
@@ -37,5 +37,5 @@ def bench_model_path(tmp_path_factory) -> str:
 def bench_examples() -> list[Example]:
     data_dir = Path(os.environ.get("HARNESS_DATA_DIR") or REPO.parent / "shared" / "data")
     if data_dir.is_dir():
-        return load_task("sst2").load_split("validation", data_dir)[:EXAMPLES]
+        return load_split(load_task("sst2"), "validation", data_dir)[:EXAMPLES]
     return [Example(id=str(i), text=CORPUS[i % len(CORPUS)], label=i % 2) for i in range(EXAMPLES)]

@@ -9,7 +9,7 @@ from rich.table import Table
 from harness.cli import options
 from harness.perturb import get, load_plugins, names
 from harness.robustness import perturbed_splits
-from harness.tasks import kinds, load_task
+from harness.tasks import kinds, load_split, load_task
 
 
 @click.command()
@@ -33,8 +33,8 @@ def perturb(task, perturbation, split, count, seed, list_all, perturb_modules, d
         return
     task_def = load_task(task, list(tasks_dirs))
     split = split or task_def.headline_split
-    examples = task_def.load_split(split, data_dir)[:count]
-    train = task_def.load_split(task_def.train_split, data_dir) if _needs_train(perturbation) else []
+    examples = load_split(task_def, split, data_dir)[:count]
+    train = load_split(task_def, task_def.train_split, data_dir) if _needs_train(perturbation) else []
     for name, (severity, perturbed) in perturbed_splits(perturbation, task_def, examples, train, seed).items():
         table = Table(title=f"{name} (severity {severity:g}) · {task_def.name} {split} · seed {seed}",
                       title_justify="left", show_lines=True)

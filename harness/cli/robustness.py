@@ -11,7 +11,7 @@ from harness.errors import HarnessError
 from harness.perturb import load_plugins
 from harness.record.store import ResultStore
 from harness.robustness.recorded import add_robustness
-from harness.robustness.variants import check_perturb_spec
+from harness.robustness.perturbed import check_perturb_spec
 from harness.tasks import load_task
 
 

@@ -14,7 +14,7 @@ from torch import nn
 
 from harness.errors import HarnessError
 from harness.methods.base import Method, Option
-from harness.methods.layers import layers_by_role
+from harness.methods.layer_roles import layers_by_role
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "swish": nn.SiLU}
 

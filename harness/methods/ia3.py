@@ -5,7 +5,7 @@ from __future__ import annotations
 from peft import IA3Config, get_peft_model
 
 from harness.methods.base import Method
-from harness.methods.layers import layers_by_role
+from harness.methods.layer_roles import layers_by_role
 
 
 def _targets(model) -> tuple[list[str], list[str]]:

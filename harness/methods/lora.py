@@ -6,7 +6,7 @@ from peft import LoraConfig, get_peft_model
 
 from harness.errors import HarnessError
 from harness.methods.base import Method, Option
-from harness.methods.layers import resolve_targets
+from harness.methods.layer_roles import resolve_targets
 
 
 def low_rank_options() -> tuple[Option, ...]:

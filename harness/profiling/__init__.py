@@ -7,12 +7,12 @@
 timing.py (percentiles over timed runs, batch back-off), memory.py (RSS / CUDA peaks, size
 on disk), inputs.py (fixed-length real inputs), machine.py (the machine's own speed, probed
 between variants), profile.py (one variant measured), report.py (table, markdown, plot),
-run.py (the whole profile, recorded).
+profiler.py (the whole profile, recorded).
 """
 
 from harness.profiling.profile import ProfileSettings, Subject, profile_variants
 from harness.profiling.report import plot_profile, profile_markdown, profile_table
-from harness.profiling.run import ProfileOutcome, profile_model
+from harness.profiling.profiler import ProfileOutcome, profile_model
 from harness.profiling.timing import LatencyStats, percentile, summarize, time_batch_sizes, time_call
 
 __all__ = [

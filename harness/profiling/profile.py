@@ -34,7 +34,7 @@ from harness.profiling.timing import BatchTiming, Clock, is_out_of_memory, pool_
 from harness.scoring import score_predictions
 from harness.tasks import Example, TaskDef, kinds
 from harness.variants import Variant
-from harness.variants.layers import linear_sparsity
+from harness.variants.model_parts import linear_sparsity
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ apply to a task and how a model's predictions on them are summarised.
 
 from harness.robustness.evaluate import evaluate_robustness
 from harness.robustness.report import robustness_report, worst_case_predictions
-from harness.robustness.variants import check_perturb_spec, perturbed_splits, task_language
+from harness.robustness.perturbed import check_perturb_spec, perturbed_splits, task_language
 
 __all__ = ["check_perturb_spec", "evaluate_robustness", "perturbed_splits", "robustness_report", "task_language",
            "worst_case_predictions"]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.robustness.report import robustness_report
-from harness.robustness.variants import perturbed_splits
+from harness.robustness.perturbed import perturbed_splits
 from harness.scoring import score_predictions
 from harness.tasks import Example, TaskDef
 

@@ -10,7 +10,7 @@ from harness.sweep.grid import (
     read_sweep_file,
     split_names,
 )
-from harness.sweep.run import SweepResult, run_grid
+from harness.sweep.scheduler import SweepResult, run_grid
 
 __all__ = ["Grid", "MethodEntry", "PlannedRun", "SweepResult", "check_data", "parse_seeds", "plan_grid", "read_sweep_file",
            "run_grid", "split_names"]

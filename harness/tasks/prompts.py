@@ -23,8 +23,6 @@ from harness.tasks.example import Example
 PROMPT_KEYS = ("name", "template", "choices", "target_delimiter", "demo_separator", "instruction",
                "headline_scoring", "descriptions")
 SCORINGS = ("sum", "mean")  # log-likelihood summed over the answer, or per character of it
-# Names every template may use besides the raw row's own fields.
-CANONICAL_FIELDS = ("text", "text_pair", "label_name")
 
 _ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 

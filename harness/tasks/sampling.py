@@ -19,6 +19,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.tasks.example import Example
 from harness.tasks.fingerprint import data_fingerprints
+from harness.tasks.loaders import load_split
 from harness.tasks.schema import TaskDef
 from harness.tasks.specs import Holdout
 
@@ -94,7 +95,7 @@ def prepare_data(
 
     def load(split: str) -> list[Example]:  # CoNLL selects on a split it also reports
         if split not in loaded:
-            loaded[split] = task.load_split(split, data_dir)
+            loaded[split] = load_split(task, split, data_dir)
         return loaded[split]
 
     full_train = load(train_split)

@@ -1,7 +1,7 @@
 """What a task definition holds once its YAML file has been read and checked.
 
 The YAML format itself is documented in tasks/README.md; `validate.py` turns a parsed
-file into a TaskDef, `loaders.py` reads the data it describes.
+file into a TaskDef, `loaders.py` reads the data it describes (`load_split(task, split)`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.tasks import kinds, loaders
-from harness.tasks.example import Example
+from harness.tasks import kinds
 from harness.tasks.prompts import Prompt
 from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
 
@@ -67,7 +66,3 @@ class TaskDef:
     def entity_types(self) -> list[str]:
         """Entity types of a token classification task, in tag-set order."""
         return list(dict.fromkeys(tag[2:] for tag in self.labels if tag != "O"))
-
-    def load_split(self, split: str, data_dir: Path | None = None) -> list[Example]:
-        """Examples of one split: local files under data_dir (or HARNESS_DATA_DIR), else the hub."""
-        return loaders.load_split(self, split, data_dir)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from harness.errors import HarnessError
-from harness.variants import layers
+from harness.variants import model_parts
 
 Transform = Callable[[nn.Module, torch.device], nn.Module]
 DeviceCheck = Callable[[torch.device], "str | None"]
@@ -72,7 +72,7 @@ class Variant:
         if reason:
             raise HarnessError(f"variant {self.name} cannot run on {device.type}: {reason}")
         if self.merge_first:
-            model = layers.merge_adapters(model)
+            model = model_parts.merge_adapters(model)
         reason = self.applies(model)
         if reason:
             raise HarnessError(f"variant {self.name} does not apply to this model: {reason}")

@@ -12,7 +12,7 @@ import importlib.util
 import torch
 from torch import nn
 
-from harness.variants import layers
+from harness.variants import model_parts
 from harness.variants.base import Variant
 
 CUDA_ONLY = "bitsandbytes' int8 and NF4 kernels run on NVIDIA GPUs; on CPU use int8-dynamic"
@@ -55,9 +55,9 @@ def _nf4_layer(linear: nn.Linear) -> nn.Module:
 def _swap(make, dtype_of):
     def transform(model: nn.Module, device: torch.device) -> nn.Module:
         model = model.to(dtype=dtype_of())  # the layers around the quantized ones compute in half precision
-        body = layers.backbone(model)
-        for name, linear in layers.backbone_linears(model):
-            layers.replace_module(body, name, make(linear))
+        body = model_parts.backbone(model)
+        for name, linear in model_parts.backbone_linears(model):
+            model_parts.replace_module(body, name, make(linear))
         return model.to(device)  # the bitsandbytes parameters quantize on their way to the GPU
 
     return transform
@@ -70,7 +70,7 @@ BNB_8BIT = Variant(
     devices=("cuda",),
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
-    model_check=layers.linears_missing,
+    model_check=model_parts.linears_missing,
 )
 
 BNB_4BIT = Variant(
@@ -80,5 +80,5 @@ BNB_4BIT = Variant(
     devices=("cuda",),
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
-    model_check=layers.linears_missing,
+    model_check=model_parts.linears_missing,
 )

@@ -16,7 +16,7 @@ import warnings
 import torch
 from torch import nn
 
-from harness.variants import layers
+from harness.variants import model_parts
 from harness.variants.base import Variant
 
 CPU_ONLY = ("PyTorch's dynamic int8 kernels (fbgemm, oneDNN, qnnpack) run on CPU only; "
@@ -28,7 +28,7 @@ def _quantize(model: nn.Module, with_embeddings: bool) -> nn.Module:
 
     model = model.to(device="cpu", dtype=torch.float32)
     spec: dict = {nn.Linear: per_channel_dynamic_qconfig}
-    name = layers.word_embedding_name(model) if with_embeddings else None
+    name = model_parts.word_embedding_name(model) if with_embeddings else None
     if name is not None:
         # By name: BERT's position and token-type embeddings are read through expanded (non-contiguous)
         # index tensors, which the quantized embedding kernel refuses.
@@ -37,7 +37,7 @@ def _quantize(model: nn.Module, with_embeddings: bool) -> nn.Module:
         # torch.ao.quantization announces its move to torchao; its eager dynamic path still works in 2.13.
         warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization.*")
         warnings.filterwarnings("ignore", message=r".*quantized tensor creation functions.*")
-        quantize_dynamic(layers.backbone(model), spec, dtype=torch.qint8, inplace=True)
+        quantize_dynamic(model_parts.backbone(model), spec, dtype=torch.qint8, inplace=True)
     return model
 
 
@@ -48,9 +48,9 @@ def _needs(device: torch.device) -> str | None:
 
 
 def _model_check(model: nn.Module, with_embeddings: bool) -> str | None:
-    if not layers.backbone_linears(model):
+    if not model_parts.backbone_linears(model):
         return "its backbone has no nn.Linear layers to quantize"
-    if with_embeddings and layers.word_embedding_name(model) is None:
+    if with_embeddings and model_parts.word_embedding_name(model) is None:
         return "its backbone exposes no token-embedding matrix (get_input_embeddings)"
     return None
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from harness.variants import layers
+from harness.variants import model_parts
 from harness.variants.base import Variant
 
 LORA_METHODS = ("lora", "dora", "adalora")
 
 
 def _lora_check(model: nn.Module) -> str | None:
-    found = layers.peft_type(model)
-    if found in layers.LORA_TYPES:
+    found = model_parts.peft_type(model)
+    if found in model_parts.LORA_TYPES:
         return None
     what = f"a {found.value} model" if found is not None else "not wrapped in a peft LoRA adapter"
     return f"needs a model fine-tuned with LoRA ({', '.join(LORA_METHODS)}); this one is {what}"

@@ -13,13 +13,13 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from harness.variants import layers
+from harness.variants import model_parts
 from harness.variants.base import Variant
 
 
 def prune_linears(model: nn.Module, share: float) -> nn.Module:
     """Zero the `share` of smallest-magnitude weights of each backbone nn.Linear (biases kept)."""
-    for _, linear in layers.backbone_linears(model):
+    for _, linear in model_parts.backbone_linears(model):
         prune.l1_unstructured(linear, name="weight", amount=share)
         prune.remove(linear, "weight")
     return model
@@ -33,7 +33,7 @@ def _variant(percent: int) -> Variant:
         name=f"prune-{percent}",
         description=f"{percent}% of each backbone linear layer's weights zeroed by magnitude (permanent)",
         transform=transform,
-        model_check=lambda model: None if layers.backbone_linears(model) else "its backbone has no nn.Linear layers",
+        model_check=lambda model: None if model_parts.backbone_linears(model) else "its backbone has no nn.Linear layers",
         note=lambda device: ("dense kernels multiply the zeros too and the file stores them: expect no speed-up "
                              "(see its speed-up column) and no smaller file"),
     )

@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 import torch
 from torch import nn
 
-from harness.variants import layers
+from harness.variants import model_parts
 from harness.variants.base import Variant
 
 MIN_VERSION = (0, 18)
@@ -67,7 +67,7 @@ def _quantize(model: nn.Module, device: torch.device, config_name: str) -> nn.Mo
             # bf16 activations on GPU (the usual pairing), fp32 on CPU where bf16 may be emulated
             model = model.to(device=device, dtype=torch.bfloat16 if device.type == "cuda" else torch.float32)
             config = Int8WeightOnlyConfig()
-        quantize_(layers.backbone(model), config)  # default filter: every nn.Linear
+        quantize_(model_parts.backbone(model), config)  # default filter: every nn.Linear
     finally:
         for logger, level in zip(noisy, levels):
             logger.setLevel(level)
@@ -79,7 +79,7 @@ INT8_WEIGHT = Variant(
     description="torchao weight-only int8: linear weights in int8 (per channel), activations in float",
     transform=lambda model, device: _quantize(model, device, "int8"),
     needs=_needs_torchao,
-    model_check=layers.linears_missing,
+    model_check=model_parts.linears_missing,
 )
 
 INT4_WEIGHT = Variant(
@@ -89,5 +89,5 @@ INT4_WEIGHT = Variant(
     devices=("cuda",),
     device_reason="torchao 0.18's int4 kernel, tinygemm, is CUDA-only; on CPU use int8-weight or int8-dynamic",
     needs=_needs_int4,
-    model_check=layers.linears_missing,
+    model_check=model_parts.linears_missing,
 )

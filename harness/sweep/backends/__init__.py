@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.errors import unknown_name
 
-# name -> (module, class); the local backend is built by harness.sweep.run itself (run_grid's default)
+# name -> (module, class); the local backend is built by harness.sweep.scheduler itself (run_grid's default)
 BACKENDS: dict[str, tuple[str, str]] = {
     "local": ("harness.sweep.backends.local", "LocalBackend"),
     "ray": ("harness.sweep.backends.ray_backend", "RayBackend"),

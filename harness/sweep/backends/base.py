@@ -1,6 +1,6 @@
 """What a sweep backend is: something that starts planned runs somewhere and hands back how each ended.
 
-The sweep (harness.sweep.run) decides what runs: it skips recorded runs, puts off runs another
+The sweep (harness.sweep.scheduler) decides what runs: it skips recorded runs, puts off runs another
 process holds and reports every run. A backend only starts runs and waits for them:
 
     backend.open(say)                      # once, before the first run needs it (connects, says where)

@@ -46,7 +46,7 @@ def layers_by_role(model: TaskModel, role: str, method: str) -> list[str]:
     if not names:
         model_type = getattr(model.config, "model_type", "?")
         raise HarnessError(f"method {method} cannot find the {role.replace('_', ' ')} layers of a {model_type} model; "
-                           f"add its layer names to ROLES in harness/methods/layers.py or choose another method")
+                           f"add its layer names to ROLES in harness/methods/layer_roles.py or choose another method")
     return names
 
 
