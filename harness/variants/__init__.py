@@ -6,12 +6,12 @@
 
 Built in: fp32, fp16, bf16 (precision.py), fp32-onednn (kernels.py), int8-dynamic and int8-dynamic-emb (dynamic.py),
 int8-weight and int4-weight (torchao.py), bnb-8bit and bnb-4bit (bnb.py), prune-30 and
-prune-50 (prune.py), lora-merged and lora-unmerged (merge.py).
+prune-50 (prune.py), lora-merged and lora-unmerged (merge.py); each registers in VARIANTS beside
+its definition.
 """
 
-from harness.variants.base import Variant
+from harness.variants.base import ENTRY_POINT_GROUP, VARIANTS, Variant
 from harness.variants.registry import (
-    ENTRY_POINT_GROUP,
     REFERENCE,
     all_variants,
     apply_variant,
@@ -25,6 +25,7 @@ from harness.variants.registry import (
 __all__ = [
     "ENTRY_POINT_GROUP",
     "REFERENCE",
+    "VARIANTS",
     "Variant",
     "all_variants",
     "apply_variant",

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from harness.errors import HarnessError
+from harness.registry import Registry
 from harness.variants import model_parts
 
 Transform = Callable[[nn.Module, torch.device], nn.Module]
@@ -77,3 +78,9 @@ class Variant:
         if reason:
             raise HarnessError(f"variant {self.name} does not apply to this model: {reason}")
         return self.transform(model, device).eval()
+
+
+# Every variant by name. A built-in registers beside its definition; an installed package adds
+# its own under this entry point group (one may replace a built-in by name).
+ENTRY_POINT_GROUP = "harness.variants"
+VARIANTS: Registry[Variant] = Registry("variant", ENTRY_POINT_GROUP, plugins_replace=True)

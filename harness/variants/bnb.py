@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from harness.variants import model_parts
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 CUDA_ONLY = "bitsandbytes' int8 and NF4 kernels run on NVIDIA GPUs; on CPU use int8-dynamic"
 
@@ -63,7 +63,7 @@ def _swap(make, dtype_of):
     return transform
 
 
-BNB_8BIT = Variant(
+BNB_8BIT = VARIANTS.register(Variant(
     name="bnb-8bit",
     description="bitsandbytes LLM.int8(): int8 linear weights, outlier features kept in fp16",
     transform=_swap(_int8_layer, lambda: torch.float16),
@@ -71,9 +71,9 @@ BNB_8BIT = Variant(
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
     model_check=model_parts.linears_missing,
-)
+))
 
-BNB_4BIT = Variant(
+BNB_4BIT = VARIANTS.register(Variant(
     name="bnb-4bit",
     description="bitsandbytes 4-bit NF4 linear weights, bf16 (or fp16) compute",
     transform=_swap(_nf4_layer, _compute_dtype),
@@ -81,4 +81,4 @@ BNB_4BIT = Variant(
     device_reason=CUDA_ONLY,
     needs=_needs_bnb,
     model_check=model_parts.linears_missing,
-)
+))

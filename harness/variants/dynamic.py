@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from harness.variants import model_parts
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 CPU_ONLY = ("PyTorch's dynamic int8 kernels (fbgemm, oneDNN, qnnpack) run on CPU only; "
             "on CUDA use int8-weight or bnb-8bit")
@@ -55,22 +55,21 @@ def _model_check(model: nn.Module, with_embeddings: bool) -> str | None:
     return None
 
 
-INT8_DYNAMIC = Variant(
-    name="int8-dynamic",
-    description="PyTorch dynamic quantization: backbone linear layers in int8 (per-channel scales), embeddings stay fp32",
-    transform=lambda model, device: _quantize(model, with_embeddings=False),
-    devices=("cpu",),
-    device_reason=CPU_ONLY,
-    needs=_needs,
-    model_check=lambda model: _model_check(model, with_embeddings=False),
-)
+def _variant(name: str, description: str, with_embeddings: bool) -> Variant:
+    return Variant(
+        name=name,
+        description=description,
+        transform=lambda model, device: _quantize(model, with_embeddings),
+        devices=("cpu",),
+        device_reason=CPU_ONLY,
+        needs=_needs,
+        model_check=lambda model: _model_check(model, with_embeddings),
+    )
 
-INT8_DYNAMIC_EMB = Variant(
-    name="int8-dynamic-emb",
-    description="int8-dynamic plus the token-embedding matrix in 8 bits per row (smaller on disk)",
-    transform=lambda model, device: _quantize(model, with_embeddings=True),
-    devices=("cpu",),
-    device_reason=CPU_ONLY,
-    needs=_needs,
-    model_check=lambda model: _model_check(model, with_embeddings=True),
-)
+
+INT8_DYNAMIC = VARIANTS.register(_variant(
+    "int8-dynamic", "PyTorch dynamic quantization: backbone linear layers in int8 (per-channel scales), embeddings "
+    "stay fp32", with_embeddings=False))
+INT8_DYNAMIC_EMB = VARIANTS.register(_variant(
+    "int8-dynamic-emb", "int8-dynamic plus the token-embedding matrix in 8 bits per row (smaller on disk)",
+    with_embeddings=True))

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from harness.models import onednn
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 
 def _pack(model: nn.Module, device: torch.device) -> nn.Module:
@@ -27,7 +27,7 @@ def _model_check(model: nn.Module) -> str | None:
     return None
 
 
-FP32_ONEDNN = Variant(
+FP32_ONEDNN = VARIANTS.register(Variant(
     name="fp32-onednn",
     description="fp32 weights, linear layers multiplied by oneDNN with pre-packed weights (inference only)",
     transform=_pack,
@@ -35,4 +35,4 @@ FP32_ONEDNN = Variant(
     device_reason="oneDNN's packed linear is a CPU kernel; on CUDA fp32 already runs cuBLAS",
     needs=lambda device: onednn.unavailable_reason(),
     model_check=_model_check,
-)
+))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from harness.variants import model_parts
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Transform, Variant
 
 LORA_METHODS = ("lora", "dora", "adalora")
 
@@ -31,20 +31,13 @@ def _unmerged(model: nn.Module, device: torch.device) -> nn.Module:
     return model.to(device=device, dtype=torch.float32)
 
 
-LORA_MERGED = Variant(
-    name="lora-merged",
-    description="LoRA updates folded into the base weights (merge_and_unload), fp32",
-    transform=_merged,
-    model_check=_lora_check,
-    methods=LORA_METHODS,
-    merge_first=False,
-)
+def _variant(name: str, description: str, transform: Transform) -> Variant:
+    # merge_first=False: both need the LoRA wrapper, which merging beforehand would take away
+    return Variant(name=name, description=description, transform=transform, model_check=_lora_check,
+                   methods=LORA_METHODS, merge_first=False)
 
-LORA_UNMERGED = Variant(
-    name="lora-unmerged",
-    description="LoRA adapters applied at run time beside the frozen weights, as trained, fp32",
-    transform=_unmerged,
-    model_check=_lora_check,
-    methods=LORA_METHODS,
-    merge_first=False,
-)
+
+LORA_MERGED = VARIANTS.register(_variant(
+    "lora-merged", "LoRA updates folded into the base weights (merge_and_unload), fp32", _merged))
+LORA_UNMERGED = VARIANTS.register(_variant(
+    "lora-unmerged", "LoRA adapters applied at run time beside the frozen weights, as trained, fp32", _unmerged))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 
 def _cast(dtype: torch.dtype):
@@ -35,26 +35,26 @@ def _bf16_note(device: torch.device) -> str | None:
     return None
 
 
-FP32 = Variant(
+FP32 = VARIANTS.register(Variant(
     name="fp32",
     description="full precision: the reference every other variant is compared with",
     transform=_cast(torch.float32),
-)
+))
 
 # fp16 on CPU is refused rather than allowed with a note: torch has fp16 CPU kernels, but most
 # CPUs lack fp16 arithmetic and emulate it, so its latency says nothing about deploying fp16.
-FP16 = Variant(
+FP16 = VARIANTS.register(Variant(
     name="fp16",
     description="half precision (float16) weights and activations",
     transform=_cast(torch.float16),
     devices=("cuda",),
     device_reason="CPUs emulate float16 arithmetic; on CPU use bf16 or int8-dynamic",
-)
+))
 
-BF16 = Variant(
+BF16 = VARIANTS.register(Variant(
     name="bf16",
     description="bfloat16 weights and activations (fp32's range, 8 bits of mantissa)",
     transform=_cast(torch.bfloat16),
     needs=_bf16_needs,
     note=_bf16_note,
-)
+))

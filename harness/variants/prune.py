@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from harness.variants import model_parts
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 
 def prune_linears(model: nn.Module, share: float) -> nn.Module:
@@ -39,5 +39,5 @@ def _variant(percent: int) -> Variant:
     )
 
 
-PRUNE_30 = _variant(30)
-PRUNE_50 = _variant(50)
+PRUNE_30 = VARIANTS.register(_variant(30))
+PRUNE_50 = VARIANTS.register(_variant(50))

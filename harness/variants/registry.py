@@ -1,46 +1,29 @@
 """Variants by name, what this device can run, and a `--variants` list resolved into variants.
 
-To add one: write a `Variant` (a transform model -> model plus where it runs) and list it
-below, or ship it from your own package under the entry point group `harness.variants`.
+To add one: write a `Variant` (a transform model -> model plus where it runs) in a module
+here, registered beside its definition (`MINE = VARIANTS.register(Variant(...))`), and
+import it below; or ship it from your own package under the entry point group `harness.variants`.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-
 import torch
 from torch import nn
 
-from harness.errors import HarnessError, unknown_name
-from harness.variants import bnb, dynamic, kernels, merge, precision, prune, torchao
-from harness.variants.base import Variant
+# Imported for their registrations, in the order profiles and `harness profile --list` show them.
+from harness.variants import precision, kernels, dynamic, torchao, bnb, prune, merge  # noqa: F401, I001
+from harness.errors import HarnessError
+from harness.variants.base import ENTRY_POINT_GROUP, VARIANTS, Variant
 
-ENTRY_POINT_GROUP = "harness.variants"
 REFERENCE = "fp32"  # every profile measures it, and reports the others' metric drop against it
-
-_BUILTIN = (
-    precision.FP32, precision.FP16, precision.BF16, kernels.FP32_ONEDNN,
-    dynamic.INT8_DYNAMIC, dynamic.INT8_DYNAMIC_EMB,
-    torchao.INT8_WEIGHT, torchao.INT4_WEIGHT,
-    bnb.BNB_8BIT, bnb.BNB_4BIT,
-    prune.PRUNE_30, prune.PRUNE_50,
-    merge.LORA_MERGED, merge.LORA_UNMERGED,
-)
 
 
 def all_variants() -> dict[str, Variant]:
-    variants = {variant.name: variant for variant in _BUILTIN}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        variant = entry.load()
-        variants[variant.name] = variant
-    return variants
+    return VARIANTS.all()
 
 
 def get_variant(name: str) -> Variant:
-    variants = all_variants()
-    if name not in variants:
-        raise unknown_name("variant", name, variants)
-    return variants[name]
+    return VARIANTS.get(name)
 
 
 def unavailable_reason(variant: Variant, device: torch.device | str, method: str | None = None) -> str | None:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from harness.variants import model_parts
-from harness.variants.base import Variant
+from harness.variants.base import VARIANTS, Variant
 
 MIN_VERSION = (0, 18)
 INSTALL = "pip install 'torchao==0.18.0'"
@@ -74,15 +74,15 @@ def _quantize(model: nn.Module, device: torch.device, config_name: str) -> nn.Mo
     return model
 
 
-INT8_WEIGHT = Variant(
+INT8_WEIGHT = VARIANTS.register(Variant(
     name="int8-weight",
     description="torchao weight-only int8: linear weights in int8 (per channel), activations in float",
     transform=lambda model, device: _quantize(model, device, "int8"),
     needs=_needs_torchao,
     model_check=model_parts.linears_missing,
-)
+))
 
-INT4_WEIGHT = Variant(
+INT4_WEIGHT = VARIANTS.register(Variant(
     name="int4-weight",
     description=f"torchao weight-only int4 (groups of {INT4_GROUP_SIZE}), bf16 activations",
     transform=lambda model, device: _quantize(model, device, "int4"),
@@ -90,4 +90,4 @@ INT4_WEIGHT = Variant(
     device_reason="torchao 0.18's int4 kernel, tinygemm, is CUDA-only; on CPU use int8-weight or int8-dynamic",
     needs=_needs_int4,
     model_check=model_parts.linears_missing,
-)
+))
