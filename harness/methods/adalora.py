@@ -11,7 +11,7 @@ from __future__ import annotations
 from peft import AdaLoraConfig, get_peft_model
 
 from harness.errors import HarnessError
-from harness.methods.base import Method, Option
+from harness.methods.base import METHODS, Method, Option
 from harness.methods.layer_roles import resolve_targets
 
 
@@ -61,7 +61,7 @@ class AdaLoRA(Method):
 _SCORES = ("ipt", "exp_avg_ipt", "exp_avg_unc")
 
 
-METHOD = AdaLoRA(
+METHOD = METHODS.register(AdaLoRA(
     name="adalora",
     description="LoRA with an adaptive rank budget across layers (peft AdaLoRA), head trained fully",
     options=(
@@ -77,4 +77,4 @@ METHOD = AdaLoRA(
     # lora_E starts at zero and A, B near it, so the update grows slowly: at LoRA's 5e-4, CoNLL-2003
     # (2000 sentences, 5 epochs) selected at valid F1 0.46; at 2e-3, 0.78 (3 seeds each).
     training_defaults={"lr": 2e-3},
-)
+))

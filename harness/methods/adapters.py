@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from harness.errors import HarnessError
-from harness.methods.base import Method, Option
+from harness.methods.base import METHODS, Method, Option
 from harness.methods.layer_roles import layers_by_role
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "swish": nn.SiLU}
@@ -93,16 +93,16 @@ def _options(train_norms: bool) -> tuple[Option, ...]:
     )
 
 
-HOULSBY = Houlsby(
+HOULSBY = METHODS.register(Houlsby(
     name="adapter",
     description="bottleneck adapters after attention and feed-forward (Houlsby), layer norms and head trained",
     options=_options(True),
     training_defaults={"lr": 1e-3},
-)
+))
 
-PFEIFFER = Pfeiffer(
+PFEIFFER = METHODS.register(Pfeiffer(
     name="adapter-pfeiffer",
     description="one bottleneck adapter per layer after the feed-forward block (Pfeiffer), head trained",
     options=_options(False),
     training_defaults={"lr": 1e-3},
-)
+))

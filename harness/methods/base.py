@@ -9,6 +9,7 @@ from torch import nn
 
 from harness.errors import HarnessError
 from harness.models.heads import TaskModel
+from harness.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class Method:
 
     def load_training_state(self, model: nn.Module, state: dict[str, Any]) -> None:
         """Put back what `training_state` returned when a checkpointed run resumes."""
+
+
+# Every method by name. A built-in registers beside its definition; an installed package adds
+# its own under the entry point group `harness.methods` (one may replace a built-in by name).
+METHODS: Registry[Method] = Registry("method", "harness.methods", plugins_replace=True)
 
 
 def option_flag(method: str, option: str) -> str:

@@ -1,7 +1,7 @@
 """BitFit (Ben Zaken et al., 2022): only the bias terms of the backbone train, and the head."""
 
 from harness.errors import HarnessError
-from harness.methods.base import Method
+from harness.methods.base import METHODS, Method
 
 
 def _bias_names(model) -> list[str]:
@@ -24,8 +24,8 @@ class BitFit(Method):
         return model
 
 
-METHOD = BitFit(
+METHOD = METHODS.register(BitFit(
     name="bitfit",
     description="train only the backbone's bias terms and the head",
     training_defaults={"lr": 1e-3},
-)
+))

@@ -1,6 +1,6 @@
 """Frozen backbone: only the task head trains (a linear probe)."""
 
-from harness.methods.base import Method
+from harness.methods.base import METHODS, Method
 
 
 class FrozenBackbone(Method):
@@ -10,8 +10,8 @@ class FrozenBackbone(Method):
         return model
 
 
-METHOD = FrozenBackbone(
+METHOD = METHODS.register(FrozenBackbone(
     name="frozen",
     description="train only the task head on frozen features (linear probe)",
     training_defaults={"lr": 2e-3, "epochs": 10},
-)
+))

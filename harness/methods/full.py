@@ -1,6 +1,6 @@
 """Full fine-tuning: every weight trains."""
 
-from harness.methods.base import Method
+from harness.methods.base import METHODS, Method
 
 
 class FullFineTuning(Method):
@@ -9,8 +9,8 @@ class FullFineTuning(Method):
         return model
 
 
-METHOD = FullFineTuning(
+METHOD = METHODS.register(FullFineTuning(
     name="full",
     description="update every weight of the backbone and the head",
     training_defaults={"lr": 1e-4},
-)
+))

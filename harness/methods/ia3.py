@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peft import IA3Config, get_peft_model
 
-from harness.methods.base import Method
+from harness.methods.base import METHODS, Method
 from harness.methods.layer_roles import layers_by_role
 
 
@@ -26,8 +26,8 @@ class IA3(Method):
         return get_peft_model(model, config)
 
 
-METHOD = IA3(
+METHOD = METHODS.register(IA3(
     name="ia3",
     description="(IA)^3 (peft): learned rescaling of keys, values and feed-forward activations, head trained fully",
     training_defaults={"lr": 3e-3},
-)
+))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from peft import LoraConfig, get_peft_model
 
 from harness.errors import HarnessError
-from harness.methods.base import Method, Option
+from harness.methods.base import METHODS, Method, Option
 from harness.methods.layer_roles import resolve_targets
 
 
@@ -49,16 +49,16 @@ class DoRA(LoRA):
     use_dora = True
 
 
-METHOD = LoRA(
+METHOD = METHODS.register(LoRA(
     name="lora",
     description="low-rank adapters (peft) on the backbone's linear layers, head trained fully",
     options=low_rank_options(),
     training_defaults={"lr": 1e-3},
-)
+))
 
-DORA = DoRA(
+DORA = METHODS.register(DoRA(
     name="dora",
     description="LoRA with weight decomposition (peft use_dora): magnitude and low-rank direction updates",
     options=low_rank_options(),
     training_defaults={"lr": 1e-3},
-)
+))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from peft import PrefixTuningConfig, PromptEncoderConfig, PromptTuningConfig, TaskType, get_peft_model
 
 from harness.errors import HarnessError
-from harness.methods.base import Method, Option
+from harness.methods.base import METHODS, Method, Option
 
 VIRTUAL_TOKENS = Option("virtual_tokens", int, 20, "number of virtual tokens")
 
@@ -58,24 +58,24 @@ class PTuning(PromptLearning):
                                    encoder_hidden_size=options["encoder_size"])
 
 
-PREFIX = PrefixTuning(
+PREFIX = METHODS.register(PrefixTuning(
     name="prefix",
     description="prefix tuning (peft): trained key/value prefixes in every attention layer, head trained fully",
     options=(VIRTUAL_TOKENS, Option("projection", int, 0,
                                     "hidden size of an MLP that reparameterises the prefix (0: none)")),
     training_defaults={"lr": 5e-3},
-)
+))
 
-PROMPT = PromptTuning(
+PROMPT = METHODS.register(PromptTuning(
     name="prompt",
     description="prompt tuning (peft): trained embeddings prepended to the input, head trained fully",
     options=(VIRTUAL_TOKENS,),
     training_defaults={"lr": 1e-2},
-)
+))
 
-PTUNING = PTuning(
+PTUNING = METHODS.register(PTuning(
     name="ptuning",
     description="P-tuning (peft): prepended embeddings produced by a trained MLP prompt encoder, head trained fully",
     options=(VIRTUAL_TOKENS, Option("encoder_size", int, 128, "hidden size of the prompt encoder MLP")),
     training_defaults={"lr": 5e-3},
-)
+))

@@ -6,7 +6,7 @@ Their options pick the prompt, how choices are scored, the demonstrations and ca
 
 from __future__ import annotations
 
-from harness.methods.base import Method, Option
+from harness.methods.base import METHODS, Method, Option
 from harness.tasks import kinds
 
 _COMMON = (
@@ -22,15 +22,15 @@ class PromptMethod(Method):
         raise TypeError(f"{self.name} trains nothing; harness.prompting.run scores it")
 
 
-ZERO_SHOT = PromptMethod(
+ZERO_SHOT = METHODS.register(PromptMethod(
     name="zero-shot",
     description="prompt the pretrained model with the task's prompt and score each answer choice",
     options=_COMMON,
     applies_to=(kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION),
     trains=False,
-)
+))
 
-FEW_SHOT = PromptMethod(
+FEW_SHOT = METHODS.register(PromptMethod(
     name="few-shot",
     description="as zero-shot, after k solved demonstrations drawn from the training split with the seed",
     options=_COMMON + (
@@ -41,4 +41,4 @@ FEW_SHOT = PromptMethod(
     ),
     applies_to=(kinds.TEXT_CLASSIFICATION, kinds.TEXT_PAIR_CLASSIFICATION),
     trains=False,
-)
+))
