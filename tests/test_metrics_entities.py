@@ -25,15 +25,16 @@ def scores(predictions: list, references: list, mode: str = "strict", **kw: obje
 def test_spans_in_both_modes() -> None:
     tags = ["I-PER", "I-PER", "O", "B-LOC", "I-ORG", "B-MISC", "B-MISC", "I-MISC"]
     # strict: only runs that begin with B-; I-ORG after B-LOC belongs to nothing
-    assert entity_spans(tags, "strict") == {("LOC", 3, 3), ("MISC", 5, 5), ("MISC", 6, 7)}
+    # spans are (start, end, type), end exclusive as in words[start:end], left to right
+    assert entity_spans(tags, "strict") == [(3, 4, "LOC"), (5, 6, "MISC"), (6, 8, "MISC")]
     # conlleval: an I- that continues nothing of its type starts an entity
-    assert entity_spans(tags, "conlleval") == {
-        ("PER", 0, 1),
-        ("LOC", 3, 3),
-        ("ORG", 4, 4),
-        ("MISC", 5, 5),
-        ("MISC", 6, 7),
-    }
+    assert entity_spans(tags, "conlleval") == [
+        (0, 2, "PER"),
+        (3, 4, "LOC"),
+        (4, 5, "ORG"),
+        (5, 6, "MISC"),
+        (6, 8, "MISC"),
+    ]
 
 
 def test_strict_and_conlleval_differ_on_i_after_o() -> None:
@@ -82,8 +83,8 @@ def test_other_mode_headline_is_in_details() -> None:
 
 def test_type_change_inside_an_entity_splits_it() -> None:
     # B-PER I-LOC: conlleval reads PER(0,0) + LOC(1,1); strict only PER(0,0)
-    assert entity_spans(["B-PER", "I-LOC"], "conlleval") == {("PER", 0, 0), ("LOC", 1, 1)}
-    assert entity_spans(["B-PER", "I-LOC"], "strict") == {("PER", 0, 0)}
+    assert entity_spans(["B-PER", "I-LOC"], "conlleval") == [(0, 1, "PER"), (1, 2, "LOC")]
+    assert entity_spans(["B-PER", "I-LOC"], "strict") == [(0, 1, "PER")]
 
 
 @pytest.mark.parametrize("mode", ["strict", "conlleval"])

@@ -6,7 +6,8 @@ Two ways to read an ill-formed sequence such as ["O", "I-PER"]:
 - "conlleval" (seqeval's default, after the conlleval perl script): such an I- starts
   an entity.
 Both agree on well-formed sequences. In both, an entity is a B-X or I-X followed by
-every I-X right after it; strict keeps only the ones that start with B-.
+every I-X right after it; strict keeps only the ones that start with B-. `entity_spans` is
+the one reading of entities in the harness: perturbations and robustness use it too.
 
 Per-sentence row, for each entity type in order: (true positives, predicted, gold),
 so the row has 3 * len(types) columns. Micro scores sum the columns over types.
@@ -17,6 +18,7 @@ predictions every score is nan: there is nothing to score.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,7 +26,14 @@ from harness.errors import HarnessError, unknown_name
 from harness.metrics.base import check_same_length, divide
 
 MODES = ("strict", "conlleval")
-Span = tuple[str, int, int]  # (type, first word, last word)
+
+
+class Span(NamedTuple):
+    """One entity: words[start:end] (end exclusive, as in a slice), of type `kind`."""
+
+    start: int
+    end: int
+    kind: str
 
 
 def check_mode(mode: str) -> str:
@@ -82,19 +91,17 @@ def as_tag_strings(
     return out
 
 
-def entity_spans(tags: Sequence[str], mode: str) -> set[Span]:
-    """The entities of one sentence under `mode` ("strict" or "conlleval")."""
-    spans: set[Span] = set()
-    start, kind, from_b = -1, "", False
+def entity_spans(tags: Sequence[str], mode: str = "conlleval") -> list[Span]:
+    """The entities of one sentence, left to right. "conlleval" (the default) keeps every tagged
+    run, so a stray I-X starts an entity; "strict" keeps only the runs that begin with B-X."""
+    spans: list[Span] = []
+    start, kind = -1, ""
     for i, tag in enumerate([*tags, "O"]):
-        if tag[0] == "I" and start >= 0 and entity_type(tag) == kind:
+        if start >= 0 and tag[0] == "I" and entity_type(tag) == kind:
             continue  # continues the open entity
-        if start >= 0 and (from_b or mode == "conlleval"):
-            spans.add((kind, start, i - 1))
-        if tag == "O":
-            start, kind, from_b = -1, "", False
-        else:
-            start, kind, from_b = i, entity_type(tag), tag[0] == "B"
+        if start >= 0 and (mode == "conlleval" or tags[start][0] == "B"):
+            spans.append(Span(start, i, kind))
+        start, kind = (-1, "") if tag == "O" else (i, entity_type(tag))
     return spans
 
 
@@ -127,13 +134,13 @@ def entity_rows(
     column = {kind: 3 * i for i, kind in enumerate(types)}
     rows = np.zeros((len(ref), 3 * len(types)), dtype=float)
     for i, (p, r) in enumerate(zip(pred, ref)):
-        predicted, gold = entity_spans(p, ner_mode), entity_spans(r, ner_mode)
-        for kind, _, _ in predicted & gold:
-            rows[i, column[kind]] += 1
-        for kind, _, _ in predicted:
-            rows[i, column[kind] + 1] += 1
-        for kind, _, _ in gold:
-            rows[i, column[kind] + 2] += 1
+        predicted, gold = set(entity_spans(p, ner_mode)), set(entity_spans(r, ner_mode))
+        for span in predicted & gold:
+            rows[i, column[span.kind]] += 1
+        for span in predicted:
+            rows[i, column[span.kind] + 1] += 1
+        for span in gold:
+            rows[i, column[span.kind] + 2] += 1
     return rows
 
 

@@ -13,24 +13,9 @@ import random
 from collections.abc import Sequence
 
 from harness.errors import HarnessError
+from harness.metrics.entities import Span, entity_spans
 from harness.perturb.base import Perturbation, choose
 from harness.tasks.example import Example
-
-Span = tuple[int, int, str]  # start, end (exclusive), entity type
-
-
-def entity_spans(tags: Sequence[str]) -> list[Span]:
-    """The entities of an IOB2 tag sequence; a stray I-X (no B-X before it) starts one too."""
-    spans: list[Span] = []
-    start, kind = None, ""
-    for i, tag in enumerate(list(tags) + ["O"]):
-        continues = tag.startswith("I-") and start is not None and tag[2:] == kind
-        if start is not None and not continues:
-            spans.append((start, i, kind))
-            start = None
-        if tag != "O" and not continues:
-            start, kind = i, tag[2:]
-    return spans
 
 
 def entity_pool(train: Sequence[Example], labels: Sequence[str]) -> dict[str, list[tuple[str, ...]]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from harness.perturb.entities import entity_spans
+from harness.metrics.entities import Span, entity_spans
 from harness.tasks import Example, kinds
 
 Predicted = tuple[Sequence[Example], Sequence[Any]]  # examples and one prediction per example
@@ -64,9 +64,7 @@ def _badness(kind: str, example: Example, value: Any, labels: Sequence[str]) -> 
     if kind == kinds.REGRESSION:
         return abs(float(value) - float(example.label))
     if kind == kinds.TOKEN_CLASSIFICATION:
-        predicted = set(entity_spans([labels[t] for t in value]))
-        gold = set(entity_spans([labels[t] for t in example.tags]))
-        return len(predicted ^ gold)
+        return len(set(_entities(value, labels)) ^ set(_entities(example.tags, labels)))
     return float(value != example.label)
 
 
@@ -89,5 +87,10 @@ def _changed_share(kind: str, clean: Predicted, perturbed: Predicted, labels: Se
 def _tags_changed(clean: Sequence[int], perturbed: Sequence[int], labels: Sequence[str]) -> bool:
     if len(clean) == len(perturbed):
         return list(clean) != list(perturbed)
-    types = [[kind for _, _, kind in entity_spans([labels[t] for t in tags])] for tags in (clean, perturbed)]
+    types = [[span.kind for span in _entities(tags, labels)] for tags in (clean, perturbed)]
     return types[0] != types[1]
+
+
+def _entities(tag_ids: Sequence[int], labels: Sequence[str]) -> list[Span]:
+    """One sentence's entities, from tag indices; a stray I-X counts, as in the metric's conlleval mode."""
+    return entity_spans([labels[t] for t in tag_ids], "conlleval")
