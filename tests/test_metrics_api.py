@@ -81,4 +81,4 @@ def test_a_metric_registered_from_outside() -> None:
         with pytest.raises(ValueError, match="already registered"):
             register_metric(Metric("error_rate", LABELS, confusion_rows, from_totals=error_rate))
     finally:
-        METRICS.pop("error_rate")
+        METRICS.unregister("error_rate")

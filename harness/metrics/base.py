@@ -28,6 +28,7 @@ from harness.errors import HarnessError
 LABELS = "labels"  # int class indices, one per example
 SCORES = "scores"  # floats, one per example
 TAGS = "tags"  # a list of IOB2 tag strings per sentence, one tag per word
+INPUT_KINDS = (LABELS, SCORES, TAGS)
 
 StatsFn = Callable[..., np.ndarray]  # (predictions, references, **options) -> (n, d)
 ValueFn = Callable[[np.ndarray], np.ndarray]
@@ -36,7 +37,12 @@ ExplainFn = Callable[[np.ndarray], "str | None"]  # stats -> why the value is na
 
 @dataclass(frozen=True)
 class Metric:
-    """A named metric. `stats` must accept and ignore options it does not use (**_)."""
+    """A named metric. `stats` must accept and ignore options it does not use (**_).
+
+    `input_kind` also decides which tasks may name the metric (harness/tasks/schema.py).
+    Bump `version` when a change to the computation moves scores: leaderboards never average
+    runs scored by different versions (records keep them in task.metric_versions).
+    """
 
     name: str
     input_kind: str
@@ -45,10 +51,13 @@ class Metric:
     from_rows: ValueFn | None = None
     explain: ExplainFn | None = None
     higher_is_better: bool = True
+    version: int = 1
 
     def __post_init__(self) -> None:
         if (self.from_totals is None) == (self.from_rows is None):
             raise ValueError(f"metric {self.name}: set exactly one of from_totals, from_rows")
+        if self.input_kind not in INPUT_KINDS:
+            raise ValueError(f"metric {self.name}: input_kind {self.input_kind!r} is not one of {', '.join(INPUT_KINDS)}")
 
     def value(self, stats: np.ndarray) -> float:
         """The score of all rows of `stats` (nan when undefined)."""

@@ -18,15 +18,13 @@ from harness.tasks.registry import (
     task_search_path,
 )
 from harness.tasks.sampling import TaskData, prepare_data
-from harness.tasks.schema import METRICS, METRICS_BY_KIND, TaskDef
+from harness.tasks.schema import TaskDef, metrics_for
 from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
 from harness.tasks.validate import validate_task_file
 
 __all__ = [
     "DATA_DIR_ENV",
     "ENTRY_POINT_GROUP",
-    "METRICS",
-    "METRICS_BY_KIND",
     "TASKS_PATH_ENV",
     "DataSpec",
     "Example",
@@ -41,6 +39,7 @@ __all__ = [
     "list_tasks",
     "load_split",
     "load_task",
+    "metrics_for",
     "prepare_data",
     "task_search_path",
     "validate_task_file",

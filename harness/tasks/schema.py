@@ -10,18 +10,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.metrics import LABELS, METRICS, SCORES, TAGS
 from harness.tasks import kinds
 from harness.tasks.prompts import Prompt
 from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
 
-# Metric names the metrics package computes, and the kinds each one applies to.
-METRICS_BY_KIND: dict[str, tuple[str, ...]] = {
-    kinds.TEXT_CLASSIFICATION: ("accuracy", "f1", "f1_macro", "matthews_correlation"),
-    kinds.TEXT_PAIR_CLASSIFICATION: ("accuracy", "f1", "f1_macro", "matthews_correlation"),
-    kinds.REGRESSION: ("pearson", "spearman"),
-    kinds.TOKEN_CLASSIFICATION: ("entity_f1", "entity_precision", "entity_recall"),
+# What a task of each kind predicts, so the metrics (input kinds) that can score it.
+PREDICTIONS: dict[str, str] = {
+    kinds.TEXT_CLASSIFICATION: LABELS,
+    kinds.TEXT_PAIR_CLASSIFICATION: LABELS,
+    kinds.REGRESSION: SCORES,
+    kinds.TOKEN_CLASSIFICATION: TAGS,
 }
-METRICS: tuple[str, ...] = tuple(dict.fromkeys(m for ms in METRICS_BY_KIND.values() for m in ms))
+
+
+def metrics_for(kind: str) -> list[str]:
+    """Every registered metric (plugins too) that can score a task of `kind`, in registration order."""
+    return [name for name, metric in METRICS.all().items() if metric.input_kind == PREDICTIONS[kind]]
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,9 +17,10 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
+from harness.metrics import METRICS
 from harness.tasks import kinds
 from harness.tasks.prompts import parse_prompts
-from harness.tasks.schema import METRICS, METRICS_BY_KIND, TaskDef
+from harness.tasks.schema import TaskDef, metrics_for
 from harness.tasks.specs import DEFAULT_HOLDOUT_SEED, DataSpec, Fields, Fold, Holdout, HubSpec
 
 TOP_KEYS = (
@@ -258,12 +259,12 @@ class _Checker:
 
     def metrics(self, value: Any, kind: str, labels: list[str]) -> list[str]:
         metrics = self.strings(value, "metrics")
+        fitting = metrics_for(kind)
         for metric in metrics:
             if metric not in METRICS:
                 raise self.fail("metrics", f"metric names from {', '.join(METRICS)}", detail=f"'{metric}'")
-            if metric not in METRICS_BY_KIND[kind]:
-                raise self.fail("metrics", f"metrics for a {kind} task ({', '.join(METRICS_BY_KIND[kind])})",
-                                detail=f"'{metric}'")
+            if metric not in fitting:
+                raise self.fail("metrics", f"metrics for a {kind} task ({', '.join(fitting)})", detail=f"'{metric}'")
         if "f1" in metrics and len(labels) != 2:
             raise self.fail("metrics", "f1 only with two labels (binary F1 of the second label; use f1_macro)",
                             detail=f"{len(labels)} labels")
