@@ -337,8 +337,8 @@ PERTURBATIONS = [Reverse]
 
 @pytest.fixture
 def clean_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_entry_points_loaded", True)
+    monkeypatch.setattr(registry.PERTURBATIONS, "_items", dict(registry.PERTURBATIONS._items))
+    monkeypatch.setattr(registry.PERTURBATIONS, "_entry_points_loaded", True)
 
 
 def test_plugin_from_a_user_module(tmp_path, monkeypatch, clean_registry) -> None:
@@ -359,9 +359,8 @@ def test_plugin_from_an_entry_point(tmp_path, monkeypatch, clean_registry) -> No
     (tmp_path / "ep_plugin.py").write_text(PLUGIN.format(name="shout_ep").replace("@register", ""))
     monkeypatch.syspath_prepend(str(tmp_path))
     point = metadata.EntryPoint(name="shout", value="ep_plugin:Shout", group=registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry.metadata, "entry_points",
-                        lambda group: [point] if group == registry.ENTRY_POINT_GROUP else [])
-    monkeypatch.setattr(registry, "_entry_points_loaded", False)
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [point] if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry.PERTURBATIONS, "_entry_points_loaded", False)
     assert "shout_ep" in names()
     assert create("shout_ep").perturb("ok", random.Random(0)) == "OK!"
     monkeypatch.delitem(sys.modules, "ep_plugin")

@@ -44,6 +44,7 @@ from harness.perturb.base import Perturbation, WordPerturbation, check_severity,
 from harness.perturb.entities import entity_pool, entity_spans
 from harness.perturb.registry import (
     ENTRY_POINT_GROUP,
+    PERTURBATIONS,
     available,
     create,
     get,
@@ -57,6 +58,7 @@ from harness.perturb.registry import (
 __all__ = [
     "ENTRY_POINT_GROUP",
     "PERTURBATION_FIELD",
+    "PERTURBATIONS",
     "Perturbation",
     "WordPerturbation",
     "available",

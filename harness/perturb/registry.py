@@ -15,21 +15,18 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Iterable
-from importlib import metadata
-from types import ModuleType
 
 from harness.errors import HarnessError, unknown_name
 from harness.perturb import chinese, english, entities
 from harness.perturb.base import LANGUAGES, Perturbation, check_severity
+from harness.registry import Registry
 from harness.tasks import kinds
 
 ENTRY_POINT_GROUP = "harness.perturbations"
-_REGISTRY: dict[str, type[Perturbation]] = {}
-_entry_points_loaded = False
 
 
-def register(cls: type[Perturbation]) -> type[Perturbation]:
-    """Add a perturbation class (usable as a decorator); checks what the harness relies on."""
+def _check(cls: type[Perturbation]) -> None:
+    """What the harness relies on in a perturbation class, checked before it is registered."""
     if not (inspect.isclass(cls) and issubclass(cls, Perturbation)):
         raise HarnessError(f"cannot register {cls!r} as a perturbation: it is not a subclass of "
                            "harness.perturb.Perturbation")
@@ -43,71 +40,46 @@ def register(cls: type[Perturbation]) -> type[Perturbation]:
         raise HarnessError(f"{where} says ner_safe = True but has no perturb_words(words, tags, rng)")
     if not cls.ner_safe and not cls.not_ner_safe_because:
         raise HarnessError(f"{where} is not NER-safe: say why in `not_ner_safe_because`")
-    known = _REGISTRY.get(cls.name)
-    if known is not None and known is not cls:
-        raise HarnessError(f"perturbation name '{cls.name}' of {where} is taken by "
-                           f"{known.__module__}.{known.__qualname__}; choose another name")
-    _REGISTRY[cls.name] = cls
-    return cls
 
 
-def _register_found(found: object, origin: str) -> list[str]:
-    """Register a class, an iterable of classes, or a module's PERTURBATIONS; their names."""
-    if isinstance(found, ModuleType):
-        listed = getattr(found, "PERTURBATIONS", None)
-        if listed is None:
-            return []  # the module registered its classes itself on import
-        found = listed
-    classes = [found] if inspect.isclass(found) else list(found) if isinstance(found, Iterable) else None
-    if classes is None:
-        raise HarnessError(f"{origin} gave {found!r}; expected a Perturbation subclass, a list of them or a module")
-    return [register(cls).name for cls in classes]
+# Perturbation classes by name; a module hands over its classes by listing them in PERTURBATIONS.
+PERTURBATIONS: Registry[type[Perturbation]] = Registry("perturbation", ENTRY_POINT_GROUP, check=_check,
+                                                       listing="PERTURBATIONS")
+
+
+def register(cls: type[Perturbation]) -> type[Perturbation]:
+    """Add a perturbation class (usable as a decorator); checks what the harness relies on."""
+    return PERTURBATIONS.register(cls)
 
 
 def load_plugins(*modules: str) -> list[str]:
     """Import user modules by dotted name; the names of the perturbations they registered."""
     names: list[str] = []
     for module_name in modules:
-        before = set(_REGISTRY)
+        before = set(PERTURBATIONS.names())
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
             raise HarnessError(f"cannot import perturbation plugin module '{module_name}': {error}; "
                                "put its folder on PYTHONPATH or install it") from None
-        names += _register_found(module, f"plugin module {module_name}")
-        names += sorted(set(_REGISTRY) - before - set(names))
+        names += PERTURBATIONS.register_found(module)
+        names += sorted(set(PERTURBATIONS.names()) - before - set(names))
     return names
 
 
 def load_entry_points() -> list[str]:
     """Register the perturbations installed packages expose under ENTRY_POINT_GROUP (once)."""
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return []
-    _entry_points_loaded = True
-    names: list[str] = []
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        origin = f"entry point '{entry_point.name}' ({entry_point.value}) of group {ENTRY_POINT_GROUP}"
-        try:
-            found = entry_point.load()
-        except Exception as error:  # a broken plugin package: say which one
-            raise HarnessError(f"cannot load {origin}: {error}; fix or uninstall the package") from None
-        names += _register_found(found, origin)
-    return names
+    return PERTURBATIONS.load_entry_points()
 
 
 def names() -> list[str]:
     """Every registered perturbation name, sorted."""
-    load_entry_points()
-    return sorted(_REGISTRY)
+    return sorted(PERTURBATIONS.names())
 
 
 def get(name: str) -> type[Perturbation]:
     """The class registered under `name`; HarnessError listing the valid names otherwise."""
-    load_entry_points()
-    if name not in _REGISTRY:
-        raise unknown_name("perturbation", name, _REGISTRY)
-    return _REGISTRY[name]
+    return PERTURBATIONS.get(name)
 
 
 def create(name: str, severity: float | None = None) -> Perturbation:
@@ -117,8 +89,7 @@ def create(name: str, severity: float | None = None) -> Perturbation:
 
 def available(kind: str | None = None, language: str | None = None) -> list[str]:
     """Names of the perturbations for a task kind and language (None: any)."""
-    load_entry_points()
-    return [name for name, cls in sorted(_REGISTRY.items())
+    return [name for name, cls in sorted(PERTURBATIONS.all().items())
             if (language is None or cls.language == language) and (kind is None or cls.why_not(kind) is None)]
 
 
@@ -167,4 +138,4 @@ def resolve(spec: str | Iterable[str], *, kind: str, language: str) -> list[Pert
 
 
 for _module in (english, chinese, entities):
-    _register_found(_module, f"builtin module {_module.__name__}")
+    PERTURBATIONS.register_found(_module)
