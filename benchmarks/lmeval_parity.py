@@ -30,7 +30,7 @@ import torch
 from harness.models.sources import resolve_model
 from harness.prompting.demonstrations import draw_demonstrations
 from harness.prompting.model import load_prompt_model
-from harness.prompting.run import run_prompted
+from harness.pipeline.prompted import run_prompted
 from harness.tasks import load_task, prepare_data
 from harness.tasks.prompts import find_prompt
 
@@ -76,9 +76,10 @@ def main() -> int:
                     workdir=Path(workdir) / f"{size}-{round_}", label_names=task.label_names, demonstrations=demos))
             print(f"round {round_ + 1}: harness {len(examples) / harness_seconds[-1]:.2f} ex/s; lm-eval " + ", ".join(
                 f"b{size} {len(examples) / runs[-1].seconds:.2f}" for size, runs in lm_eval_runs.items()))
-    assert [d.id for d in demos] == ours["prompting"]["demonstration_ids"]
-    ours_split = ours["prompting"]["splits"][split]
-    ours_ll = np.array([row["loglikelihood_sum"] for row in ours["rows"]])
+    evaluated, prompting = ours
+    assert [d.id for d in demos] == prompting["demonstration_ids"]
+    ours_split = prompting["splits"][split]
+    ours_ll = np.array([row["loglikelihood_sum"] for row in evaluated.rows])
     ours_accuracy = ours_split["uncalibrated_metrics"]["sum"]["accuracy"]
     ours_speed = len(examples) / min(harness_seconds)
     print(f"harness: accuracy {ours_accuracy:.4f}, {ours_speed:.2f} ex/s (best of {args.repeats}; "

@@ -37,6 +37,25 @@ class Predictions:
     def examples_per_second(self) -> float:
         return len(self.values) / self.seconds if self.seconds > 0 else float("nan")
 
+    def summary(self) -> dict[str, Any]:
+        """What a run record keeps about the inference of one split."""
+        return {"examples": len(self.values), "seconds": round(self.seconds, 3),
+                "examples_per_second": round(self.examples_per_second, 2), "words_cut_off": self.words_cut_off}
+
+    def rows(self, task, split: str, examples) -> list[dict[str, Any]]:
+        """What the predictions file holds per example: id, prediction, reference (and class probabilities)."""
+        rows = []
+        for i, example in enumerate(examples):
+            if task.kind == kinds.TOKEN_CLASSIFICATION:
+                row = {"prediction": [task.labels[t] for t in self.values[i]],
+                       "reference": [task.labels[t] for t in example.tags]}
+            else:
+                row = {"prediction": self.values[i], "reference": example.label}
+                if self.probabilities is not None:
+                    row["probabilities"] = self.probabilities[i]
+            rows.append({"split": split, "id": example.id, **row})
+        return rows
+
 
 def predict(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, batch_size: int,
             device: torch.device | str = "cpu", fallback_tag: int = 0, accelerator: Accelerator | None = None,
@@ -117,17 +136,3 @@ def evaluation_batch_size(training: dict[str, Any]) -> int:
     """Evaluation batches: at least 64 (no gradients to keep), more when training used more."""
     return max(64, training["batch_size"])
 
-
-def prediction_rows(task, split: str, examples, predictions: Predictions) -> list[dict[str, Any]]:
-    """What the predictions file holds per example: id, prediction, reference (and class probabilities)."""
-    rows = []
-    for i, example in enumerate(examples):
-        if task.kind == kinds.TOKEN_CLASSIFICATION:
-            row = {"prediction": [task.labels[t] for t in predictions.values[i]],
-                   "reference": [task.labels[t] for t in example.tags]}
-        else:
-            row = {"prediction": predictions.values[i], "reference": example.label}
-            if predictions.probabilities is not None:
-                row["probabilities"] = predictions.probabilities[i]
-        rows.append({"split": split, "id": example.id, **row})
-    return rows

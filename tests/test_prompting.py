@@ -14,7 +14,7 @@ from harness.cli.main import main
 from harness.errors import HarnessError
 from harness.prompting.calibration import calibrate, choice_probabilities, expected_calibration_error
 from harness.prompting.demonstrations import build_context, draw_demonstrations
-from harness.runner import plan
+from harness.pipeline import plan
 from harness.tasks import Example, validate_task_file
 from user_tasks import SENTIMENT
 

@@ -41,7 +41,7 @@ def test_an_unknown_run_is_a_one_line_error(env, capsys):
 
 def test_a_prompt_run_records_its_linear_layers_and_a_change_of_them_is_named(env, causal_lm_dir, capsys,
                                                                               monkeypatch):
-    from harness.record.verify import _linear_layers_changed
+    from harness.replay.verify import _linear_layers_changed
 
     monkeypatch.setenv("HARNESS_ONEDNN", "0")
     results = env / "results"

@@ -10,7 +10,7 @@ from harness.cli.render import robustness_comparison, robustness_table
 from harness.errors import HarnessError
 from harness.perturb import load_plugins
 from harness.record.store import ResultStore
-from harness.robustness.recorded import add_robustness
+from harness.replay import add_robustness
 from harness.robustness.perturbed import check_perturb_spec
 from harness.tasks import load_task
 

@@ -10,7 +10,7 @@ from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
 from harness.perturb import load_plugins
-from harness.runner import execute, plan
+from harness.pipeline import execute, plan
 from harness.train.launch import is_main_process
 
 

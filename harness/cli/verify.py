@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from harness.cli import options
-from harness.record.reevaluate import reevaluate_run
-from harness.record.verify import verify_run
+from harness.replay import reevaluate_run, verify_run
 
 
 @click.command()

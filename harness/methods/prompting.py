@@ -1,6 +1,6 @@
 """Prompting instead of fine-tuning: zero-shot and few-shot scoring of a task's prompts.
 
-These methods train nothing; `harness run` hands them to harness/prompting/run.py.
+These methods train nothing; `harness run` hands them to harness/pipeline/prompted.py.
 Their options pick the prompt, how choices are scored, the demonstrations and calibration.
 """
 
@@ -19,7 +19,7 @@ _COMMON = (
 
 class PromptMethod(Method):
     def prepare(self, model, options, total_updates):
-        raise TypeError(f"{self.name} trains nothing; harness.prompting.run scores it")
+        raise TypeError(f"{self.name} trains nothing; harness.pipeline.prompted scores it")
 
 
 ZERO_SHOT = METHODS.register(PromptMethod(

@@ -27,11 +27,11 @@ import torch
 from torch import nn
 
 from harness.encode import Features
+from harness.evaluation import evaluate_splits
 from harness.predict import predict
 from harness.profiling.inputs import TimingInputs
 from harness.profiling.memory import MemoryProbe, current_mb, release_memory, size_on_disk
 from harness.profiling.timing import BatchTiming, Clock, is_out_of_memory, pool_rounds, synchronizer, time_batch_sizes
-from harness.scoring import score_predictions
 from harness.tasks import Example, TaskDef, kinds
 from harness.variants import Variant
 from harness.variants.model_parts import linear_sparsity
@@ -156,10 +156,7 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
     usable = [t.used for t in timed.latency if t.used is not None]
     eval_batch = min(settings.eval_batch_size, max(usable)) if usable else 1  # no larger than what fit
     predictions = _predict_fitting(model, evaluation, inputs.pad_id, eval_batch, device)
-    metric = None
-    if subject.trained:
-        report = score_predictions(task, [task.headline], predictions.values, evaluation.examples, n_boot=0)
-        metric = report.values[task.headline]
+    metric = _headline(evaluation, predictions) if subject.trained else None
     del model
     timed.model = None
     release_memory(device)
@@ -191,6 +188,15 @@ def pooled(profile: VariantProfile, later: Sequence[_Timed]) -> VariantProfile:
     profile.latency = pool_rounds(profile.latency, [t.latency for t in later])
     profile.load_seconds, profile.convert_seconds = statistics.median(loads), statistics.median(converts)
     return profile
+
+
+def _headline(evaluation: Evaluation, predictions) -> float:
+    """The headline metric of a variant's predictions, scored as every evaluation is (harness.evaluation)."""
+    task = evaluation.task
+    evaluated = evaluate_splits(task, {evaluation.split: evaluation.examples}, lambda *_: predictions, seed=0,
+                                metrics=[task.headline], n_boot=0)
+    value = evaluated.metrics[evaluation.split]["values"][task.headline]
+    return float("nan") if value is None else value  # the record keeps nan as null; the profile computes with nan
 
 
 def _predict_fitting(model: nn.Module, evaluation: Evaluation, pad_id: int, batch_size: int, device: torch.device):

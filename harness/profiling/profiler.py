@@ -73,40 +73,27 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
     task_def = load_task(task, tasks_dirs)
     target = resolve_device(device)
     store = ResultStore(results)
-    if run_id is not None:
-        if max_length is not None or pooling is not None:
-            raise HarnessError("a recorded run keeps the max length and pooling it was trained with: "
-                               "drop --max-length / --pooling when profiling --run")
-        run = _recorded_run(store, task_def, run_id, model)
-        spec = run["spec"]
-        model_name, method, seed = spec["model"], spec["method"], spec["seed"]
-        max_length = spec["max_length"]
-        eval_limit = eval_limit or spec.get("eval_limit")
-        fold = spec.get("fold")
-    elif model is None:
-        raise HarnessError("say what to profile: --model NAME (pretrained, fresh head) or --run RUN_ID (saved run)")
-    else:
-        model_name, method, seed, fold = model, None, settings.seed, None
-        max_length = max_length or task_def.max_length
-    chosen, skipped = select_variants(variants, target, method)  # refuses before anything heavy loads
+    what = _what_to_profile(store, task_def, model, run_id, max_length, pooling, eval_limit, settings)
+    chosen, skipped = select_variants(variants, target, what.method)  # refuses before anything heavy loads
     store.check_writable()
 
-    source = resolve_model(model_name)
+    source = resolve_model(what.model)
     tokenizer = load_tokenizer(source.path)
     is_decoder = is_causal_decoder(AutoConfig.from_pretrained(source.path))
-    data = prepare_data(task_def, data_dir, seed=seed, eval_limit=eval_limit, fold=fold)
+    data = prepare_data(task_def, data_dir, seed=what.seed, eval_limit=what.eval_limit, fold=what.fold)
     split = task_def.headline_split
     examples = data.evaluation[split]
-    features = encode(examples, tokenizer, task_def.kind, max_length, is_decoder, task_def.word_separator)
+    features = encode(examples, tokenizer, task_def.kind, what.max_length, is_decoder, task_def.word_separator)
     inputs = timing_inputs(examples, features, task_def, tokenizer, is_decoder, pool_size=max(settings.batch_sizes))
     if run_id is not None:
-        artifact = store.root / run["artifact"]
-        subject = Subject(model_name, lambda: load_trained(artifact).model, trained=True, run_id=run_id, method=method)
+        artifact = store.root / what.artifact
+        subject = Subject(what.model, lambda: load_trained(artifact).model, trained=True, run_id=run_id,
+                          method=what.method)
     else:
-        subject = Subject(model_name, lambda: load_task_model(source.path, task_def.kind, task_def.num_labels,
+        subject = Subject(what.model, lambda: load_task_model(source.path, task_def.kind, task_def.num_labels,
                                                               pooling).model, trained=False)
     if show_progress:
-        stderr_console.print(f"[bold]profile[/] {task_def.name} · {model_name} · {target.type}: "
+        stderr_console.print(f"[bold]profile[/] {task_def.name} · {what.model} · {target.type}: "
                              f"{', '.join(v.name for v in chosen)}; inputs of {inputs.length} tokens "
                              f"(median of {split}), metric on {len(examples)} examples")
     with _threads(settings.threads):
@@ -117,28 +104,64 @@ def profile_model(*, task: str, model: str | None = None, run_id: str | None = N
                                    probe=probe)
         where = environment(target)  # inside: it records torch's thread count
 
-    record = {
+    record = _profile_record(task_def, what, source, subject, target, inputs, split, len(examples), settings,
+                             figures, skipped, where)
+    return _write(store, task_def.name, record)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a profile loads: a recorded run's saved model, or a pretrained model with a fresh head."""
+
+    model: str
+    method: str | None
+    seed: int
+    fold: int | None
+    max_length: int
+    eval_limit: int | None
+    artifact: str | None = None
+
+
+def _what_to_profile(store: ResultStore, task_def, model: str | None, run_id: str | None, max_length: int | None,
+                     pooling: str | None, eval_limit: int | None, settings: ProfileSettings) -> _Target:
+    if run_id is not None:
+        if max_length is not None or pooling is not None:
+            raise HarnessError("a recorded run keeps the max length and pooling it was trained with: "
+                               "drop --max-length / --pooling when profiling --run")
+        run = _recorded_run(store, task_def, run_id, model)
+        spec = run["spec"]
+        return _Target(spec["model"], spec["method"], spec["seed"], spec.get("fold"), spec["max_length"],
+                       eval_limit or spec.get("eval_limit"), run["artifact"])
+    if model is None:
+        raise HarnessError("say what to profile: --model NAME (pretrained, fresh head) or --run RUN_ID (saved run)")
+    return _Target(model, None, settings.seed, None, max_length or task_def.max_length, eval_limit)
+
+
+def _profile_record(task_def, what: _Target, source, subject: Subject, target: torch.device, inputs, split: str,
+                    examples: int, settings: ProfileSettings, figures: list[dict[str, Any]], skipped: dict[str, str],
+                    where: dict[str, Any]) -> dict[str, Any]:
+    """A profile record: what was profiled, on what inputs and settings, and every variant's figures."""
+    return {
         "kind": "profile",
         "schema_version": PROFILE_SCHEMA_VERSION,
         "profile_id": "",
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "task": {"name": task_def.name, "kind": task_def.kind, "hash": task_def.hash, "headline": task_def.headline},
-        "model": {"name": model_name, "path": source.path, "origin": source.origin, "run_id": run_id,
-                  "method": method, "trained_head": subject.trained, "max_length": max_length},
+        "model": {"name": what.model, "path": source.path, "origin": source.origin, "run_id": subject.run_id,
+                  "method": what.method, "trained_head": subject.trained, "max_length": what.max_length},
         "device": target.type,
         "torch": torch.__version__,
         "inputs": inputs.describe(),
-        "evaluation": {"split": split, "examples": len(examples), "metric": task_def.headline,
-                       "eval_limit": eval_limit},
+        "evaluation": {"split": split, "examples": examples, "metric": task_def.headline,
+                       "eval_limit": what.eval_limit},
         "settings": settings.to_dict(),
         "reference": REFERENCE,
-        "variants": [{"model": model_name, "run_id": run_id, "device": target.type, "torch": torch.__version__,
+        "variants": [{"model": what.model, "run_id": subject.run_id, "device": target.type, "torch": torch.__version__,
                       "input_length": inputs.length, **entry} for entry in figures],
         "skipped": skipped,
         "machine_probe": probe_summary([ms for entry in figures for ms in entry.get("machine_probe_ms", [])]),
         "environment": where,
     }
-    return _write(store, task_def.name, record)
 
 
 @contextmanager

@@ -1,10 +1,10 @@
 """A recorded run's saved model rebuilt beside the data it was evaluated on, ready to predict again.
 
     saved = open_saved_run(store, record, task, data_dir=None, device=None, missing="how to get one")
-    predictions = saved.predict(saved.data.evaluation["validation"])
+    predictions = saved.predictor(saved.data.evaluation["validation"])
 
 Used where a saved model is evaluated without training: `harness verify --eval-only`
-(harness/record/reevaluate.py) and robustness of recorded runs (harness/robustness/recorded.py).
+(harness/replay/reevaluate.py) and robustness of recorded runs (harness/replay/robustness.py).
 The data must be the files the run read (their fingerprints are checked), and predictions
 use the run's own evaluation batch size, so they compare with the record.
 """
@@ -37,7 +37,8 @@ class SavedRun:
     is_decoder: bool
     device: Any
 
-    def predict(self, examples: Sequence[Example]) -> Predictions:
+    def predictor(self, examples: Sequence[Example], split: str = "", perturbed: bool = False) -> Predictions:
+        """Predictions on `examples` (a harness.evaluation predictor)."""
         task = self.task
         features = encode(examples, self.tokenizer, task.kind, self.spec["max_length"], self.is_decoder,
                           task.word_separator)

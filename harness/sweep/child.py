@@ -36,6 +36,6 @@ def die_with_parent(parent_pid: int) -> None:
 
 def child_execute(spec, task, options: dict):
     """The run itself; `execute` holds the run's lock in this process, so it dies with it."""
-    from harness.runner import execute
+    from harness.pipeline import execute
 
     return execute(spec, task, **options)

@@ -23,7 +23,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
-from harness.runner import RunOutcome, execute
+from harness.pipeline import RunOutcome, execute
 from harness.sweep.backends.base import Backend, Done
 from harness.sweep.backends.local import LocalBackend
 from harness.sweep.grid import PlannedRun

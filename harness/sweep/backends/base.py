@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from harness.runner import RunOutcome
+from harness.pipeline import RunOutcome
 from harness.sweep.grid import PlannedRun
 
 Say = Callable[[str], None]

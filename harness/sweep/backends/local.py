@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.record.lock import RunBusy
-from harness.runner import RunOutcome
+from harness.pipeline import RunOutcome
 from harness.sweep.backends.base import Done, Say
 from harness.sweep.child import child_execute, child_setup
 from harness.sweep.grid import PlannedRun

@@ -28,7 +28,7 @@ def run_privately(spec, task, options: dict[str, Any], argv: list[str]) -> Done:
     """
     from harness.quiet import quiet_libraries
     from harness.record.store import ResultStore
-    from harness.runner import execute
+    from harness.pipeline import execute
 
     quiet_libraries()
     sys.argv = list(argv)

@@ -3,20 +3,20 @@
     report = reevaluate_run("results", "d31a773c9b25", data_dir=Path("../shared/data"))
 
 No training: the model saved with `--save-model` is rebuilt, the run's variant applied, its
-evaluation splits predicted and scored as the run did. This is how a multi-process run
-(accelerate, torchrun) is checked against single-process evaluation of the same weights,
-and how a saved model is checked to still give its recorded numbers.
+evaluation splits predicted and scored as the run did (harness.evaluation). This is how a
+multi-process run (accelerate, torchrun) is checked against single-process evaluation of the
+same weights, and how a saved model is checked to still give its recorded numbers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from harness.predict import prediction_rows
+from harness.evaluation import evaluate_splits
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore
-from harness.record.verify import Verification, compare_metrics, compare_rows, find_record, read_run
-from harness.scoring import score_predictions
+from harness.replay.recorded import find_record, read_run
+from harness.replay.verify import Verification, compare_metrics, compare_rows
 
 
 def reevaluate_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
@@ -27,12 +27,8 @@ def reevaluate_run(results: Path | str, run_id: str, *, data_dir: Path | None = 
     saved = open_saved_run(store, record, task, data_dir=data_dir, device=device,
                            missing="it cannot be evaluated again without training; record it with --save-model, "
                                    "or drop --eval-only to repeat the whole run")
-    metrics, rows = {}, []
-    for split, examples in saved.data.evaluation.items():
-        predictions = saved.predict(examples)
-        metrics[split] = score_predictions(task, task.metrics, predictions.values, examples, seed=spec.seed).to_dict()
-        rows.extend(prediction_rows(task, split, examples, predictions))
+    evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec.seed)
     report = Verification(record["run_id"], task.name)
-    compare_metrics(record["metrics"], metrics, report)
-    compare_rows(store.load_predictions(task.name, record["run_id"]), rows, report)
+    compare_metrics(record["metrics"], evaluated.metrics, report)
+    compare_rows(store.load_predictions(task.name, record["run_id"]), evaluated.rows, report)
     return report

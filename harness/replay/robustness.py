@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.evaluation import evaluate_splits
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore, atomic_write
-from harness.robustness.evaluate import evaluate_robustness
 from harness.tasks import load_task
 
 
@@ -29,13 +29,8 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
                            "recorded; its saved model would be scored on other data")
     saved = open_saved_run(store, record, task, data_dir=data_dir, device=device,
                            missing="rerun it with --save-model, or use `harness run --perturb`")
-
-    def predict_values(examples):
-        return saved.predict(examples).values
-
-    robustness = {split: evaluate_robustness(task, perturb, spec["seed"], examples, predict_values(examples),
-                                             saved.data.train, predict_values)
-                  for split, examples in saved.data.evaluation.items()}
-    updated = {**record, "robustness": robustness}
+    evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec["seed"], n_boot=0,
+                                perturb=perturb, train=saved.data.train)
+    updated = {**record, "robustness": evaluated.robustness}
     atomic_write(path, [json.dumps(updated, indent=2, ensure_ascii=False) + "\n"])
     return updated

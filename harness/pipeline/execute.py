@@ -1,0 +1,113 @@
+"""One run as its stages: resolve spec, load data, build model and apply method (and train, or prompt),
+evaluate, record.
+
+This is the Python API; the CLI only parses arguments and calls `plan` and `execute`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.device import resolve_device
+from harness.evaluation import evaluate_splits
+from harness.methods import get_method
+from harness.models.sources import resolve_model
+from harness.pipeline.fine_tune import fine_tune
+from harness.pipeline.prompted import prompted
+from harness.pipeline.record import build_record
+from harness.record.lock import SpecLock
+from harness.record.store import ResultStore
+from harness.spec import RunSpec, build_spec
+from harness.tasks import TaskData, TaskDef, load_task, prepare_data
+from harness.tasks.fingerprint import check_same_data
+from harness.train.launch import check_launch, is_main_process
+from harness.variants import check_available
+
+
+@dataclass
+class RunOutcome:
+    record: dict[str, Any]
+    path: Path
+    skipped: bool  # True when the record already existed and nothing ran
+
+
+def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
+         method_options: dict[str, Any] | None = None, max_length: int | None = None,
+         train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
+         fold: int | None = None, perturb: str | None = None, variant: str | None = None,
+         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+    """Check names and options and resolve every default, without loading anything heavy."""
+    task_def = load_task(task, tasks_dirs)
+    method_def = get_method(method)
+    spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
+                      max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
+                      fold=fold, perturb=perturb, variant=variant)
+    return spec, task_def
+
+
+def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", force: bool = False,
+            **options: Any) -> RunOutcome:
+    """Run `spec` unless it is already recorded, holding its lock so no other process runs it at the same time.
+
+    Options: data_dir, device, show_progress, save_model (keep the trained weights beside the
+    record), resume (continue from this run's checkpoint when there is one), checkpoint_every
+    (updates) and checkpoint_minutes (0 turns either off).
+    """
+    store = ResultStore(output)
+    run_id = spec.run_id(task.hash)
+    if not force and (record := recorded(store, task, run_id, options.get("data_dir"))):
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=True)  # nothing to lock
+    if not is_main_process():  # under accelerate/torchrun the main process holds the lock for all of them
+        return _execute(spec, task, output=output, force=force, **options)
+    store.check_writable()
+    with SpecLock(output, task.name, run_id):  # RunBusy (exit 1) when another process is running it now
+        return _execute(spec, task, output=output, force=force, **options)
+
+
+def recorded(store: ResultStore, task: TaskDef, run_id: str, data_dir: Path | None) -> dict[str, Any] | None:
+    """The run's record, when it is recorded; HarnessError when it was recorded on other data files."""
+    if not store.exists(task.name, run_id):
+        return None
+    record = store.load(task.name, run_id)
+    check_same_data(record, task, data_dir)
+    return record
+
+
+def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
+             force: bool = False, device: str | None = None, **options: Any) -> RunOutcome:
+    store = ResultStore(output)
+    run_id = spec.run_id(task.hash)
+    if not force and (record := recorded(store, task, run_id, data_dir)):  # by another process meanwhile
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=True)
+    store.check_writable()
+    started = time.perf_counter()
+    check_runnable(spec, device)
+    source = resolve_model(spec.model)
+    data = load_data(spec, task, data_dir)
+    build = fine_tune if get_method(spec.method).trains else prompted  # build model, apply method, train
+    ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, **options)
+    with ready.scoring() as predictor:
+        evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
+                                    train=data.train)
+    record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
+    if not ready.writes:
+        return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
+    path = store.write(record, evaluated.rows)
+    ready.finish()  # only once the record is safely on disk
+    return RunOutcome(record, path, skipped=False)
+
+
+def check_runnable(spec: RunSpec, device: str | None) -> None:
+    """What this launch and device cannot run is refused before anything loads or trains."""
+    check_launch(device, spec.method, spec.variant)
+    if spec.variant:
+        check_available(spec.variant, resolve_device(device), spec.method)
+
+
+def load_data(spec: RunSpec, task: TaskDef, data_dir: Path | None) -> TaskData:
+    """The run's splits: train, selection and the reported evaluation splits, sampled with its seed."""
+    return prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
+                        fold=spec.fold)
