@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import harness
 from harness.board.columns import ColumnSpec, parse_column
 from harness.errors import HarnessError, unknown_name
+from harness.yaml_file import YamlFile, read_mapping
 
 VIEWS_PATH_ENV = "HARNESS_LEADERBOARDS_PATH"
 BUILTIN_DIR = Path(harness.__file__).resolve().parents[1] / "leaderboards"
@@ -28,6 +27,12 @@ DEFAULT_ROWS = ("model", "method", "settings")
 AGGREGATES = ("mean", "median")
 PLOT_KINDS = {"pareto": {"x", "y", "title"}, "drops": {"task", "metric", "split", "title"}}
 _TOP_KEYS = ("name", "title", "description", "runs", "rows", "columns", "aggregate", "sort", "plots")
+VIEW_FILE = YamlFile(
+    name="{path}",
+    holds="a mapping with name, title, runs, rows, columns",
+    if_unreadable="give a view name or a readable YAML file",
+    if_invalid="fix the file (format in leaderboards/README.md)",
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def list_views(extra_dirs: Iterable[str | Path] | None = None) -> dict[str, Path
     found: dict[str, Path] = {}
     for folder in view_folders(extra_dirs):
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            raw = _read(path)
+            raw = read_mapping(path, VIEW_FILE)
             found[str(raw.get("name") or path.stem)] = path
     return found
 
@@ -103,21 +108,7 @@ def load_view(name_or_path: str | Path, extra_dirs: Iterable[str | Path] | None 
         if text not in views:
             raise unknown_name("leaderboard view", text, views)
         path = views[text]
-    return parse_view(_read(path), str(path), path)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise HarnessError(f"{path}: cannot read it as YAML ({where}{problem}); fix the file "
-                           "(format in leaderboards/README.md)") from None
-    if not isinstance(raw, dict):
-        raise HarnessError(f"{path}: expected a mapping with name, title, runs, rows, columns")
-    return raw
+    return parse_view(read_mapping(path, VIEW_FILE), str(path), path)
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:

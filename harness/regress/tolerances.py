@@ -14,12 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import HarnessError, unknown_name
 from harness.metrics import METRICS
+from harness.yaml_file import YamlFile, read_mapping
 
 DEFAULT_KEY = "default"
+TOLERANCES_FILE = YamlFile(
+    name="--tolerances {path}",
+    holds="a mapping of metric -> allowed drop (e.g. `accuracy: 0.005`)",
+    if_unreadable="pass a YAML file mapping metric -> allowed drop",
+    if_invalid="write one `metric: drop` per line, e.g. `accuracy: 0.005`",
+    empty_is_mapping=True,  # an empty file: no tolerances beyond the flags
+)
 
 
 @dataclass(frozen=True)
@@ -71,28 +77,11 @@ def parse_flag(text: str) -> tuple[str, float]:
     return key.strip(), number
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HarnessError(f"--tolerances {path}: cannot be read ({exc.strerror or type(exc).__name__}); "
-                           "pass a YAML file mapping metric -> allowed drop") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise HarnessError(f"--tolerances {path}: not valid YAML ({type(exc).__name__}); "
-                           "write one `metric: drop` per line, e.g. `accuracy: 0.005`") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise HarnessError(f"--tolerances {path}: expected a mapping of metric -> allowed drop "
-                           f"(e.g. `accuracy: 0.005`), got a {type(loaded).__name__}")
-    return loaded
-
-
 def build_tolerances(flags: Sequence[str] = (), file: Path | None = None) -> Tolerances:
     """Tolerances from a YAML file, then flags on top; every key and value checked."""
     entries: dict[str, float] = {}
     if file is not None:
-        _merge(entries, read_file(file), f"--tolerances {file}")
+        _merge(entries, read_mapping(file, TOLERANCES_FILE), f"--tolerances {file}")
     _merge(entries, dict(parse_flag(flag) for flag in flags), "--tolerance")
     default = entries.pop(DEFAULT_KEY, 0.0)
     by_metric = {key: drop for key, drop in entries.items() if "/" not in key}

@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import HarnessError
 from harness.spec import RunSpec
 from harness.tasks import TaskDef
+from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
              "training"}
 METHOD_KEYS = {"name", "options", "training"}
+SWEEP_FILE = YamlFile(
+    name="sweep file {path}",
+    holds="a mapping with models, methods, tasks, seeds",
+    if_unreadable="pass an existing sweep file with --file",
+    if_invalid="fix the syntax there (`harness sweep --file FILE --dry-run` checks it)",
+)
 
 
 @dataclass(frozen=True)
@@ -92,19 +97,7 @@ def method_entry(value: Any, where: str) -> MethodEntry:
 
 def read_sweep_file(path: Path) -> dict[str, Any]:
     """The file's settings, shape-checked; names are checked when the grid is planned."""
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HarnessError(f"sweep file {path}: cannot read it ({exc.strerror}); pass an existing sweep file "
-                           "with --file") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise HarnessError(f"sweep file {path}: not valid YAML: {line}{problem}; fix the syntax there "
-                           "(`harness sweep --file FILE --dry-run` checks it)") from None
-    if not isinstance(content, dict):
-        raise HarnessError(f"sweep file {path}: expected a mapping with models, methods, tasks, seeds")
+    content = read_mapping(path, SWEEP_FILE)
     unknown = sorted(set(content) - FILE_KEYS)
     if unknown:
         raise HarnessError(f"sweep file {path}: unknown key {', '.join(unknown)} (valid: {', '.join(sorted(FILE_KEYS))})")
@@ -128,7 +121,7 @@ class PlannedRun:
 def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedRun]:
     """Every run of the grid planned; all problems reported at once, each naming its entry."""
     from harness.models.sources import check_model
-    from harness.runner import plan  # the runner imports heavy libraries: only when planning
+    from harness.pipeline import plan  # the runner imports heavy libraries: only when planning
 
     planned: list[PlannedRun] = []
     problems: dict[str, str] = {}  # error -> the first entry that raised it

@@ -1,0 +1,66 @@
+"""The one YAML reader: each way a user's file can fail is one line naming the file and the fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.board.view import VIEW_FILE
+from harness.errors import HarnessError
+from harness.regress.tolerances import TOLERANCES_FILE
+from harness.sweep.grid import SWEEP_FILE
+from harness.yaml_file import YamlFile, read_mapping
+
+NOTES = YamlFile(name="notes file {path}", holds="a mapping of note -> text", if_unreadable="pass --notes FILE",
+                 if_invalid="fix the syntax there")
+
+
+def fails(path: Path, kind: YamlFile = NOTES) -> str:
+    with pytest.raises(HarnessError) as caught:
+        read_mapping(path, kind)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_mapping_is_returned_as_parsed(tmp_path):
+    path = tmp_path / "n.yaml"
+    path.write_text("a: 1\nb: [x, y]\n", encoding="utf-8")
+    assert read_mapping(path, NOTES) == {"a": 1, "b": ["x", "y"]}
+
+
+def test_each_failure_names_the_file_and_the_fix(tmp_path):
+    missing = tmp_path / "missing.yaml"
+    assert fails(missing) == f"notes file {missing} not found; pass --notes FILE"
+    assert fails(tmp_path) == f"notes file {tmp_path}: cannot be read (Is a directory); pass --notes FILE"
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("note: caf\xe9\n".encode("latin-1"))
+    assert fails(latin) == f"notes file {latin}: not UTF-8 text (byte 9: invalid continuation byte); save it as UTF-8"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: 1\nb: [x\n", encoding="utf-8")
+    assert re.fullmatch(rf"notes file {re.escape(str(broken))}: not valid YAML: line 3: .+; fix the syntax there",
+                        fails(broken))
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n", encoding="utf-8")
+    assert fails(listed) == f"notes file {listed}: expected a mapping of note -> text, found list"
+
+
+def test_an_empty_file_is_empty_only_where_the_kind_allows_it(tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    assert fails(empty).endswith("expected a mapping of note -> text, found nothing")
+    assert read_mapping(empty, TOLERANCES_FILE) == {}
+
+
+@pytest.mark.parametrize(("kind", "named", "fix"), [
+    (SWEEP_FILE, "sweep file {path}", "(`harness sweep --file FILE --dry-run` checks it)"),
+    (TOLERANCES_FILE, "--tolerances {path}", "write one `metric: drop` per line, e.g. `accuracy: 0.005`"),
+    (VIEW_FILE, "{path}", "fix the file (format in leaderboards/README.md)"),
+])
+def test_each_callers_wording(tmp_path, kind, named, fix):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("models: [minilm\n", encoding="utf-8")
+    message = fails(broken, kind)
+    assert message.startswith(named.format(path=broken) + ": not valid YAML: line") and message.endswith(fix)
