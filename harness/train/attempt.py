@@ -1,0 +1,136 @@
+"""One training attempt with fixed batching: its prepared parts, where it stands, and what it does to them.
+
+The parts are the model, optimiser, scheduler and batch loader as accelerate prepared them, the
+generator that draws each epoch's batch order, and the loop's bookkeeping (a checkpoint `Position`).
+An attempt can continue from a loaded checkpoint, take one training step, and save a checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from torch import nn
+from torch.utils.data import DataLoader
+from transformers import get_linear_schedule_with_warmup
+
+from harness.encode import Features, collate
+from harness.train.batching import LengthGroupedBatches
+from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
+
+# The method's (get, set) pair for the training state it keeps outside the weights.
+MethodState = tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]]
+
+
+def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
+                     kind: str, group_by_length: bool = True) -> DataLoader:
+    """Random batches drawn from `generator`, grouped by length unless asked not to."""
+    collate_fn = partial(collate, pad_id=pad_id, kind=kind)
+    if group_by_length:
+        sampler = LengthGroupedBatches([len(f) for f in features], batch_size, generator)
+        return DataLoader(list(features), batch_sampler=sampler, collate_fn=collate_fn)
+    return DataLoader(list(features), batch_size=batch_size, shuffle=True, generator=generator, collate_fn=collate_fn)
+
+
+def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW; biases and normalisation weights are not decayed."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            (no_decay if parameter.ndim < 2 else decay).append(parameter)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
+
+
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Copies of the trainable tensors, from state_dict(): under FSDP2 that holds each process's shards
+    (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    return {n: t.detach().to("cpu", copy=True) for n, t in model.state_dict().items() if n in trainable}
+
+
+@dataclass
+class Attempt:
+    """The state of one attempt; `prepare` builds it, `at` is where it stands."""
+
+    model: nn.Module  # as prepared: wrapped for the distribution in use
+    optimizer: Any
+    scheduler: Any
+    loader: DataLoader
+    generator: torch.Generator  # draws each epoch's batch order
+    accelerator: Accelerator
+    config: dict[str, Any]
+    checkpointer: Checkpointer | None
+    method_state: MethodState
+    at: Position = field(default_factory=Position)
+    pending_rng: dict[str, Any] | None = None  # a checkpoint's global RNG states, not yet put back
+
+    @classmethod
+    def prepare(cls, model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int,
+                config: dict[str, Any], seed: int, accelerator: Accelerator, checkpointer: Checkpointer | None,
+                method_state: MethodState) -> Attempt:
+        generator = torch.Generator().manual_seed(seed)
+        loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
+                                  group_by_length=config.get("group_by_length", True))
+        optimizer = _optimizer(model, config["lr"], config["weight_decay"])
+        updates_per_epoch = math.ceil(len(loader) / config["grad_accum"])
+        total_updates = updates_per_epoch * config["epochs"]
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(config["warmup_ratio"] * total_updates),
+                                                    total_updates)
+        model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+        attempt = cls(model, optimizer, scheduler, loader, generator, accelerator, config, checkpointer, method_state)
+        attempt.at = Position(best_state=trainable_state(attempt.unwrapped))
+        return attempt
+
+    @property
+    def unwrapped(self) -> nn.Module:
+        return self.accelerator.unwrap_model(self.model)
+
+    def restore(self, saved: dict[str, Any]) -> int:
+        """Continue from a loaded checkpoint: its position, weights, optimiser, scheduler, method state and
+        batch-order generator. The global RNG states wait for `resume_rng`; returns the update resumed from."""
+        self.at = saved["position"]
+        self.unwrapped.load_state_dict(saved["model"], strict=False)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        self.method_state[1](self.unwrapped, saved["method"])
+        self.generator.set_state(saved["epoch_generator_state"])
+        self.pending_rng = saved["rng"]
+        return self.at.updates
+
+    def resume_rng(self) -> None:
+        """Put back the checkpoint's global RNG states, once, where the interrupted run was about to draw."""
+        if self.pending_rng is not None:
+            restore_rng_states(self.pending_rng)
+            self.pending_rng = None
+
+    def step(self, batch: dict[str, torch.Tensor],
+             after_update: Callable[[nn.Module, int], None] | None) -> tuple[torch.Tensor, bool]:
+        """Forward and backward on one batch, and an optimiser update when the accumulation is complete;
+        returns the loss and whether it updated."""
+        accelerator, model = self.accelerator, self.model
+        with accelerator.accumulate(model):
+            loss = model(**batch).loss
+            accelerator.backward(loss)
+            if accelerator.sync_gradients and self.config["max_grad_norm"]:
+                accelerator.clip_grad_norm_(model.parameters(), self.config["max_grad_norm"])
+            self.optimizer.step()
+            self.scheduler.step()
+            synced = accelerator.sync_gradients
+            if synced:
+                self.at.updates += 1
+                if after_update is not None:  # before zero_grad: AdaLoRA's rank allocation reads the gradients
+                    after_update(self.unwrapped, self.at.updates)
+            self.optimizer.zero_grad()
+        return loss, synced
+
+    def checkpoint(self, epoch_generator_state: torch.Tensor) -> None:
+        """Save the whole training state as `at` stands; the batch order resumes from `epoch_generator_state`."""
+        batching = {"batch_size": self.config["batch_size"], "grad_accum": self.config["grad_accum"]}
+        self.checkpointer.save(self.at, batching, epoch_generator_state, trainable_state(self.unwrapped),
+                               self.optimizer, self.scheduler, self.method_state[0](self.unwrapped))
