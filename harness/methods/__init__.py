@@ -9,7 +9,8 @@ a list of them, or a module that registers its own).
 from __future__ import annotations
 
 # Imported for their registrations, in the order `harness run --help` lists their options.
-from harness.methods import full, frozen, bitfit, lora, adalora, ia3, prompt_learning, adapters, prompting  # noqa: F401, I001
+from harness.methods import full, frozen, bitfit, lora, adalora, ia3  # noqa: F401, I001
+from harness.methods import prompt_learning, adapters, prompting  # noqa: F401, I001
 from harness.methods.base import METHODS, Method, Option, count_parameters, option_flag
 
 

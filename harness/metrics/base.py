@@ -57,7 +57,8 @@ class Metric:
         if (self.from_totals is None) == (self.from_rows is None):
             raise ValueError(f"metric {self.name}: set exactly one of from_totals, from_rows")
         if self.input_kind not in INPUT_KINDS:
-            raise ValueError(f"metric {self.name}: input_kind {self.input_kind!r} is not one of {', '.join(INPUT_KINDS)}")
+            raise ValueError(f"metric {self.name}: input_kind {self.input_kind!r} is not one of "
+                             f"{', '.join(INPUT_KINDS)}")
 
     def value(self, stats: np.ndarray) -> float:
         """The score of all rows of `stats` (nan when undefined)."""
