@@ -1,8 +1,8 @@
 """The one training loop: accelerate, evaluation each epoch, early stopping, best weights kept.
 
 `train` runs `_fit`, one attempt with fixed batching (attempt.py), again with a smaller batch
-when the accelerator runs out of memory; `_fit` trains and closes each epoch in turn
-(epoch.py) and ends with the best epoch's weights loaded.
+when the accelerator runs out of memory (backoff.py); `_fit` trains and closes each epoch
+in turn (epoch.py) and ends with the best epoch's weights loaded.
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from typing import Any
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import DistributedType, find_executable_batch_size
+from accelerate.utils import DistributedType
 from torch import nn
 
 from harness.encode import Features
-from harness.errors import HarnessError, RunFailed
+from harness.errors import HarnessError
 from harness.train.attempt import Attempt, MethodState, trainable_state
+from harness.train.backoff import with_memory_backoff
 from harness.train.checkpoint import Checkpointer
 from harness.train.epoch import end_epoch, train_epoch
 from harness.train.memory import PeakMemory
-from harness.train.progress import stderr_console, training_progress
+from harness.train.progress import training_progress
 from harness.train.sharding import check_sharded_launch, follow_fsdp_launch, is_sharded, load_whole_on_every_process
 
 
@@ -93,48 +94,23 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     saved = checkpointer.load() if resume else None
     if saved is not None:  # the batching the checkpointed attempt used, after any memory back-off
         config = {**config, **saved["batching"]}
-    asked = config
     # Weights to start over from after running out of memory; FSDP shards the model in place and does not retry.
     initial = None if is_sharded(accelerator) else (trainable_state(model), method_state[0](model))
-    notes: list[str] = []
-    attempt_size = asked["batch_size"]
 
-    def halve() -> int:
-        nonlocal attempt_size
-        if is_sharded(accelerator):  # the model is sharded in place: no untrained weights to start over from
-            raise RunFailed(f"out of memory at batch size {attempt_size} under FSDP; rerun with a smaller "
-                            "--batch-size and a larger --grad-accum (the same effective batch)")
-        attempt_size //= 2
-        return attempt_size
-
-    @find_executable_batch_size(starting_batch_size=attempt_size, reduce_batch_size_fn=halve)
-    def attempt(batch_size: int) -> TrainResult:
+    def start_over() -> None:
         nonlocal saved
-        run_config = {**asked, "batch_size": batch_size,
-                      "grad_accum": math.ceil(asked["batch_size"] * asked["grad_accum"] / batch_size)}
-        if batch_size != asked["batch_size"]:  # a retry: start over from the untrained weights
-            notes.append(f"out of memory at batch size {batch_size * 2}: started over with batch size {batch_size} "
-                         f"and {run_config['grad_accum']}x gradient accumulation (effective batch "
-                         f"{batch_size * run_config['grad_accum']}, asked {asked['batch_size'] * asked['grad_accum']})")
-            stderr_console.print(f"[yellow]{notes[-1]}[/]")
-            accelerator.free_memory()
-            model.load_state_dict(initial[0], strict=False)
-            method_state[1](model, initial[1])
-            saved = None  # a checkpoint's batch positions belong to the larger batch
-        accelerator.gradient_accumulation_steps = run_config["grad_accum"]
+        model.load_state_dict(initial[0], strict=False)
+        method_state[1](model, initial[1])
+        saved = None  # a checkpoint's batch positions belong to the larger batch
+
+    def fit(run_config: dict[str, Any], notes: list[str]) -> TrainResult:
         result = _fit(model, features, kind=kind, pad_id=pad_id, config=run_config, seed=seed, select=select,
                       accelerator=accelerator, after_update=after_update, show_progress=show_progress,
                       checkpointer=checkpointer, saved=saved, method_state=method_state)
-        result.batch_size, result.grad_accum, result.notes = batch_size, run_config["grad_accum"], notes
+        result.batch_size, result.grad_accum, result.notes = run_config["batch_size"], run_config["grad_accum"], notes
         return result
 
-    try:
-        return attempt()
-    except RuntimeError as exc:
-        if "No executable batch size" not in str(exc):
-            raise
-        raise RunFailed("out of memory even at batch size 1; lower --max-length, train fewer parameters "
-                        "(lora, a variant) or use a device with more memory") from None
+    return with_memory_backoff(fit, config, accelerator, start_over)
 
 
 def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
