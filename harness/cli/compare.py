@@ -30,17 +30,16 @@ DEFAULT_METHODS = "full,lora"
 @grid_options
 @click.option("--reference", default="full", show_default=True, help="Method every other method is tested against.")
 @click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level of the paired tests.")
-@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@options.n_boot
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the markdown and PNG go (default: <results>/compare).")
 @click.option("--no-run", is_flag=True, help="Compare what is recorded; run nothing.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
-@click.option("--in-process", is_flag=True,
-              help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@options.in_process
+@options.quiet
 @backend_options
 def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.board.table import headline_names, leaderboard as build, load_runs
+from harness.cli import options
 from harness.errors import HarnessError
 from harness.record.store import atomic_write
 
@@ -118,10 +119,8 @@ def _view(view_name: str, results: Path, fmt: str, output: Path | None, plots_di
               help="Write the leaderboard to this file instead of stdout.")
 @click.option("--plots", "plots_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also write the view's plots as PNG files into this folder.")
-@click.option("--views-dir", "views_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Extra folder of leaderboard views (repeatable). Env: HARNESS_LEADERBOARDS_PATH.")
-@click.option("--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Extra folder of task YAML files (repeatable). Env: HARNESS_TASKS_PATH.")
+@options.views_dirs
+@options.tasks_dirs
 @click.option("--list", "list_only", is_flag=True, help="List the leaderboard views and exit.")
 def leaderboard(view, fmt, results, output, plots_dir, views_dirs, tasks_dirs, list_only):
     """Recorded runs as a leaderboard VIEW (glue, clue, ner, peft, efficiency, robustness, or a YAML file).

@@ -34,18 +34,10 @@ def _register() -> None:
         verify,
     )
 
-    cli.add_command(run.run)
-    cli.add_command(sweep.sweep)
-    cli.add_command(compare.compare)
-    cli.add_command(regress.regress)
-    cli.add_command(perturb.perturb)
-    cli.add_command(profile.profile)
-    cli.add_command(robustness.robustness)
-    cli.add_command(tasks.tasks)
-    cli.add_command(leaderboard.leaderboard)
-    cli.add_command(models.models)
-    cli.add_command(results.results)
-    cli.add_command(verify.verify)
+    for command in (run.run, sweep.sweep, compare.compare, regress.regress, perturb.perturb, profile.profile,
+                    robustness.robustness, tasks.tasks, leaderboard.leaderboard, models.models, results.results,
+                    verify.verify):
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,8 +20,7 @@ from harness.tasks import kinds, load_split, load_task
 @click.option("-n", "--examples", "count", type=int, default=5, show_default=True, help="How many examples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--list", "list_all", is_flag=True, help="List every perturbation and what it does.")
-@click.option("--perturb-module", "perturb_modules", multiple=True,
-              help="Import a module of your own perturbations first (repeatable).")
+@options.perturb_modules
 @options.data_dir
 @options.tasks_dirs
 def perturb(task, perturbation, split, count, seed, list_all, perturb_modules, data_dir, tasks_dirs):

@@ -60,7 +60,7 @@ def _variant_list(device: torch.device) -> Table:
 @click.option("--threads", type=int, help="CPU threads for torch (default: torch's own choice); recorded.")
 @click.option("--max-length", type=int, help="Token budget per example (pretrained only; a run keeps its own).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]), help="Pooling of the fresh head (pretrained).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @click.option("--list", "list_only", is_flag=True, help="Only list the variants and whether this device runs them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole profile record as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")

@@ -41,8 +41,7 @@ _FILTER_HELP = ("Only runs of this {0} (comma list, repeatable); prefix baseline
 @click.option("--model", "models", multiple=True, help=_FILTER_HELP.format("model"))
 @click.option("--method", "methods", multiple=True, help=_FILTER_HELP.format("method"))
 @click.option("--view", help="Only the runs a leaderboard view selects (glue, peft, ... or a view YAML file).")
-@click.option("--views-dir", "views_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Extra folder of leaderboard views (repeatable). Env: HARNESS_LEADERBOARDS_PATH.")
+@options.views_dirs
 @click.option("--tolerance", "tolerance_flags", multiple=True, metavar="METRIC=DROP",
               help="Allowed drop of a metric (absolute), e.g. accuracy=0.005, conll2003/entity_f1=0.01, default=0; "
                    "repeatable, wins over --tolerances.")
@@ -50,7 +49,7 @@ _FILTER_HELP = ("Only runs of this {0} (comma list, repeatable); prefix baseline
               help="YAML mapping metric (or task/metric) -> allowed drop, with `default` for the rest.")
 @click.option("--alpha", type=float, default=0.05, show_default=True,
               help="Significance level: a drop fails only when the paired bootstrap's p is below it.")
-@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@options.n_boot
 @click.option("--allow-missing", "allow_missing", multiple=True, is_flag=False, flag_value=ALL_TASKS,
               metavar="[TASK]", help="A task the baseline has may be missing in the candidate: every task when "
                                      "given alone, or the tasks named (repeatable).")

@@ -21,10 +21,9 @@ from harness.tasks import load_task
 @click.option("--model", help="Only runs of this model.")
 @click.option("--method", help="Only runs of this method.")
 @click.option("--run", "run_ids", multiple=True, help="Only this run id (repeatable).")
-@click.option("--perturb-module", "perturb_modules", multiple=True,
-              help="Import a module of your own perturbations first (repeatable).")
+@options.perturb_modules
 @click.option("--show", is_flag=True, help="Only print the robustness already recorded, runs side by side per task.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @options.data_dir
 @options.results_dir
 def robustness(perturb, task, model, method, run_ids, perturb_modules, show, device, data_dir, output):

@@ -37,11 +37,10 @@ from harness.train.launch import is_main_process
               help="Sequence pooling (default: mean for encoders, last token for decoders).")
 @click.option("--perturb", help="Also evaluate on perturbed copies: 'all' or NAME[:SEVERITY],... "
                                 "(see `harness perturb --list`).")
-@click.option("--perturb-module", "perturb_modules", multiple=True,
-              help="Import a module of your own perturbations first (repeatable).")
+@options.perturb_modules
 @click.option("--variant", help="Evaluate a compressed/quantized variant of the trained model (int8-dynamic, prune-50, "
                                 "...; `harness profile --list`).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
@@ -53,7 +52,7 @@ from harness.train.launch import is_main_process
 @options.checkpoint_every
 @options.checkpoint_minutes
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@options.quiet
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
         patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, variant, device, data_dir,

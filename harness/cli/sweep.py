@@ -14,14 +14,13 @@ from harness.train.progress import stderr_console
 
 @click.command()
 @grid_options
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
 @click.option("--save-model", is_flag=True, help="Keep every run's trained weights beside its record.")
 @click.option("--dry-run", is_flag=True, help="Plan and check every run, list them, run nothing.")
-@click.option("--in-process", is_flag=True,
-              help="Run every run in this process instead of a fresh one each (CPU peak memory then mixes runs).")
+@options.in_process
 @options.checkpoint_every
 @options.checkpoint_minutes
 @click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")

@@ -10,13 +10,13 @@ from harness.replay import reevaluate_run, verify_run
 
 @click.command()
 @click.argument("run_id")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@options.device
 @options.data_dir
 @options.tasks_dirs
 @options.results_dir
 @click.option("--eval-only", is_flag=True,
               help="Do not train: evaluate the run's saved model (--save-model) again in this one process.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@options.quiet
 def verify(run_id, device, data_dir, tasks_dirs, output, eval_only, quiet):
     """Rerun RUN_ID from its recorded spec (into a temporary folder) and diff metrics and predictions;
     exit 1 on any difference. The record itself is not touched. With --eval-only, only the evaluation
