@@ -52,7 +52,7 @@ def evaluate(
     references: Any,
     *,
     tag_names: Sequence[str] | None = None,
-    ner_mode: str = "strict",
+    ner_mode: str = entities.RUN_MODE,
     num_classes: int | None = None,
     n_boot: int = 1000,
     seed: int = 0,

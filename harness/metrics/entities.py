@@ -26,6 +26,7 @@ from harness.errors import HarnessError, unknown_name
 from harness.metrics.base import check_same_length, divide
 
 MODES = ("strict", "conlleval")
+RUN_MODE = "strict"  # how runs score entities; the robustness worst case reads them the same way
 
 
 class Span(NamedTuple):
@@ -114,7 +115,7 @@ def entity_rows(
     references: Sequence[Sequence[object]],
     *,
     tag_names: Sequence[str] | None = None,
-    ner_mode: str = "strict",
+    ner_mode: str = RUN_MODE,
     **_: object,
 ) -> np.ndarray:
     """Per-sentence (tp, predicted, gold) per type; types from tag_names, else from the tags seen."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from harness.metrics.entities import Span, entity_spans
+from harness.metrics.entities import RUN_MODE, Span, entity_spans
 from harness.tasks import Example, kinds
 
 Predicted = tuple[Sequence[Example], Sequence[Any]]  # examples and one prediction per example
@@ -92,5 +92,5 @@ def _tags_changed(clean: Sequence[int], perturbed: Sequence[int], labels: Sequen
 
 
 def _entities(tag_ids: Sequence[int], labels: Sequence[str]) -> list[Span]:
-    """One sentence's entities, from tag indices; a stray I-X counts, as in the metric's conlleval mode."""
-    return entity_spans([labels[t] for t in tag_ids], "conlleval")
+    """One sentence's entities, from tag indices, read as runs score them (a stray I-X starts none)."""
+    return entity_spans([labels[t] for t in tag_ids], RUN_MODE)
