@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import HarnessError
 from harness.metrics import METRICS
 from harness.tasks import kinds
 from harness.tasks.prompts import parse_prompts
 from harness.tasks.schema import TaskDef, metrics_for
 from harness.tasks.specs import DEFAULT_HOLDOUT_SEED, DataSpec, Fields, Fold, Holdout, HubSpec
+from harness.yaml_file import YamlFile, read_mapping
 
 TOP_KEYS = (
     "name", "suite", "description", "aliases", "kind", "max_length", "fields", "labels",
@@ -36,29 +35,19 @@ FIELDS_BY_KIND = {
 }
 FORMATS = ("tsv", "jsonl", "conll")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+
+
+TASK_FILE = YamlFile(
+    name="task file {path}",
+    holds="a mapping of task fields",
+    if_unreadable="give a task name (`harness tasks` lists them) or the path of an existing YAML file",
+    if_invalid="fix the syntax there (`harness tasks validate FILE` checks it)",
+)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """The parsed mapping of a task file; HarnessError for a missing or malformed file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HarnessError(f"task file {path} not found; give a task name (`harness tasks` lists them) or the "
-                           "path of an existing YAML file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise HarnessError(f"{path}: cannot read task file: {err}") from None
-    try:
-        raw = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as err:
-        where = getattr(err, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise HarnessError(f"{path}: not valid YAML: {line}{problem}; fix the syntax there "
-                           "(`harness tasks validate FILE` checks it)") from None
-    if not isinstance(raw, dict):
-        raise HarnessError(f"{path}: expected a mapping of task fields, found {_show(raw)}")
-    return raw
+    return read_mapping(path, TASK_FILE)
 
 
 def content_hash(raw: Mapping[str, Any]) -> str:
