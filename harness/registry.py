@@ -1,4 +1,4 @@
-"""Named things of one kind (methods, variants, metrics, perturbations) and the plugins that add more.
+"""Named things of one kind (methods, variants, metrics, perturbations, models) and the plugins that add more.
 
     METHODS = Registry("method", "harness.methods")
     METHOD = METHODS.register(FullFineTuning(name="full", ...))    # beside the definition
@@ -7,15 +7,18 @@
 Built-ins register when their module is imported. Installed packages add theirs through
 the entry-point group, read once, the first time anything is looked up. An entry point
 names one item, a list of them, or a module: one that lists its items in the attribute
-named by `listing`, or registers its own on import.
+named by `listing`, or registers its own on import. Extensions that are files rather than
+Python (task YAML, leaderboard views) come from packages as folders: `entry_point_folders`.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from types import ModuleType
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from harness.errors import HarnessError, unknown_name
@@ -127,3 +130,22 @@ class Registry(Generic[T]):
 
 def _where(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def entry_point_folders(group: str) -> list[tuple[str | Path, str]]:
+    """(folder, origin) for every entry point of `group`: a path, or a callable returning one. The caller
+    checks that the folder holds what it should; a plugin that cannot be loaded is named in one line."""
+    found = []
+    for entry_point in metadata.entry_points(group=group):
+        origin = f"entry point {entry_point.name} ({entry_point.value})"
+        try:
+            target = entry_point.load()
+        except Exception as err:  # a broken third-party package: report it, do not crash
+            raise HarnessError(f"{origin} could not be loaded: {type(err).__name__}: {err}") from None
+        if callable(target):
+            target = target()
+        if not isinstance(target, (str, os.PathLike)):
+            raise HarnessError(f"{origin} must give a folder path or a callable returning one, "
+                               f"got {type(target).__name__}")
+        found.append((target, origin))
+    return found

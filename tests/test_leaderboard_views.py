@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 from test_leaderboard_records import run_record, write_records
 
@@ -95,6 +98,24 @@ def test_runs_without_any_figure_of_the_view_are_an_error(results):
 def test_an_empty_results_folder_is_an_error(tmp_path):
     with pytest.raises(HarnessError, match="no run records"):
         build_board(_view(), tmp_path)
+
+
+def test_an_installed_package_adds_a_folder_of_views(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    folder = tmp_path / "pkg_views"
+    folder.mkdir()
+    (folder / "team.yaml").write_text("name: team-board\ntitle: from a package\ncolumns: [{task: sst2}]\n")
+    module = types.ModuleType("fake_harness_views_pkg")
+    module.VIEWS = str(folder)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    point = metadata.EntryPoint(name="team", value="fake_harness_views_pkg:VIEWS", group="harness.leaderboards")
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [point] if group == "harness.leaderboards" else [])
+    assert load_view("team-board").title == "from a package"
+    assert list_views()["team-board"] == folder / "team.yaml"
+    module.VIEWS = str(tmp_path / "gone")
+    with pytest.raises(HarnessError, match=r"entry point team .* names .*gone, which is not a folder of leaderboard"):
+        list_views()
 
 
 def test_views_are_found_in_env_folders_and_views_dirs(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
-from harness.tasks import TASKS_PATH_ENV, list_tasks, load_task, registry, task_search_path
+from harness.tasks import TASKS_PATH_ENV, list_tasks, load_task, task_search_path
 
 TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
 
@@ -98,7 +98,7 @@ def test_entry_point_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         metadata.EntryPoint(name="by-callable", value="fake_harness_task_pkg:tasks_dir", group="harness.tasks"),
         metadata.EntryPoint(name="by-path", value="fake_harness_task_pkg:TASKS", group="harness.tasks"),
     ]
-    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: points if group == "harness.tasks" else [])
+    monkeypatch.setattr(metadata, "entry_points", lambda group: points if group == "harness.tasks" else [])
     sources = task_search_path()
     assert [s.dir for s in sources[1:]] == [(tmp_path / "pkg_tasks").resolve()] * 2
     assert sources[1].origin.startswith("entry point by-callable")
@@ -110,7 +110,7 @@ def test_broken_entry_point_is_reported(monkeypatch: pytest.MonkeyPatch) -> None
     module.TASKS = 42
     monkeypatch.setitem(sys.modules, module.__name__, module)
     point = metadata.EntryPoint(name="bad", value="fake_harness_bad_pkg:TASKS", group="harness.tasks")
-    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: [point])
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [point])
     with pytest.raises(HarnessError, match=r"entry point bad .* must give a folder path .*got int"):
         task_search_path()
 

@@ -2,7 +2,8 @@
 
 Views are found by name in, in order (a later folder's view replaces an earlier one of the
 same name): the `leaderboards/` folder of this checkout, the folders in
-HARNESS_LEADERBOARDS_PATH (os.pathsep-separated), then folders given with --views-dir.
+HARNESS_LEADERBOARDS_PATH (os.pathsep-separated), folders given with --views-dir, then
+folders installed packages expose under the entry point group "harness.leaderboards".
 A path to a YAML file loads that file. The format is documented in leaderboards/README.md.
 """
 
@@ -17,9 +18,11 @@ from typing import Any
 import harness
 from harness.board.columns import ColumnSpec, parse_column
 from harness.errors import HarnessError, unknown_name
+from harness.registry import entry_point_folders
 from harness.yaml_file import YamlFile, read_mapping
 
 VIEWS_PATH_ENV = "HARNESS_LEADERBOARDS_PATH"
+ENTRY_POINT_GROUP = "harness.leaderboards"
 BUILTIN_DIR = Path(harness.__file__).resolve().parents[1] / "leaderboards"
 FILTER_KEYS = ("model", "method", "task", "variant")
 ROW_FIELDS = ("model", "method", "settings", "variant", "task", "run", "seed")
@@ -77,6 +80,7 @@ def view_folders(extra_dirs: Iterable[str | Path] | None = None) -> list[Path]:
     folders = [BUILTIN_DIR] if BUILTIN_DIR.is_dir() else []
     entries = [(e, VIEWS_PATH_ENV) for e in os.environ.get(VIEWS_PATH_ENV, "").split(os.pathsep) if e.strip()]
     entries += [(e, "--views-dir") for e in extra_dirs or ()]
+    entries += entry_point_folders(ENTRY_POINT_GROUP)
     for entry, origin in entries:
         folder = Path(entry).expanduser().resolve()
         if not folder.is_dir():

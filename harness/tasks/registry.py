@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import harness
 from harness.errors import HarnessError, unknown_name
+from harness.registry import entry_point_folders
 from harness.tasks.schema import TaskDef
 from harness.tasks.validate import read_yaml, validate_task_file
 
@@ -66,9 +66,8 @@ def task_search_path(extra_dirs: Iterable[str | Path] | None = None) -> list[Tas
             sources.append(TaskSource(_folder(entry.strip(), TASKS_PATH_ENV), TASKS_PATH_ENV))
     for entry in extra_dirs or ():
         sources.append(TaskSource(_folder(entry, "--tasks-dir"), "--tasks-dir"))
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        origin = f"entry point {entry_point.name} ({entry_point.value})"
-        sources.append(TaskSource(_folder(_entry_point_path(entry_point, origin), origin), origin))
+    for folder, origin in entry_point_folders(ENTRY_POINT_GROUP):
+        sources.append(TaskSource(_folder(folder, origin), origin))
     return sources
 
 
@@ -78,19 +77,6 @@ def _folder(value: str | Path, origin: str) -> Path:
         raise HarnessError(f"{origin} names {path}, which is not a folder of task files; give an existing folder "
                            "of task YAML files")
     return path
-
-
-def _entry_point_path(entry_point: metadata.EntryPoint, origin: str) -> str | Path:
-    try:
-        target = entry_point.load()
-    except Exception as err:  # a broken third-party package: report it, do not crash
-        raise HarnessError(f"{origin} could not be loaded: {type(err).__name__}: {err}") from None
-    if callable(target):
-        target = target()
-    if not isinstance(target, (str, os.PathLike)):
-        raise HarnessError(f"{origin} must give a folder path or a callable returning one, "
-                           f"got {type(target).__name__}")
-    return target
 
 
 def _scan(extra_dirs: Iterable[str | Path] | None) -> dict[str, _Found]:
