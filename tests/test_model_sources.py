@@ -12,6 +12,7 @@ from harness.errors import HarnessError
 from harness.models import packaged
 from harness.models.packaged import MODEL_ALIASES
 from harness.models.sources import ModelSource, is_hub_id, resolve_model
+from plugins import installed_plugin
 from tiny_models import tiny_encoder, write_model_folder
 
 
@@ -153,24 +154,14 @@ def test_weights_cut_short_name_the_folder_and_how_to_repair_it(tmp_path: Path) 
 def test_a_model_source_from_an_installed_package_resolves_by_its_alias(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A package exposing a PackagedModel under the entry-point group harness.models adds a --model alias."""
-    from importlib import metadata
-
     folder = tmp_path / "site" / "tiny_pkg" / "model"
     write_model_folder(folder)
-    plugin = tmp_path / "plugin_models"
-    plugin.mkdir()
-    (plugin / "tiny_model_plugin.py").write_text(
-        "from harness.models.packaged import PackagedModel, folder_in_package\n"
-        "TINY = PackagedModel(alias='tiny-plugin', package='tiny-pkg', module='tiny_pkg', "
-        "install='pip install tiny-pkg', resolve=folder_in_package('model'), description='a plugin model')\n")
-    monkeypatch.syspath_prepend(str(plugin))
-    point = metadata.EntryPoint(name="tiny", value="tiny_model_plugin:TINY", group=MODEL_ALIASES.group)
-    monkeypatch.setattr(metadata, "entry_points", lambda group: [point] if group == MODEL_ALIASES.group else [])
-    monkeypatch.setattr(MODEL_ALIASES, "_entry_points_loaded", False)
+    source = ("from harness.models.packaged import PackagedModel, folder_in_package\n"
+              "TINY = PackagedModel(alias='tiny-plugin', package='tiny-pkg', module='tiny_pkg', "
+              "install='pip install tiny-pkg', resolve=folder_in_package('model'), description='a plugin model')\n")
     real = packaged.package_dir
     monkeypatch.setattr(packaged, "package_dir", lambda m: folder.parent if m == "tiny_pkg" else real(m))
-    try:
+    with installed_plugin(monkeypatch, tmp_path / "plugin", MODEL_ALIASES, "tiny_model_plugin", source, "TINY"):
         source = resolve_model("tiny-plugin")
         assert (source.origin, source.package, Path(source.path)) == ("packaged", "tiny-pkg", folder.resolve())
-    finally:
-        MODEL_ALIASES.unregister("tiny-plugin")
+    assert "tiny-plugin" not in MODEL_ALIASES

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from importlib import metadata
 
 import numpy as np
 import pytest
+from plugins import installed_plugin
 
 from harness.cli.main import main
 from harness.errors import HarnessError
@@ -73,16 +72,9 @@ def test_a_run_computes_the_plugin_metric(env, encoder_dir, plugin_metric):
 
 
 def test_a_metric_from_an_installed_package(tmp_path, monkeypatch):
-    (tmp_path / "metric_plugin.py").write_text(
-        "from harness.metrics import LABELS, Metric\n"
-        "from harness.metrics.classification import accuracy, confusion_rows\n"
-        "HIT_RATE = Metric('hit_rate', LABELS, confusion_rows, from_totals=accuracy)\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    point = metadata.EntryPoint(name="hit_rate", value="metric_plugin:HIT_RATE", group=METRICS.group)
-    monkeypatch.setattr(metadata, "entry_points", lambda group: [point] if group == METRICS.group else [])
-    monkeypatch.setattr(METRICS, "_entry_points_loaded", False)
-    try:
+    source = ("from harness.metrics import LABELS, Metric\n"
+              "from harness.metrics.classification import accuracy, confusion_rows\n"
+              "HIT_RATE = Metric('hit_rate', LABELS, confusion_rows, from_totals=accuracy)\n")
+    with installed_plugin(monkeypatch, tmp_path, METRICS, "metric_plugin", source, "HIT_RATE"):
         assert "hit_rate" in metrics_for("text_pair_classification")
-    finally:
-        METRICS.unregister("hit_rate")
-        monkeypatch.delitem(sys.modules, "metric_plugin")
+    assert "hit_rate" not in METRICS
