@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -54,3 +55,14 @@ def env(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
     monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerator_state():
+    """accelerate keeps one device and precision per process: on a machine with a GPU, a test that trains on
+    CPU must not decide the device of the tests after it (CPU-only machines never switch, so nothing to do)."""
+    yield
+    if torch.cuda.is_available():
+        from accelerate.state import AcceleratorState
+
+        AcceleratorState._reset_state(reset_partial_state=True)

@@ -257,7 +257,8 @@ def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_
     results = tmp_path / "results"
     profile_command.main(["--model", str(encoder_dir), "--task", "tiny-sentiment", "--variants",
                           "int8-dynamic,int8-dynamic-emb,prune-30", "--results", str(results), "--repeats", "2", "--min-seconds", "0",
-                          "--warmup", "1", "--batch-sizes", "1,4", "--quiet"], standalone_mode=False)
+                          "--warmup", "1", "--batch-sizes", "1,4", "--quiet", "--device", "cpu"],  # int8: CPU only
+                         standalone_mode=False)
     out = capsys.readouterr().out
     (path,) = (results / "tiny-sentiment" / "profiles").glob("*.json")
     record = json.loads(path.read_text())
@@ -290,7 +291,7 @@ def test_profile_of_a_lora_run_scores_merged_and_unmerged_alike(tasks_dir, encod
                          "--epochs", "1", "--output", str(results), "--save-model", "--quiet"]) == 0
     (run_path,) = (results / "tiny-sentiment").glob("*.json")
     run_id = json.loads(run_path.read_text())["run_id"]
-    outcome = profile_model(task="tiny-sentiment", run_id=run_id, results=results, variants="all",
+    outcome = profile_model(task="tiny-sentiment", run_id=run_id, results=results, variants="all", device="cpu",
                             settings=ProfileSettings(batch_sizes=(1, 2), warmup=0, repeats=1, min_seconds=0), show_progress=False)
     by_name = {v["variant"]: v for v in outcome.record["variants"]}
     assert {"fp32", "lora-merged", "lora-unmerged", "int8-dynamic"} <= set(by_name)
