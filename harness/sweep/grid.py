@@ -121,7 +121,7 @@ class PlannedRun:
 def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedRun]:
     """Every run of the grid planned; all problems reported at once, each naming its entry."""
     from harness.models.sources import check_model
-    from harness.pipeline import plan  # the runner imports heavy libraries: only when planning
+    from harness.pipeline import plan  # the pipeline imports heavy libraries: only when planning
 
     planned: list[PlannedRun] = []
     problems: dict[str, str] = {}  # error -> the first entry that raised it
