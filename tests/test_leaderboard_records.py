@@ -97,6 +97,15 @@ def test_runs_and_profile_variants_are_read_with_their_row_fields(tmp_path):
     assert any("broken.json" in warning for warning in sources.warnings)
 
 
+def test_a_perturb_filter_keeps_clean_runs_or_perturbed_ones(tmp_path):
+    clean, perturbed = run_record("sst2", 0.9), run_record("sst2", 0.9, created_at="2026-11-23T10:00:00+00:00")
+    perturbed["spec"]["perturb"] = "all"
+    write_records(tmp_path, [clean, perturbed])
+    runs = load_sources(tmp_path).runs
+    assert [s.run_id for s in apply_filters(runs, {"perturb": ("none",)}, "here")] == [clean["run_id"]]
+    assert [s.run_id for s in apply_filters(runs, {"perturb": ("all",)}, "here")] == [perturbed["run_id"]]
+
+
 def test_filters_take_globs_and_lists(tmp_path):
     write_records(tmp_path, [run_record("sst2", 0.9, method=m) for m in ("full", "lora", "ia3")])
     runs = load_sources(tmp_path).runs

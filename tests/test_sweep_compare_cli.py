@@ -104,6 +104,20 @@ def test_sweep_file_entries_carry_their_own_options(env, encoder_dir, capsys):
     assert capsys.readouterr().out.count("lora · tiny-sentiment · seed 3") == 2
 
 
+def test_sweep_file_perturb_reaches_every_run_as_run_perturb_does(env, encoder_dir, capsys):
+    sweep_file = env / "sweep.yaml"
+    sweep_file.write_text("methods: [full]\ntasks: [tiny-sentiment]\nseeds: [0]\nperturb: keyboard_typos\n")
+    assert _sweep(env, encoder_dir, "--file", str(sweep_file), "--dry-run") == 0
+    from_file = capsys.readouterr().out
+    assert _sweep(env, encoder_dir, "--methods", "full", "--task", "tiny-sentiment", "--perturb", "keyboard_typos",
+                  "--dry-run") == 0
+    from_flag = capsys.readouterr().out
+    assert _sweep(env, encoder_dir, "--methods", "full", "--task", "tiny-sentiment", "--dry-run") == 0
+    clean = capsys.readouterr().out
+    run_id = from_file.strip().splitlines()[-1].split()[0]
+    assert run_id == from_flag.strip().splitlines()[-1].split()[0] != clean.strip().splitlines()[-1].split()[0]
+
+
 def test_compare_runs_what_is_missing_and_writes_report_and_plot(env, encoder_dir, capsys):
     args = ["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "lora,bitfit",
             "--seeds", "2", "--epochs", "1", "--output", str(env / "results"), "--quiet", "--n-boot", "200"]

@@ -19,6 +19,7 @@ from harness.errors import HarnessError
 from harness.record.store import ResultStore
 
 NO_VARIANT = "none"  # a run evaluated as trained, without a compressed variant
+NO_PERTURBATION = "none"  # a run evaluated on clean data only
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Source:
     """One run record, or one variant entry of a profile record, with its row and filter fields."""
 
     kind: str  # "run" or "profile"
-    keys: dict[str, str]  # model, method, settings, variant, task, run, seed
+    keys: dict[str, str]  # model, method, settings, variant, perturb, task, run, seed
     record: dict[str, Any]  # the run record, or the profile record
     entry: dict[str, Any] = field(default_factory=dict)  # profile: the variant's entry
     created_at: str = ""
@@ -63,7 +64,8 @@ def run_keys(record: Mapping[str, Any]) -> dict[str, str]:
     """What a view's filters and rows read from a run record."""
     spec = record["spec"]
     return {"model": str(spec["model"]), "method": str(spec["method"]), "settings": settings_label(spec),
-            "variant": str(spec.get("variant") or NO_VARIANT), "task": str(record["task"]["name"]),
+            "variant": str(spec.get("variant") or NO_VARIANT), "perturb": str(spec.get("perturb") or NO_PERTURBATION),
+            "task": str(record["task"]["name"]),
             "run": str(record["run_id"]), "seed": str(spec["seed"])}
 
 
@@ -77,6 +79,7 @@ def _profile_sources(path: Path, record: Mapping[str, Any], runs: Mapping[str, S
             "method": str(model.get("method") or "pretrained"),
             "settings": run.keys["settings"] if run else "-",
             "variant": str(entry.get("variant")),
+            "perturb": NO_PERTURBATION,  # a profile times and scores clean inputs
             "task": str((record.get("task") or {}).get("name")),
             "run": str(model.get("run_id") or "-"),
             "seed": run.keys["seed"] if run else "-",

@@ -7,12 +7,13 @@ from typing import Any
 
 import click
 
+from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
 TRAINING_FLAGS = ("epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay", "patience")
-LIMIT_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold")
+RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "perturb")
 
 
 def grid_options(command):
@@ -36,6 +37,7 @@ def grid_options(command):
         click.option("--max-length", type=int),
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
         click.option("--fold", type=int),
+        options.perturb,
         method_option_flags,
     ]
     for decorator in reversed(decorators):
@@ -63,8 +65,8 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
         raise HarnessError("no method given: pass --methods full,lora,... or list methods in --file")
     flag_options = pop_method_options(kwargs, [m.name for m in methods])
     methods = [MethodEntry(m.name, {**m.options, **flag_options[m.name]}, m.training) for m in methods]
-    flags = {key: kwargs.pop(key) for key in (*TRAINING_FLAGS, *LIMIT_FLAGS)}
+    flags = {key: kwargs.pop(key) for key in (*TRAINING_FLAGS, *RUN_FLAGS)}
     training = {**content.get("training", {}), **{k: flags[k] for k in TRAINING_FLAGS if flags[k] is not None}}
-    limits = {k: content[k] for k in LIMIT_FLAGS if content.get(k) is not None}
-    limits.update({k: flags[k] for k in LIMIT_FLAGS if flags[k] is not None})
-    return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, limits=limits)
+    run_settings = {k: content[k] for k in RUN_FLAGS if content.get(k) is not None}
+    run_settings.update({k: flags[k] for k in RUN_FLAGS if flags[k] is not None})
+    return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, run_settings=run_settings)

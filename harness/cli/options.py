@@ -18,6 +18,8 @@ results_dir = click.option("--results", "--output", "output", type=click.Path(pa
                            help="Results folder. Env: HARNESS_RESULTS.")
 views_dirs = click.option("--views-dir", "views_dirs", multiple=True, type=click.Path(path_type=Path),
                           help="Extra folder of leaderboard views (repeatable). Env: HARNESS_LEADERBOARDS_PATH.")
+perturb = click.option("--perturb", help="Also evaluate on perturbed copies: 'all' or NAME[:SEVERITY],... "
+                                          "(see `harness perturb --list`).")
 perturb_modules = click.option("--perturb-module", "perturb_modules", multiple=True,
                                help="Import a module of your own perturbations first (repeatable).")
 

@@ -35,8 +35,7 @@ from harness.train.launch import is_main_process
 @click.option("--fold", type=int, help="Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
               help="Sequence pooling (default: mean for encoders, last token for decoders).")
-@click.option("--perturb", help="Also evaluate on perturbed copies: 'all' or NAME[:SEVERITY],... "
-                                "(see `harness perturb --list`).")
+@options.perturb
 @options.perturb_modules
 @click.option("--variant", help="Evaluate a compressed/quantized variant of the trained model (int8-dynamic, prune-50, "
                                 "...; `harness profile --list`).")

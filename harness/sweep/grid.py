@@ -9,6 +9,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     train_limit: 2000
     eval_limit: 500
     max_length: 128
+    perturb: all        # also evaluate on perturbed copies (as `harness run --perturb`)
     training: {epochs: 3}   # for every method (a method entry's own `training` wins)
 """
 
@@ -24,7 +25,7 @@ from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "training"}
+             "perturb", "training"}
 METHOD_KEYS = {"name", "options", "training"}
 SWEEP_FILE = YamlFile(
     name="sweep file {path}",
@@ -48,7 +49,7 @@ class Grid:
     tasks: list[str]
     seeds: list[int]
     training: dict[str, Any] = field(default_factory=dict)
-    limits: dict[str, Any] = field(default_factory=dict)  # train_limit, eval_limit, max_length, pooling, fold
+    run_settings: dict[str, Any] = field(default_factory=dict)  # train_limit, eval_limit, max_length, pooling, fold, perturb
 
     @property
     def size(self) -> int:
@@ -138,7 +139,7 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
                     try:
                         spec, task_def = plan(model, entry.name, task, seed=seed,
                                               training={**grid.training, **entry.training},
-                                              method_options=entry.options, tasks_dirs=tasks_dirs, **grid.limits)
+                                              method_options=entry.options, tasks_dirs=tasks_dirs, **grid.run_settings)
                     except HarnessError as exc:
                         problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
                         continue
