@@ -34,6 +34,7 @@ from harness.profiling.profile import Evaluation, ProfileSettings, Subject, Vari
 from harness.profiling.report import plot_profile, plottable, profile_markdown
 from harness.profiling.timing import Clock
 from harness.record.environment import environment
+from harness.record.saved_model import saved_model_folder
 from harness.record.store import ResultStore, atomic_write
 from harness.tasks import load_task, prepare_data
 from harness.train.progress import stderr_console
@@ -183,6 +184,7 @@ def _recorded_run(store: ResultStore, task_def, run_id: str, model: str | None) 
     run = store.load(task_def.name, run_id)
     if not run.get("artifact"):
         raise HarnessError(f"run {run_id} has no saved model to profile: rerun it with --save-model")
+    saved_model_folder(store, run)
     if model is not None and model != run["spec"]["model"]:
         raise HarnessError(f"run {run_id} fine-tuned {run['spec']['model']}, not {model}: drop --model or fix it")
     if run["task"]["hash"] != task_def.hash:

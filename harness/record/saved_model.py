@@ -47,6 +47,16 @@ class SavedRun:
                        fallback_tag=task.labels.index("O") if "O" in task.labels else 0)
 
 
+def saved_model_folder(store: ResultStore, record: dict[str, Any]) -> Path:
+    """Where the run's saved model is; HarnessError saying how to recreate it when it is not there."""
+    folder = store.root / record["artifact"]
+    if not folder.is_dir():
+        raise HarnessError(f"run {record['run_id']} was saved with --save-model, but {folder} is not there (results "
+                           "from git hold records, not weights): recreate it by rerunning the same run with "
+                           "--save-model --force, which repeats its record on CPU")
+    return folder
+
+
 def open_saved_run(store: ResultStore, record: dict[str, Any], task: TaskDef, *, data_dir: Path | None,
                    device: str | None, missing: str) -> SavedRun:
     """Rebuild the run's saved model (with its variant, if it had one) and draw its evaluation data again.
@@ -60,7 +70,7 @@ def open_saved_run(store: ResultStore, record: dict[str, Any], task: TaskDef, *,
         raise HarnessError(f"run {record['run_id']} ({task.name} · {spec['model']} · {spec['method']}) has no saved "
                            f"model; {missing}")
     check_same_data(record, task, data_dir)
-    trained = load_trained(store.root / record["artifact"])
+    trained = load_trained(saved_model_folder(store, record))
     target = resolve_device(device)
     model = trained.model.to(target)
     if spec.get("variant"):
