@@ -14,7 +14,7 @@ from html import escape
 
 from harness.board.board import Board
 from harness.board.plots import Plot
-from harness.board.render_text import cell_text, header, hover_lines
+from harness.board.render_text import LEGEND, cell_text, header, hover_lines
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5rem; color: #1d232a; }
@@ -164,8 +164,7 @@ def _plots(plots: list[Plot]) -> str:
 
 def to_html(board: Board, plots: Sequence[Plot] = ()) -> str:
     view = board.view
-    notes = [*board.notes, "↑ higher is better, ↓ lower is better; ± is the std over seeds, n the number of runs; "
-             "hover a cell for its interval and run ids"]
+    notes = [*board.notes, f"{LEGEND}; hover a cell for its interval and run ids"]
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -12,8 +12,12 @@ from harness.board.columns import is_score
 from harness.compare import units
 
 
+LEGEND = ("↑ higher is better, ↓ lower is better; ± is the std over seeds, n the number of runs; "
+          "[a, b] one run's 95% bootstrap interval over examples")
+
+
 def cell_text(column: Column, cell: Cell) -> str:
-    """'0.8452 ± 0.0040 (n=3)', '1.2M', '7/9 tasks', or '–'."""
+    """'0.8452 ± 0.0040 (n=3)', '0.5975 [0.5631, 0.6307]' (one run, its bootstrap interval), '1.2M', or '–'."""
     if cell.value is None:
         return cell.partial or units.MISSING
     text = column.text(cell.value)
@@ -21,7 +25,11 @@ def cell_text(column: Column, cell: Cell) -> str:
         return text  # costs and timings: the mean; spread and n are in the hover and the data formats
     if cell.std is not None:
         text += f" ± {cell.std:.4f}"
-    return f"{text} (n={cell.n})" if cell.n > 1 else text
+    if cell.n > 1:
+        return f"{text} (n={cell.n})"
+    if cell.interval is not None:  # one run: how far its examples let the score move
+        text += f" [{column.text(cell.interval[0])}, {column.text(cell.interval[1])}]"
+    return text
 
 
 def hover_lines(column: Column, cell: Cell) -> list[str]:
@@ -94,6 +102,5 @@ def markdown(board: Board) -> str:
         lines.append("| " + " | ".join([*(_md(v) for v in row.key.values()), *cells]) + " |")
     lines.append("")
     lines += [f"- {_md(note)}" for note in board.notes]
-    lines.append("- ↑ higher is better, ↓ lower is better; ± is the std over seeds, n the number of runs; "
-                 "best value per column in bold")
+    lines.append(f"- {LEGEND}; best value per column in bold")
     return "\n".join(lines) + "\n"
