@@ -35,7 +35,8 @@ from harness.regress import Run, load_side
 def find_run(results: Path, task: str, method: str, model: str | None, seed: int) -> Run:
     runs = [run for run in load_side(str(results), results, "baseline")
             if run.task == task and run.record["spec"]["method"] == method and run.seed == seed
-            and (model is None or run.record["spec"]["model"] == model)]
+            and (model is None or run.record["spec"]["model"] == model)
+            and not run.record["spec"].get("perturb")]  # a --perturb run repeats a clean run's scores
     if len(runs) != 1:
         found = ", ".join(str(run.path) for run in runs) or "none"
         sys.exit(f"expected one {task} run of {method} seed {seed}{f' ({model})' if model else ''} in {results}, "

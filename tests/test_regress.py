@@ -277,6 +277,25 @@ def test_filters_pick_one_configuration_per_side(tmp_path, capsys):
     assert code == 2 and "--method dora matched no baseline run (methods there: full, lora)" in _one_line_error(err)
 
 
+def test_a_published_results_folder_is_narrowed_to_the_candidates_configuration(tmp_path, capsys):
+    published, mine = tmp_path / "results", tmp_path / "mine"
+    for seed in (0, 1):
+        write_run(published, BASE, method="full", seed=seed)
+    write_run(published, _flip(BASE, to_wrong=40), method="lora")
+    write_run(published, BASE, method="full", task="rte", task_hash="hash-rte")
+    write_run(published, BASE, method="lora", task="rte", task_hash="hash-rte")
+    write_run(mine, _flip(BASE, to_wrong=40), method="lora")
+    code, out, err = regress(capsys, "--baseline", str(published), "--candidate", str(mine))
+    assert code == 1 and "sst2: minilm · lora · seed 0" in out and "rte validation accuracy missing" in err
+    assert "| sst2 | validation | accuracy ↑ | 0.8039 | 0.8039 |" in _row(out)
+    code, out, _ = regress(capsys, "--baseline", str(published), "--candidate", str(mine), "--allow-missing")
+    assert code == 0 and "PASS" in _row(out)
+    write_run(mine, BASE, method="dora")
+    (mine / "sst2" / "minilm-lora-sst2-0-hash-sst2.json").unlink()
+    code, _, err = regress(capsys, "--baseline", str(published), "--candidate", str(mine), "--allow-missing")
+    assert code == 2 and "none of them the candidate's (minilm dora)" in _one_line_error(err)
+
+
 def test_report_file_holds_the_markdown(tmp_path, capsys):
     write_run(tmp_path / "base", BASE)
     report = tmp_path / "ci" / "regress.md"
@@ -323,7 +342,8 @@ def test_allow_missing_alone_before_another_flag(tmp_path, capsys):
 def test_two_task_versions_within_one_side_are_refused(tmp_path, capsys):
     write_run(tmp_path / "base", BASE, seed=0, task_hash="a" * 64)
     write_run(tmp_path / "base", BASE, seed=1, task_hash="b" * 64)
-    code, _, err = regress(capsys, "--baseline", str(tmp_path / "base"), "--candidate", str(tmp_path / "base"))
+    write_run(tmp_path / "cand", BASE, seed=0, task_hash="c" * 64)
+    code, _, err = regress(capsys, "--baseline", str(tmp_path / "base"), "--candidate", str(tmp_path / "cand"))
     line = _one_line_error(err)
     assert code == 2 and "the baseline holds runs of 2 versions of task sst2" in line and "b" * 12 in line
 

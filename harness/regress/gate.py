@@ -24,7 +24,7 @@ from harness.compare.grouping import Aligned, align_predictions, metric_options
 from harness.compare.stats import Interval, McNemarResult, Resampled, mcnemar, paired_delta, resample
 from harness.errors import HarnessError
 from harness.metrics import example_stats, get_metric
-from harness.regress.pairing import TaskRuns, check_comparable, group_by_task
+from harness.regress.pairing import TaskRuns, check_comparable, group_by_task, metric_names, runs_by_task
 from harness.regress.selection import Run
 from harness.regress.tolerances import Tolerances
 
@@ -227,19 +227,21 @@ def run_gate(
     if not 0 < alpha < 1:
         raise HarnessError(f"alpha must lie strictly between 0 and 1 (e.g. 0.05), got {alpha!r}")
     tolerances = tolerances or Tolerances()
-    base, cand = group_by_task(baseline, "baseline"), group_by_task(candidate, "candidate")
+    cand = group_by_task(candidate, "candidate")
+    base_only = {task: runs for task, runs in runs_by_task(baseline).items() if task not in cand}
+    base = group_by_task([run for run in baseline if run.task in cand], "baseline", like=cand)
     for task in base.keys() & cand.keys():  # every refusal before any prediction is read
         check_comparable(base[task], cand[task])
 
     checks: list[Check] = []
+    for task, runs in base_only.items():  # missing from the candidate, whichever configurations the baseline has
+        allowed = ALL_TASKS in allow_missing or task in allow_missing
+        checks += [_missing(task, split, m, tolerances, allowed) for split, ms in metric_names(runs).items() for m in ms]
     extra = [task for task in cand if task not in base]
     notes: list[str] = []
     for task, base_runs in base.items():
         base_metrics = base_runs.metric_names()
         allowed = ALL_TASKS in allow_missing or task in allow_missing
-        if task not in cand:
-            checks += [_missing(task, split, m, tolerances, allowed) for split, ms in base_metrics.items() for m in ms]
-            continue
         cand_metrics = cand[task].metric_names()
         gate = _TaskGate(base_runs, cand[task], alpha=alpha, n_boot=n_boot, seed=seed, tolerances=tolerances,
                          notes=notes)

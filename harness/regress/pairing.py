@@ -1,7 +1,9 @@
 """One configuration per task on each side, and the check that the two sides may be compared.
 
 Within a side, every run of a task must be the same spec apart from the seed (several
-seeds are one measurement, anything else is ambiguous: narrow it with a filter). Across
+seeds are one measurement, anything else is ambiguous: narrow it with a filter). A baseline
+that holds several configurations of a task (a published results folder) is narrowed to the
+one the candidate ran, when it holds exactly that configuration. Across
 sides the model, method and training may differ (that is what a release changes), but the
 task definition and the prompt may not: a score on another version of a task is another
 number, not a regression.
@@ -53,8 +55,7 @@ class TaskRuns:
 
     def metric_names(self) -> dict[str, list[str]]:
         """{split: [metric, ...]} as the runs recorded them."""
-        metrics = self.first.record["metrics"]
-        return {split: list((scores or {}).get("values", {})) for split, scores in metrics.items()}
+        return metric_names([self.first])
 
 
 def _config(run: Run) -> dict[str, Any]:
@@ -90,10 +91,16 @@ def _config_label(run: Run, differing: Sequence[str]) -> str:
     return f"{label} ({shown})"
 
 
-def _one_config(task: str, runs: Sequence[Run], side: str) -> TaskRuns:
+def _config_key(run: Run) -> str:
+    return json.dumps(_config(run), sort_keys=True, default=str)
+
+
+def _one_config(task: str, runs: Sequence[Run], side: str, like: TaskRuns | None) -> TaskRuns:
     groups: dict[str, list[Run]] = {}
     for run in runs:
-        groups.setdefault(json.dumps(_config(run), sort_keys=True, default=str), []).append(run)
+        groups.setdefault(_config_key(run), []).append(run)
+    if len(groups) > 1 and like is not None and _config_key(like.first) in groups:
+        groups = {key: group for key, group in groups.items() if key == _config_key(like.first)}
     if len(groups) > 1:
         firsts = [group[0] for group in groups.values()]
         keys = _differing([_config(run) for run in firsts])
@@ -104,11 +111,12 @@ def _one_config(task: str, runs: Sequence[Run], side: str) -> TaskRuns:
         shown = ", ".join(_config_label(run, keys) for run in firsts[:_SHOWN])
         shown += ", ..." if len(firsts) > _SHOWN else ""
         differ = ", ".join(keys[:_SHOWN]) + (", ..." if len(keys) > _SHOWN else "")
+        unmatched = f", none of them the candidate's ({_config_label(like.first, keys)})" if like is not None else ""
         raise HarnessError(f"the {side} holds {len(firsts)} different configurations of {task} ({shown}; they "
-                           f"differ in {differ}); narrow it with --model/--method (prefix a value with "
+                           f"differ in {differ}){unmatched}; narrow it with --model/--method (prefix a value with "
                            f"{side}: for this side only) or pass record files")
     by_seed: dict[int, Run] = {}
-    for run in runs:
+    for run in next(iter(groups.values())):
         other = by_seed.get(run.seed)
         if other is not None and other.run_id != run.run_id:
             raise HarnessError(f"the {side} holds two runs of {task} with seed {run.seed} ({other.path}, {run.path}); "
@@ -117,12 +125,28 @@ def _one_config(task: str, runs: Sequence[Run], side: str) -> TaskRuns:
     return TaskRuns(task, dict(sorted(by_seed.items())))
 
 
-def group_by_task(runs: Sequence[Run], side: str) -> dict[str, TaskRuns]:
-    """{task: its runs}; refuses a side holding several configurations or versions of one task."""
+def runs_by_task(runs: Sequence[Run]) -> dict[str, list[Run]]:
     by_task: dict[str, list[Run]] = {}
     for run in runs:
         by_task.setdefault(run.task, []).append(run)
-    return {task: _one_config(task, task_runs, side) for task, task_runs in sorted(by_task.items())}
+    return dict(sorted(by_task.items()))
+
+
+def group_by_task(runs: Sequence[Run], side: str, like: dict[str, TaskRuns] | None = None) -> dict[str, TaskRuns]:
+    """{task: its runs}; refuses a side holding several configurations or versions of one task, unless `like`
+    (the other side) ran that task and exactly one of them is its configuration."""
+    return {task: _one_config(task, task_runs, side, (like or {}).get(task))
+            for task, task_runs in runs_by_task(runs).items()}
+
+
+def metric_names(runs: Sequence[Run]) -> dict[str, list[str]]:
+    """{split: [metric, ...]} over every run given, in recorded order."""
+    names: dict[str, list[str]] = {}
+    for run in runs:
+        for split, scores in run.record["metrics"].items():
+            names.setdefault(split, [])
+            names[split] += [m for m in (scores or {}).get("values", {}) if m not in names[split]]
+    return names
 
 
 def check_comparable(baseline: TaskRuns, candidate: TaskRuns) -> None:
