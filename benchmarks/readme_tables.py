@@ -19,15 +19,16 @@ tests/test_readme_tables.py runs the check over the committed records.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,15 +42,18 @@ class TableError(Exception):
 
 
 def harness(args: list[str], results: Path) -> str:
-    """Run `harness ARGS --results RESULTS` in a fresh process; its stdout, or TableError with its stderr."""
-    done = subprocess.run([sys.executable, "-m", "harness", *args, "--results", str(results)], cwd=REPO,
-                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
-    if done.returncode != 0:
-        raise TableError(f"`harness {shlex.join(args)}` exited {done.returncode}: {done.stderr.strip()[-500:]}")
-    skipped = [line for line in done.stderr.splitlines() if line.startswith("warning: skipped")]
+    """`harness ARGS --results RESULTS` in this process (no training happens here); its stdout, or TableError."""
+    from harness.cli.main import main  # imported late: `--help` needs no torch
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([*args, "--results", str(results)])
+    if code != 0:
+        raise TableError(f"`harness {shlex.join(args)}` exited {code}: {err.getvalue().strip()[-500:]}")
+    skipped = [line for line in err.getvalue().splitlines() if line.startswith("warning: skipped")]
     if skipped:  # a table over fewer records than it had is not the README's table
         raise TableError(f"`harness {shlex.join(args)}` {' | '.join(skipped)}; `harness results check` says more")
-    return done.stdout
+    return out.getvalue()
 
 
 def markdown_and_runs(command: str, results: Path) -> tuple[str, list[str]]:
@@ -89,8 +93,9 @@ def tidy(markdown: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _records(results: Path, run_ids: Iterable[str]) -> list[dict]:
-    found = []
+def _records(results: Path, run_ids: Iterable[str]) -> tuple[list[dict], list[dict]]:
+    """The runs' records, and the profiles made of them (their timings' machine)."""
+    found, profiles = [], []
     for run_id in run_ids:
         paths = list(results.glob(f"*/{run_id}.json"))
         if not paths:
@@ -99,14 +104,14 @@ def _records(results: Path, run_ids: Iterable[str]) -> list[dict]:
             found.append(json.loads(paths[0].read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise TableError(f"{paths[0]} cannot be read ({exc}); `harness results check` says more") from None
-    for path in sorted(results.glob("*/profiles/*.json")):  # profiles of these runs: their timings' machine
+    for path in sorted(results.glob("*/profiles/*.json")):
         try:
             profile = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise TableError(f"{path} cannot be read ({exc}); `harness results check` says more") from None
         if isinstance(profile, dict) and (profile.get("model") or {}).get("run_id") in set(run_ids):
-            found.append(profile)
-    return found
+            profiles.append(profile)
+    return found, profiles
 
 
 def _machine(record: dict) -> str:
@@ -124,20 +129,23 @@ def _made_with(record: dict) -> str:
             f"torch {versions.get('torch', '?')}, transformers {versions.get('transformers', '?')}")
 
 
-def provenance(command: str, records: list[dict]) -> str:
+def provenance(command: str, runs: list[dict], profiles: list[dict]) -> str:
     """One line: the command, how many records, and what made them (each distinct setup with its count)."""
+    records = [*runs, *profiles]
     made = Counter(_made_with(record) for record in records)
     dates = sorted(str(record.get("created_at", ""))[:10] for record in records if record.get("created_at"))
     when = dates[0] if dates[:1] == dates[-1:] else f"{dates[0]} to {dates[-1]}" if dates else "?"
     setups = "; and ".join(text if len(made) == 1 else f"{count} by {text}" for text, count in made.items())
-    return f"<sub>`{command}` over {len(records)} records in `results/`, made {when} by {setups}.</sub>"
+    read = f"{len(runs)} run record{'s' if len(runs) != 1 else ''}"
+    read += f" and {len(profiles)} profile{'s' if len(profiles) != 1 else ''}" if profiles else ""
+    return f"<sub>`{command}` over {read} in `results/`, made {when} by {setups}.</sub>"
 
 
 def render(command: str, results: Path) -> str:
     text, run_ids = markdown_and_runs(command, results)
     if not run_ids:
         raise TableError(f"`{command}` read no run: record its runs first (benchmarks/readme/regenerate.sh)")
-    return f"{provenance(command, _records(results, run_ids))}\n\n{tidy(text)}\n"
+    return f"{provenance(command, *_records(results, run_ids))}\n\n{tidy(text)}\n"
 
 
 def rendered_readme(readme: str, results: Path) -> tuple[str, list[str]]:
@@ -159,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, default=REPO / "README.md")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a table differs")
     options = parser.parse_args(argv)
+    results, readme_path = options.results.resolve(), options.readme.resolve()
+    os.chdir(REPO)  # the commands in the markers name files relative to the repository
     try:
-        readme = options.readme.read_text(encoding="utf-8")
-        updated, changed = rendered_readme(readme, options.results)
+        readme = readme_path.read_text(encoding="utf-8")
+        updated, changed = rendered_readme(readme, results)
     except (TableError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         for command in changed:
             print(f"differs from its records: `{command}` (python benchmarks/readme_tables.py rewrites it)")
         return 1 if changed else 0
-    options.readme.write_text(updated, encoding="utf-8")
+    readme_path.write_text(updated, encoding="utf-8")
     print(f"{len(BLOCK.findall(readme))} tables rendered, {len(changed)} changed")
     return 0
 
