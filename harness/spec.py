@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.ranges import EXAMPLES, SEED, Range
 from harness.robustness.perturbed import check_perturb_spec
 from harness.tasks.prompts import find_prompt
 from harness.variants import get_variant
@@ -32,21 +31,22 @@ TRAINING_DEFAULTS: dict[str, Any] = {
     "group_by_length": True,  # batches of similar length: far less padding, same randomness
 }
 
-# (is the value allowed, what to expect) for numeric options, checked before anything loads.
-_BOUNDS: dict[str, tuple[Callable[[float], bool], str]] = {
-    "epochs": (lambda v: v >= 1, "a positive number of epochs"),
-    "lr": (lambda v: 0 < v < math.inf, "a positive learning rate"),
-    "batch_size": (lambda v: v >= 1, "a positive batch size"),
-    "grad_accum": (lambda v: v >= 1, "at least 1 step"),
-    "warmup_ratio": (lambda v: 0 <= v < 1, "a share of the steps, at least 0 and below 1, such as 0.06"),
-    "weight_decay": (lambda v: 0 <= v < math.inf, "0 or more, such as 0.01"),
-    "max_grad_norm": (lambda v: v > 0, "a positive gradient norm"),
-    "max_length": (lambda v: v >= 8, "at least 8 tokens"),
-    "patience": (lambda v: v >= 1, "at least 1 epoch"),
-    "train_limit": (lambda v: v >= 1, "a positive number of examples"),
-    "eval_limit": (lambda v: v >= 1, "a positive number of examples"),
+# The declared range of every numeric option of a run (harness/ranges.py), checked before anything loads.
+RANGES: dict[str, Range] = {
+    "seed": SEED,
+    "epochs": Range(int, 1, 1000, meaning="an upper bound on epochs"),
+    "lr": Range(float, 0, 1, low_open=True, meaning="a learning rate such as 1e-4; above 1 training diverges"),
+    "batch_size": Range(int, 1, 65536, meaning="examples per step"),
+    "grad_accum": Range(int, 1, 65536, meaning="batches per optimiser update"),
+    "warmup_ratio": Range(float, 0, 1, high_open=True, meaning="a share of the steps, such as 0.06"),
+    "weight_decay": Range(float, 0, 1, meaning="such as 0.01"),
+    "max_grad_norm": Range(float, 0, 1e6, low_open=True, meaning="a gradient norm to clip at, such as 1.0"),
+    "max_length": Range(int, 8, 1_000_000, meaning="tokens per example"),
+    "patience": Range(int, 1, 1000, meaning="epochs without improvement"),
+    "train_limit": EXAMPLES,
+    "eval_limit": EXAMPLES,
+    "fold": Range(int, 0, 999, meaning="a fold number"),
 }
-_WHOLE_NUMBERS = {"epochs", "batch_size", "grad_accum", "max_length", "patience", "train_limit", "eval_limit"}
 
 
 @dataclass(frozen=True)
@@ -104,15 +104,15 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         prompt = find_prompt(task.prompts, options.get("prompt"), task.name)
         options["prompt"], prompt_hash = prompt.name, prompt.hash  # the default named, so both give one run id
     spec = RunSpec(
-        model=model, method=method.name, task=task.name, seed=int(seed), training=training,
+        model=model, method=method.name, task=task.name, seed=SEED.check("--seed", seed), training=training,
         method_options=options, prompt_hash=prompt_hash,
         perturb=check_perturb_spec(perturb, task) if perturb else None,
         variant=_check_variant(variant, method) if variant else None,
-        max_length=max_length or task.max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
-        fold=fold,
+        max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
+        eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
     )
     check_bounds(spec)
-    if fold is not None and not 0 <= fold < len(task.folds):
+    if spec.fold is not None and not 0 <= spec.fold < len(task.folds):
         if not task.folds:
             raise HarnessError(f"--fold {fold}: task {task.name} defines no folds; drop --fold to train on its "
                                "train split")
@@ -129,40 +129,28 @@ def _check_variant(name: str, method) -> str:
 
 
 def _typed(name: str, value: Any) -> Any:
-    """A training option as its default's type. Sweep files hand over what YAML read: `1e-3` is a
+    """A training option as its declared kind. Sweep files hand over what YAML read: `1e-3` is a
     string there (YAML floats need a dot), `five` is a mistake."""
-    default = TRAINING_DEFAULTS[name]
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        expected = "true or false"
-    elif isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            return int(value)
-        expected = "a whole number"
-    else:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        expected = "a number"
-    raise HarnessError(f"--{name.replace('_', '-')} {value!r}: expected {expected} "
-                       f"(training option {name}, default {default})")
+    if name in RANGES:
+        return RANGES[name].check(flag(name), value)
+    if isinstance(value, bool):  # the one training option that is not a number
+        return value
+    raise HarnessError(f"{flag(name)} {value!r}: expected true or false (training option {name}, "
+                       f"default {TRAINING_DEFAULTS[name]})")
+
+
+def _checked(name: str, value: Any) -> Any:
+    return None if value is None else RANGES[name].check(flag(name), value)
+
+
+def flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
 
 
 def check_bounds(spec: RunSpec) -> None:
-    values = {**spec.training, "max_length": spec.max_length, "train_limit": spec.train_limit,
-              "eval_limit": spec.eval_limit}
-    for name, (allowed, expected) in _BOUNDS.items():
-        value = values.get(name)
-        if value is None:
-            continue
-        whole = name in _WHOLE_NUMBERS
-        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not allowed(value):
-            expected = f"{expected} (a whole number)" if whole and not isinstance(value, int) else expected
-            raise HarnessError(f"--{name.replace('_', '-')} {value}: expected {expected}")
+    """Every numeric setting of the spec within its declared range (a spec from the API or a record)."""
+    values = {**spec.training, "seed": spec.seed, "max_length": spec.max_length, "train_limit": spec.train_limit,
+              "eval_limit": spec.eval_limit, "fold": spec.fold}
+    for name, value in values.items():
+        if name in RANGES and value is not None:
+            RANGES[name].check(flag(name), value)

@@ -164,10 +164,11 @@ def test_adapters_start_as_the_pretrained_model(encoder_dir):
 
 
 @pytest.mark.parametrize("method_name, options, message", [
-    ("lora", {"r": 0}, "--lora-r must be a positive"),
+    ("lora", {"r": 0}, "--lora-r 0: expected a whole number from 1"),
     ("adalora", {"target_r": 20}, "--adalora-target-r must be between"),
-    ("prompt", {"virtual_tokens": 0}, "--prompt-virtual-tokens must be a positive"),
-    ("adapter", {"reduction": 0}, "--adapter-reduction must be between"),
+    ("prompt", {"virtual_tokens": 0}, "--prompt-virtual-tokens 0: expected a whole number from 1"),
+    ("adapter", {"reduction": 0}, "--adapter-reduction 0: expected a whole number from 1"),
+    ("adapter", {"reduction": 4096}, "--adapter-reduction must be between 1 and the hidden size"),
     ("adapter", {"activation": "tanh"}, "--adapter-activation tanh is not one of"),
 ])
 def test_bad_method_options_are_refused_before_training(method_name, options, message, encoder_dir):
@@ -180,6 +181,6 @@ def test_unknown_method_and_option():
         get_method("lorra")
     with pytest.raises(HarnessError, match="--lora-r"):
         get_method("lora").resolve_options({"rank": 4})
-    with pytest.raises(HarnessError, match="--adalora-init-r expects int"):
+    with pytest.raises(HarnessError, match="--adalora-init-r twelve: expected a whole number"):
         get_method("adalora").resolve_options({"init_r": "twelve"})
     assert get_method("adapter").resolve_options({"train_norms": "false"})["train_norms"] is False

@@ -87,8 +87,8 @@ BAD_INPUTS = [
     (["--task", "tiny-sentiment", "--method", "lorra"], "did you mean lora"),
     (["--task", "tiny-sentiment", "--method", "full", "--lora-r", "4"], "--lora-r only apply to another method"),
     (["--task", "tiny-sentiment", "--method", "lora", "--lora-targets", "nope"], "not a linear layer"),
-    (["--task", "tiny-sentiment", "--lr", "-1"], "positive learning rate"),
-    (["--task", "tiny-sentiment", "--batch-size", "0"], "positive batch size"),
+    (["--task", "tiny-sentiment", "--lr", "-1"], "--lr -1: expected a number above 0"),
+    (["--task", "tiny-sentiment", "--batch-size", "0"], "--batch-size 0: expected a whole number from 1"),
 ]
 
 

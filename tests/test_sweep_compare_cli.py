@@ -88,9 +88,9 @@ def test_missing_data_files_are_reported_before_any_run(env, encoder_dir, capsys
 
 @pytest.mark.parametrize("args, message", [
     (["--methods", "full", "--lora-r", "4"], "--lora-r only apply to another method"),
-    (["--methods", "full", "--seeds", "zero"], "--seeds 'zero'"),
+    (["--methods", "full", "--seeds", "zero"], "--seeds zero: expected"),
     (["--methods", "full,full"], "twice"),
-    (["--methods", "full", "--adalora-init-r", "x"], "'x' is not a valid integer"),
+    (["--methods", "full", "--adalora-init-r", "x"], "--adalora-init-r x: expected a whole number"),
 ])
 def test_sweep_bad_flags(env, encoder_dir, capsys, args, message):
     assert _sweep(env, encoder_dir, "--task", "tiny-sentiment", *args) == 2

@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from harness.cli.range_type import ranged
 from harness.errors import HarnessError
+from harness.ranges import Range
 from harness.sweep.backends import check_backend, make_backend
 
 # flag -> the backends it applies to; given with another backend, it is refused rather than ignored
@@ -27,14 +29,14 @@ def backend_options(command: Callable) -> Callable:
                           "jobs)."),
         click.option("--address", help="ray: the cluster's address (host:port, ray://host:port or auto); "
                                        "default: start a local Ray instance for the sweep."),
-        click.option("--gpus-per-run", type=click.IntRange(min=0),
+        click.option("--gpus-per-run", type=ranged(Range(int, 0, 1024, meaning="GPUs")),
                      help="ray, slurm: GPUs each run gets (default 1; ray: 0 when the cluster has none)."),
-        click.option("--cpus-per-run", type=click.IntRange(min=1), default=1, show_default=True,
+        click.option("--cpus-per-run", type=ranged(Range(int, 1, 4096, meaning="CPUs")), default=1, show_default=True,
                      help="ray, slurm: CPUs each run gets."),
         click.option("--slurm-partition", help="slurm: the partition to submit to (default: the cluster's)."),
-        click.option("--slurm-time-min", type=click.IntRange(min=1), default=120, show_default=True,
+        click.option("--slurm-time-min", type=ranged(Range(int, 1, 527_040, meaning="minutes, at most a year")), default=120, show_default=True,
                      help="slurm: time limit of each run's job, in minutes."),
-        click.option("--slurm-mem-gb", type=click.FloatRange(min=0, min_open=True),
+        click.option("--slurm-mem-gb", type=ranged(Range(float, 0, 1_000_000, low_open=True, meaning="GB")),
                      help="slurm: memory of each run's job (default: the partition's)."),
         click.option("--slurm-folder", type=click.Path(path_type=Path, file_okay=False),
                      help="slurm: submitit's job files and logs, seen by the compute nodes [default: "

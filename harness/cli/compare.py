@@ -29,7 +29,7 @@ DEFAULT_METHODS = "full,lora"
 @click.command()
 @grid_options
 @click.option("--reference", default="full", show_default=True, help="Method every other method is tested against.")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level of the paired tests.")
+@options.alpha
 @options.n_boot
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the markdown and PNG go (default: <results>/compare).")
@@ -44,10 +44,6 @@ DEFAULT_METHODS = "full,lora"
 def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
-    if not 0 < alpha < 1:
-        raise HarnessError(f"--alpha {alpha}: expected a level strictly between 0 and 1, such as 0.05")
-    if n_boot < 100:
-        raise HarnessError(f"--n-boot {n_boot}: use at least 100 resamples (1000 or more for p-values near alpha)")
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
     grid = grid_from_options(flags, default_methods=DEFAULT_METHODS)
     if reference not in [m.name for m in grid.methods]:

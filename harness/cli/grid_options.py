@@ -12,7 +12,7 @@ from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
-TRAINING_FLAGS = ("epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay", "patience")
+TRAINING_FLAGS = options.TRAINING_SETTINGS
 RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "perturb")
 
 
@@ -25,18 +25,8 @@ def grid_options(command):
         click.option("--methods", "--method", "methods", help="Comma-separated methods."),
         click.option("--tasks", "--task", "tasks", multiple=True, help="Comma-separated tasks (repeatable)."),
         click.option("--seeds", help="A count (3 means seeds 0,1,2) or a comma list (0,5). Default 1."),
-        click.option("--epochs", type=int, help="Maximum epochs for every run."),
-        click.option("--lr", type=float, help="Learning rate for every method (default: each method's own)."),
-        click.option("--batch-size", type=int),
-        click.option("--grad-accum", type=int),
-        click.option("--warmup-ratio", type=float),
-        click.option("--weight-decay", type=float),
-        click.option("--patience", type=int),
-        click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples."),
-        click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split."),
-        click.option("--max-length", type=int),
+        options.run_settings,
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
-        click.option("--fold", type=int),
         options.perturb,
         method_option_flags,
     ]

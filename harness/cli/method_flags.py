@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from harness.cli.range_type import ranged
 from harness.errors import HarnessError
 from harness.methods import all_methods, option_flag
 
@@ -22,7 +23,8 @@ def method_option_flags(command):
         for option in reversed(method.options):
             parameter = f"method_option_{len(_OWNERS)}"
             _OWNERS[parameter] = (method.name, option.name)
-            command = click.option(option_flag(method.name, option.name), parameter, type=option.type, default=None,
+            kind = ranged(option.range) if option.range is not None else option.type
+            command = click.option(option_flag(method.name, option.name), parameter, type=kind, default=None,
                                    help=f"[{method.name}] {option.help} (default {option.default})")(command)
     return command
 

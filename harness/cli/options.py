@@ -1,4 +1,6 @@
-"""Options shared by several commands, each declared once so that a flag reads the same everywhere."""
+"""Options shared by several commands, each declared once so that a flag reads the same everywhere.
+
+Every number a flag takes has a declared range (harness/ranges.py), checked by `ranged`."""
 
 from __future__ import annotations
 
@@ -6,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from harness.cli.range_type import ranged
+from harness.ranges import ALPHA, SEED, Range
+from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
 # where commands read from and write to
@@ -29,10 +34,39 @@ in_process = click.option("--in-process", is_flag=True,
                           help="Run every run in this process instead of a fresh one each (CPU peak memory then "
                                "mixes runs).")
 quiet = click.option("--quiet", is_flag=True, help="No progress bars.")
-n_boot = click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+n_boot = click.option("--n-boot", type=ranged(Range(int, 100, 1_000_000, meaning="1000 or more for p-values near "
+                                                                           "alpha")),
+                      default=1000, show_default=True, help="Bootstrap resamples.")
+alpha = click.option("--alpha", type=ranged(ALPHA), default=0.05, show_default=True,
+                     help="Significance level: a difference counts when the paired bootstrap's p is below it.")
+seed = click.option("--seed", type=ranged(SEED), default=0, show_default=True)
 
-checkpoint_every = click.option("--checkpoint-every", type=click.IntRange(min=0), default=0, show_default=True,
+checkpoint_every = click.option("--checkpoint-every", type=ranged(Range(int, 0, 10**9, meaning="optimiser updates")),
+                                default=0, show_default=True,
                                 help="Checkpoint training every N optimiser updates (0: only by time).")
-checkpoint_minutes = click.option("--checkpoint-minutes", type=click.FloatRange(min=0),
+checkpoint_minutes = click.option("--checkpoint-minutes", type=ranged(Range(float, 0, 10**6, meaning="minutes")),
                                   default=DEFAULT_CHECKPOINT_MINUTES, show_default=True,
                                   help="Checkpoint training at most this many minutes apart (0: only by count).")
+
+# A run's numeric settings (harness/spec.py declares their ranges), shared by `run`, `sweep` and `compare`.
+_SETTINGS_HELP = {
+    "epochs": "Maximum epochs (early stopping may end sooner).",
+    "lr": "Peak learning rate (default depends on the method).",
+    "batch_size": "Examples per optimisation step, per device.",
+    "grad_accum": "Batches accumulated per optimisation step.",
+    "warmup_ratio": "Share of steps spent warming the learning rate up.",
+    "weight_decay": "AdamW weight decay.",
+    "patience": "Epochs without improvement on the selection split before stopping.",
+    "train_limit": "Train on a seeded sample of this many examples.",
+    "eval_limit": "Evaluate on a fixed sample of this many examples per split.",
+    "max_length": "Token budget per example (default from the task).",
+    "fold": "Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).",
+}
+TRAINING_SETTINGS = ("epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay", "patience")
+
+
+def run_settings(command):
+    """Decorator: one flag per numeric run setting, each checked against its declared range."""
+    for name in reversed(_SETTINGS_HELP):
+        command = click.option(flag(name), name, type=ranged(RANGES[name]), help=_SETTINGS_HELP[name])(command)
+    return command

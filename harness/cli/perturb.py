@@ -7,7 +7,9 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.cli import options
+from harness.cli.range_type import ranged
 from harness.perturb import get, load_plugins, names
+from harness.ranges import Range
 from harness.robustness import perturbed_splits
 from harness.tasks import kinds, load_split, load_task
 
@@ -17,8 +19,8 @@ from harness.tasks import kinds, load_split, load_task
 @click.option("--name", "perturbation", default="all", show_default=True,
               help="Perturbation(s): 'all' or NAME[:SEVERITY],...")
 @click.option("--split", help="Split to show (default: the task's headline split).")
-@click.option("-n", "--examples", "count", type=int, default=5, show_default=True, help="How many examples.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-n", "--examples", "count", type=ranged(Range(int, 1, 10_000, meaning="examples to show")), default=5, show_default=True, help="How many examples.")
+@options.seed
 @click.option("--list", "list_all", is_flag=True, help="List every perturbation and what it does.")
 @options.perturb_modules
 @options.data_dir

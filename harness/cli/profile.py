@@ -10,9 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.cli import options
+from harness.cli.range_type import ranged
 from harness.device import resolve_device
 from harness.errors import HarnessError
 from harness.profiling import ProfileSettings, profile_model, profile_table
+from harness.ranges import Range
+from harness.spec import RANGES
 from harness.variants import all_variants, unavailable_reason
 
 
@@ -45,20 +48,20 @@ def _variant_list(device: torch.device) -> Table:
               help="'all' (every variant this device and model can run) or names: fp32,int8-dynamic,... "
                    "(see --list).")
 @click.option("--batch-sizes", default="1,8,32", show_default=True, help="Batch sizes to time, comma-separated.")
-@click.option("--repeats", type=int, default=20, show_default=True,
+@click.option("--repeats", type=ranged(Range(int, 1, 1_000_000, meaning="timed runs")), default=20, show_default=True,
               help="Timed runs per batch size, at least, over all rounds.")
-@click.option("--min-seconds", type=float, default=5.0, show_default=True,
+@click.option("--min-seconds", type=ranged(Range(float, 0, 86_400, meaning="seconds")), default=5.0, show_default=True,
               help="Keep timing each batch size until its runs add up to this over all rounds (steadier medians "
                    "on a busy machine).")
-@click.option("--rounds", type=int, default=5, show_default=True,
+@click.option("--rounds", type=ranged(Range(int, 1, 1000, meaning="rounds")), default=5, show_default=True,
               help="Load and time every variant this many times in turn, pooling each batch size's runs: a slow "
                    "spell of the machine then touches every variant alike instead of one.")
-@click.option("--warmup", type=int, default=3, show_default=True, help="Untimed runs after each load.")
-@click.option("--eval-limit", type=int, help="Score the metric on a fixed sample of this many evaluation examples.")
-@click.option("--eval-batch-size", type=int, default=32, show_default=True,
+@click.option("--warmup", type=ranged(Range(int, 0, 100_000, meaning="untimed runs")), default=3, show_default=True, help="Untimed runs after each load.")
+@click.option("--eval-limit", type=ranged(RANGES["eval_limit"]), help="Score the metric on a fixed sample of this many evaluation examples.")
+@click.option("--eval-batch-size", type=ranged(RANGES["batch_size"]), default=32, show_default=True,
               help="Batch size for scoring the metric (at most the largest timed batch that fit).")
-@click.option("--threads", type=int, help="CPU threads for torch (default: torch's own choice); recorded.")
-@click.option("--max-length", type=int, help="Token budget per example (pretrained only; a run keeps its own).")
+@click.option("--threads", type=ranged(Range(int, 1, 4096, meaning="CPU threads")), help="CPU threads for torch (default: torch's own choice); recorded.")
+@click.option("--max-length", type=ranged(RANGES["max_length"]), help="Token budget per example (pretrained only; a run keeps its own).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]), help="Pooling of the fresh head (pretrained).")
 @options.device
 @click.option("--list", "list_only", is_flag=True, help="Only list the variants and whether this device runs them.")

@@ -47,8 +47,7 @@ _FILTER_HELP = ("Only runs of this {0} (comma list, repeatable); prefix baseline
                    "repeatable, wins over --tolerances.")
 @click.option("--tolerances", "tolerance_file", type=click.Path(path_type=Path, dir_okay=False),
               help="YAML mapping metric (or task/metric) -> allowed drop, with `default` for the rest.")
-@click.option("--alpha", type=float, default=0.05, show_default=True,
-              help="Significance level: a drop fails only when the paired bootstrap's p is below it.")
+@options.alpha
 @options.n_boot
 @click.option("--allow-missing", "allow_missing", multiple=True, is_flag=False, flag_value=ALL_TASKS,
               metavar="[TASK]", help="A task the baseline has may be missing in the candidate: every task when "
@@ -58,10 +57,6 @@ _FILTER_HELP = ("Only runs of this {0} (comma list, repeatable); prefix baseline
 def regress(baseline, candidate, output, tasks, models, methods, view, views_dirs, tolerance_flags, tolerance_file, alpha, n_boot,
             allow_missing, as_json, report):
     """Fail (exit 1) when the candidate got significantly worse than the baseline beyond tolerance."""
-    if not 0 < alpha < 1:
-        raise HarnessError(f"--alpha {alpha}: expected a level strictly between 0 and 1, such as 0.05")
-    if n_boot < 100:
-        raise HarnessError(f"--n-boot {n_boot}: use at least 100 resamples (1000 or more for p-values near alpha)")
     tolerances = build_tolerances(tolerance_flags, tolerance_file)
     filters = parse_filters({"task": tasks, "model": models, "method": methods})
     chosen_view = load_view(view, views_dirs) if view else None

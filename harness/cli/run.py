@@ -19,20 +19,10 @@ from harness.train.launch import is_main_process
               help="Short name (minilm, smollm2-135m, gemma3-270m), local model folder, or hub id.")
 @click.option("--method", default="full", show_default=True, help="Fine-tuning method (full, frozen, lora, ...).")
 @click.option("--task", required=True, help="Task name (see `harness tasks`) or a task YAML file.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--epochs", type=int, help="Maximum epochs (early stopping may end sooner).")
-@click.option("--lr", type=float, help="Peak learning rate (default depends on the method).")
-@click.option("--batch-size", type=int, help="Examples per optimisation step, per device.")
-@click.option("--grad-accum", type=int, help="Batches accumulated per optimisation step.")
-@click.option("--max-length", type=int, help="Token budget per example (default from the task).")
-@click.option("--warmup-ratio", type=float, help="Share of steps spent warming the learning rate up.")
-@click.option("--weight-decay", type=float)
-@click.option("--patience", type=int, help="Epochs without improvement on the selection split before stopping.")
+@options.seed
+@options.run_settings
 @click.option("--group-by-length/--no-group-by-length", default=None,
               help="Batch examples of similar length together (default on: far less padding).")
-@click.option("--train-limit", type=int, help="Train on a seeded sample of this many examples.")
-@click.option("--eval-limit", type=int, help="Evaluate on a fixed sample of this many examples per split.")
-@click.option("--fold", type=int, help="Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).")
 @click.option("--pooling", type=click.Choice(["mean", "cls", "last"]),
               help="Sequence pooling (default: mean for encoders, last token for decoders).")
 @options.perturb

@@ -13,17 +13,18 @@ from peft import AdaLoraConfig, get_peft_model
 from harness.errors import HarnessError
 from harness.methods.base import METHODS, Method, Option
 from harness.methods.layer_roles import resolve_targets
+from harness.methods.lora import RANK, SCALING
+from harness.ranges import DROPOUT, SHARE, Range
 
 
 class AdaLoRA(Method):
     def check(self, model, kind, options):
         super().check(model, kind, options)
-        if not 1 <= options["target_r"] <= options["init_r"]:
+        if options["target_r"] > options["init_r"]:  # each alone is checked against its declared range
             raise HarnessError(f"--adalora-target-r must be between 1 and --adalora-init-r ({options['init_r']}), "
                                f"got {options['target_r']}")
-        if not (0 <= options["tinit_share"] and 0 <= options["tfinal_share"]
-                and options["tinit_share"] + options["tfinal_share"] < 1):
-            raise HarnessError("--adalora-tinit-share and --adalora-tfinal-share must be >= 0 and sum to less than 1")
+        if options["tinit_share"] + options["tfinal_share"] >= 1:
+            raise HarnessError("--adalora-tinit-share and --adalora-tfinal-share must sum to less than 1")
         resolve_targets(model, options["targets"], "--adalora-targets")
 
     def prepare(self, model, options, total_updates):
@@ -65,13 +66,14 @@ METHOD = METHODS.register(AdaLoRA(
     name="adalora",
     description="LoRA with an adaptive rank budget across layers (peft AdaLoRA), head trained fully",
     options=(
-        Option("init_r", int, 12, "starting rank of every layer"),
-        Option("target_r", int, 8, "average rank left after budget allocation"),
-        Option("alpha", float, 16.0, "scaling numerator"),
-        Option("dropout", float, 0.0, "dropout on the adapter's input (costs a copy of each input)"),
-        Option("tinit_share", float, 0.1, "share of updates before ranks start being pruned"),
-        Option("tfinal_share", float, 0.2, "share of updates at the end with the final ranks fixed"),
-        Option("delta_t", int, 10, "updates between two budget allocations"),
+        Option("init_r", int, 12, "starting rank of every layer", RANK),
+        Option("target_r", int, 8, "average rank left after budget allocation", RANK),
+        Option("alpha", float, 16.0, "scaling numerator", SCALING),
+        Option("dropout", float, 0.0, "dropout on the adapter's input (costs a copy of each input)", DROPOUT),
+        Option("tinit_share", float, 0.1, "share of updates before ranks start being pruned", SHARE),
+        Option("tfinal_share", float, 0.2, "share of updates at the end with the final ranks fixed", SHARE),
+        Option("delta_t", int, 10, "updates between two budget allocations",
+               Range(int, 1, 1_000_000, meaning="optimiser updates")),
         Option("targets", str, "all-linear", "'all-linear', 'attention', or comma-separated layer names"),
     ),
     # lora_E starts at zero and A, B near it, so the update grows slowly: at LoRA's 5e-4, CoNLL-2003

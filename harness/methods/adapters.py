@@ -15,6 +15,7 @@ from torch import nn
 from harness.errors import HarnessError
 from harness.methods.base import METHODS, Method, Option
 from harness.methods.layer_roles import layers_by_role
+from harness.ranges import Range
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "swish": nn.SiLU}
 
@@ -87,7 +88,8 @@ class Pfeiffer(BottleneckAdapters):
 
 def _options(train_norms: bool) -> tuple[Option, ...]:
     return (
-        Option("reduction", int, 16, "hidden size divided by the bottleneck size"),
+        Option("reduction", int, 16, "hidden size divided by the bottleneck size",
+               Range(int, 1, 4096, meaning="a divisor of the hidden size such as 16")),
         Option("activation", str, "relu", f"bottleneck non-linearity ({', '.join(ACTIVATIONS)})"),
         Option("train_norms", bool, train_norms, "also train the backbone's layer norms"),
     )

@@ -9,17 +9,19 @@ from torch import nn
 
 from harness.errors import HarnessError
 from harness.models.heads import TaskModel
+from harness.ranges import Range
 from harness.registry import Registry
 
 
 @dataclass(frozen=True)
 class Option:
-    """A method hyper-parameter; the CLI exposes it as --<method>-<name>."""
+    """A method hyper-parameter; the CLI exposes it as --<method>-<name>. A number declares its range."""
 
     name: str
     type: type
     default: Any
     help: str
+    range: Range | None = None  # required for int and float options (tests/test_option_ranges.py checks)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, 
 def _convert(option: Option, method: str, value: Any) -> Any:
     """A value from a flag or a sweep file as the option's type; a clear error when it is not one."""
     kind = option.type
+    if option.range is not None:
+        return option.range.check(option_flag(method, option.name), value)
     if kind is bool:
         converted = value if isinstance(value, bool) else _BOOLEANS.get(str(value).lower())
     elif isinstance(value, bool):

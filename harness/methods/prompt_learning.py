@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from peft import PrefixTuningConfig, PromptEncoderConfig, PromptTuningConfig, TaskType, get_peft_model
 
-from harness.errors import HarnessError
 from harness.methods.base import METHODS, Method, Option
+from harness.ranges import Range
 
-VIRTUAL_TOKENS = Option("virtual_tokens", int, 20, "number of virtual tokens")
+# Each virtual token is a position of every sequence (and, for prefix, a key and value in every layer).
+VIRTUAL_TOKENS = Option("virtual_tokens", int, 20, "number of virtual tokens",
+                        Range(int, 1, 1024, meaning="prompt positions such as 20"))
 
 
 class PromptLearning(Method):
@@ -25,9 +27,6 @@ class PromptLearning(Method):
 
     def check(self, model, kind, options):
         super().check(model, kind, options)
-        if options["virtual_tokens"] < 1:
-            raise HarnessError(f"--{self.name}-virtual-tokens must be a positive integer, "
-                               f"got {options['virtual_tokens']}")
 
     def prepare(self, model, options, total_updates):
         model.requires_grad_(False)
@@ -62,7 +61,8 @@ PREFIX = METHODS.register(PrefixTuning(
     name="prefix",
     description="prefix tuning (peft): trained key/value prefixes in every attention layer, head trained fully",
     options=(VIRTUAL_TOKENS, Option("projection", int, 0,
-                                    "hidden size of an MLP that reparameterises the prefix (0: none)")),
+                                    "hidden size of an MLP that reparameterises the prefix (0: none)",
+                                    Range(int, 0, 65536, meaning="a hidden size, 0 for none"))),
     training_defaults={"lr": 5e-3},
 ))
 
@@ -76,6 +76,7 @@ PROMPT = METHODS.register(PromptTuning(
 PTUNING = METHODS.register(PTuning(
     name="ptuning",
     description="P-tuning (peft): prepended embeddings produced by a trained MLP prompt encoder, head trained fully",
-    options=(VIRTUAL_TOKENS, Option("encoder_size", int, 128, "hidden size of the prompt encoder MLP")),
+    options=(VIRTUAL_TOKENS, Option("encoder_size", int, 128, "hidden size of the prompt encoder MLP",
+                                          Range(int, 1, 65536, meaning="a hidden size such as 128"))),
     training_defaults={"lr": 5e-3},
 ))

@@ -7,6 +7,7 @@ Their options pick the prompt, how choices are scored, the demonstrations and ca
 from __future__ import annotations
 
 from harness.methods.base import METHODS, Method, Option
+from harness.ranges import Range
 from harness.tasks import kinds
 
 _COMMON = (
@@ -34,7 +35,7 @@ FEW_SHOT = METHODS.register(PromptMethod(
     name="few-shot",
     description="as zero-shot, after k solved demonstrations drawn from the training split with the seed",
     options=_COMMON + (
-        Option("k", int, 8, "number of demonstrations"),
+        Option("k", int, 8, "number of demonstrations", Range(int, 1, 512, meaning="demonstrations such as 8")),
         Option("balanced", bool, False, "spread the demonstrations evenly over the labels"),
         Option("fit_context", bool, False, "drop the last demonstrations of a prompt longer than the model's "
                                            "context (counted in the record) instead of failing"),

@@ -152,7 +152,6 @@ def profile_variant(variant: Variant, subject: Subject, inputs: TimingInputs, ev
     model = timed.model
     size = size_on_disk(model)
     sparsity = linear_sparsity(model)
-    task = evaluation.task
     usable = [t.used for t in timed.latency if t.used is not None]
     eval_batch = min(settings.eval_batch_size, max(usable)) if usable else 1  # no larger than what fit
     predictions = _predict_fitting(model, evaluation, inputs.pad_id, eval_batch, device)

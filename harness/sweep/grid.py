@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.ranges import SEED, Range
 from harness.spec import RunSpec
 from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
@@ -56,20 +57,20 @@ class Grid:
         return len(self.models) * len(self.methods) * len(self.tasks) * len(self.seeds)
 
 
+SEED_COUNT = Range(int, 1, 1000, meaning="a count of seeds, 3 meaning seeds 0, 1, 2; or a list such as 0,5")
+
+
 def parse_seeds(value: Any, where: str = "--seeds") -> list[int]:
-    """'3' or 3 -> [0, 1, 2] (a count); '0,5' or [0, 5] -> [0, 5] (a list)."""
-    try:
-        if isinstance(value, (list, tuple)):
-            seeds = [int(v) for v in value]
-        elif isinstance(value, str) and "," in value:
-            seeds = [int(v) for v in value.split(",") if v.strip()]
-        else:
-            count = int(value)
-            if count < 1:
-                raise ValueError
-            seeds = list(range(count))
-    except (TypeError, ValueError):
-        raise HarnessError(f"{where} {value!r}: expected a count (3 means seeds 0, 1, 2) or a list (0,5)") from None
+    """'3' or 3 -> [0, 1, 2] (a count); '0,5' or [0, 5] -> [0, 5] (a list). Every seed within SEED's range."""
+    if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
+        items = value if isinstance(value, (list, tuple)) else [v for v in value.split(",") if v.strip()]
+        if len(items) > SEED_COUNT.high:
+            raise HarnessError(f"{where}: {len(items)} seeds listed; at most {SEED_COUNT.high:g} in one grid")
+        seeds = [SEED.check(f"{where} item", item) for item in items]
+    elif isinstance(value, bool) or value is None:
+        raise HarnessError(f"{where} {value!r}: expected a count (3 means seeds 0, 1, 2) or a list (0,5)")
+    else:
+        seeds = list(range(SEED_COUNT.check(where, value)))
     if len(set(seeds)) != len(seeds) or not seeds:
         raise HarnessError(f"{where} {value!r}: seeds must be distinct and at least one")
     return seeds
