@@ -11,6 +11,7 @@ from harness.board.view import VIEW_FILE
 from harness.errors import HarnessError
 from harness.regress.tolerances import TOLERANCES_FILE
 from harness.sweep.grid import SWEEP_FILE
+from harness.tasks.validate import TASK_FILE
 from harness.yaml_file import YamlFile, read_mapping
 
 NOTES = YamlFile(name="notes file {path}", holds="a mapping of note -> text", if_unreadable="pass --notes FILE",
@@ -64,3 +65,18 @@ def test_each_callers_wording(tmp_path, kind, named, fix):
     broken.write_text("models: [minilm\n", encoding="utf-8")
     message = fails(broken, kind)
     assert message.startswith(named.format(path=broken) + ": not valid YAML: line") and message.endswith(fix)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: 1\nb: 2\na: 3\n", "line 3: key 'a' is given twice (first on line 1); keep one"),
+    ("a:\n  x: 1\n  x: 2\n", "line 3: key 'x' is given twice (first on line 2); keep one"),
+    ("a: 1\n0: zero\n", 'line 2: key 0 is not text; quote it ("0")'),
+    ("a: 1\n? [x, y]\n: 2\n", "line 2: key a list or mapping is not text"),
+    ("a: &shared [x]\nb: *shared\n", "line 1: the value anchored here is used again through an alias"),
+    ("base: &b {lr: 1}\nrun:\n  <<: *b\n", "line 3: merge key <<: is not read in harness files"),
+])
+def test_a_file_that_would_not_read_as_written_is_refused_with_its_line(tmp_path, text, message):
+    for kind in (NOTES, TASK_FILE, VIEW_FILE, SWEEP_FILE, TOLERANCES_FILE):
+        path = tmp_path / "file.yaml"
+        path.write_text(text, encoding="utf-8")
+        assert message in fails(path, kind)
