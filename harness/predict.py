@@ -23,6 +23,7 @@ from accelerate.utils import DistributedType, gather_object
 from torch import nn
 
 from harness.encode import Features, collate
+from harness.errors import RunFailed
 from harness.tasks import kinds
 
 
@@ -105,12 +106,23 @@ def _predict_share(model: nn.Module, features: Sequence[Features], kind: str, pa
             batch = collate([features[i] for i in rows], pad_id, kind)
             batch.pop("labels", None)
             logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu()
+            _check_finite(logits)
             if round_index * shares + share >= batches:
                 continue  # a repeated batch: only there so every process runs the same forwards
             cut_off += _store(logits, rows, features, kind, fallback_tag, values, probabilities)
     seconds = time.perf_counter() - start
     model.train(was_training)
     return Predictions(values=values, probabilities=probabilities, seconds=seconds, words_cut_off=cut_off)
+
+
+def _check_finite(logits: torch.Tensor) -> None:
+    """A model whose outputs are NaN or infinite has no prediction: its run fails instead of recording one
+    (argmax over NaN picks the first class, which would score as if it had predicted)."""
+    if not bool(torch.isfinite(logits).all()):
+        bad = int((~torch.isfinite(logits)).flatten(1).any(dim=1).sum())
+        raise RunFailed(f"the model's outputs are not finite (NaN or infinite) for {bad} of {len(logits)} examples "
+                        "of a batch: its weights diverged or overflowed; lower --lr (or, for a --variant, use "
+                        "another precision)")
 
 
 def _store(logits: torch.Tensor, rows: list[int], features: Sequence[Features], kind: str, fallback_tag: int,

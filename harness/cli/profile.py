@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 import torch
 from rich.console import Console
@@ -14,6 +12,7 @@ from harness.cli.range_type import ranged
 from harness.device import resolve_device
 from harness.errors import HarnessError
 from harness.profiling import ProfileSettings, profile_model, profile_table
+from harness.record import strict_json
 from harness.ranges import Range
 from harness.spec import RANGES
 from harness.variants import all_variants, unavailable_reason
@@ -92,7 +91,7 @@ def profile(model, run_id, task, variants, batch_sizes, repeats, min_seconds, ro
                             device=target.type, settings=settings, max_length=max_length, pooling=pooling,
                             show_progress=not quiet and not as_json)
     if as_json:
-        click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))
+        click.echo(strict_json.dumps(outcome.record, indent=2))
         return
     console = Console()
     console.print(profile_table(outcome.record))

@@ -6,7 +6,6 @@ stderr says what); 2: bad input (one line, nothing written).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ import click
 from harness.board.view import load_view
 from harness.cli import options
 from harness.errors import HarnessError
+from harness.record import strict_json
 from harness.record.store import atomic_write
 from harness.regress import (
     ALL_TASKS,
@@ -77,7 +77,7 @@ def regress(baseline, candidate, output, tasks, models, methods, view, views_dir
             raise HarnessError(f"--report {report}: cannot be written ({exc.strerror or type(exc).__name__}); "
                                "pass a file in a folder you can write to") from None
     if as_json:
-        click.echo(json.dumps(to_json(result, baseline, candidate), indent=2, ensure_ascii=False))
+        click.echo(strict_json.dumps(to_json(result, baseline, candidate), indent=2))
     else:
         click.echo(text, nl=False)
     click.echo(summary_line(result), err=True)

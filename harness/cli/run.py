@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from harness.cli import options
@@ -11,6 +9,7 @@ from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.cli.render import print_run_summary
 from harness.perturb import load_plugins
 from harness.pipeline import execute, plan
+from harness.record import strict_json
 from harness.train.launch import is_main_process
 
 
@@ -62,6 +61,6 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
     if not is_main_process():  # under accelerate/torchrun only the main process reports
         return 0
     if as_json:
-        click.echo(json.dumps(outcome.record, indent=2, ensure_ascii=False))
+        click.echo(strict_json.dumps(outcome.record, indent=2))
     else:
         print_run_summary(outcome.record, outcome.path, skipped=outcome.skipped)

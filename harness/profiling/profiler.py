@@ -10,7 +10,6 @@ live one folder up, so readers of run records never mistake a profile for a run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from harness.profiling.machine import SpeedProbe, probe_summary
 from harness.profiling.profile import Evaluation, ProfileSettings, Subject, VariantProfile, profile_variants
 from harness.profiling.report import plot_profile, plottable, profile_markdown
 from harness.profiling.timing import Clock
+from harness.record import strict_json
 from harness.record.environment import environment
 from harness.record.saved_model import saved_model_folder
 from harness.record.store import ResultStore, atomic_write
@@ -218,7 +218,7 @@ def _write(store: ResultStore, task: str, record: dict[str, Any]) -> ProfileOutc
         profile_id = f"{base}-{counter}"
     record["profile_id"] = profile_id
     json_path, markdown_path = folder / f"{profile_id}.json", folder / f"{profile_id}.md"
-    atomic_write(json_path, [json.dumps(record, indent=2, ensure_ascii=False) + "\n"])
+    atomic_write(json_path, [strict_json.dumps(record, indent=2) + "\n"])
     atomic_write(markdown_path, [profile_markdown(record)])
     plot_path = plot_profile(record, folder / f"{profile_id}.png") if plottable(record) else None
     return ProfileOutcome(record, json_path, markdown_path, plot_path)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from harness.errors import HarnessError
+from harness.record import strict_json
 
 SCHEMA_VERSION = 1
 MIN_ID_PREFIX = 6  # shorter run-id prefixes match too much to be meant
@@ -100,9 +101,9 @@ class ResultStore:
     def write(self, record: dict[str, Any], predictions: list[dict[str, Any]]) -> Path:
         task, run_id = record["task"]["name"], record["run_id"]
         atomic_write(self.predictions_path(task, run_id),
-                     (json.dumps(row, ensure_ascii=False) + "\n" for row in predictions))
+                     (strict_json.dumps(row) + "\n" for row in predictions))
         path = self.record_path(task, run_id)
-        atomic_write(path, [json.dumps(record, indent=2, ensure_ascii=False) + "\n"])
+        atomic_write(path, [strict_json.dumps(record, indent=2) + "\n"])
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:

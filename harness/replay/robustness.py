@@ -8,12 +8,12 @@ same model in the same process.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
 from harness.evaluation import evaluate_splits
+from harness.record import strict_json
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore, atomic_write
 from harness.tasks import load_task
@@ -32,5 +32,5 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
     evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec["seed"], n_boot=0,
                                 perturb=perturb, train=saved.data.train)
     updated = {**record, "robustness": evaluated.robustness}
-    atomic_write(path, [json.dumps(updated, indent=2, ensure_ascii=False) + "\n"])
+    atomic_write(path, [strict_json.dumps(updated, indent=2) + "\n"])
     return updated
