@@ -136,3 +136,27 @@ def test_compare_runs_what_is_missing_and_writes_report_and_plot(env, encoder_di
 def test_compare_bad_alpha(env, encoder_dir, capsys):
     assert main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--alpha", "1.5"]) == 2
     assert "--alpha 1.5" in capsys.readouterr().err
+
+
+def test_a_damaged_record_or_a_bug_in_one_run_fails_that_run_and_the_others_run(env, encoder_dir, capsys,
+                                                                                  monkeypatch):
+    grid = ["--methods", "full", "--task", "tiny-sentiment", "--seeds", "3", "--in-process"]
+    assert _sweep(env, encoder_dir, *grid[:-3], "--seeds", "1", "--in-process") == 0
+    damaged = _records(env)[0]
+    damaged.write_text("[1, 2]", encoding="utf-8")
+    real_execute = sweep_scheduler.execute
+
+    def buggy_seed_one(spec, task, **kwargs):
+        if spec.seed == 1:
+            raise ZeroDivisionError("a bug")
+        return real_execute(spec, task, **kwargs)
+
+    monkeypatch.setattr(sweep_scheduler, "execute", buggy_seed_one)
+    capsys.readouterr()
+    assert _sweep(env, encoder_dir, *grid, "--dry-run") == 0
+    assert "will fail: run record" in capsys.readouterr().out
+    assert _sweep(env, encoder_dir, *grid) == 1
+    err = capsys.readouterr().err
+    assert "2 run(s) failed" in err and "not a whole run record" in err and "unexpected error ZeroDivisionError" in err
+    assert damaged.read_text(encoding="utf-8") == "[1, 2]"  # never overwritten without --force
+    assert [json.loads(p.read_text())["spec"]["seed"] for p in _records(env) if p != damaged] == [2]

@@ -7,7 +7,8 @@ import click
 from harness.cli import options
 from harness.cli.backend_options import backend_from_options, backend_options
 from harness.cli.grid_options import grid_from_options, grid_options
-from harness.errors import RunFailed
+from harness.errors import HarnessError, RunFailed
+from harness.record.store import ResultStore
 from harness.sweep import check_data, plan_grid, run_grid
 from harness.train.progress import stderr_console
 
@@ -41,8 +42,9 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
     stderr_console.print(f"sweep: {len(planned)} runs ({len(grid.models)} models x {len(grid.methods)} methods x "
                          f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds) into {output}")
     if dry_run:
+        store = ResultStore(output)
         for run in planned:
-            click.echo(f"{run.spec.run_id(run.task.hash)}  {run.label}")
+            click.echo(f"{run.spec.run_id(run.task.hash)}  {run.label}{_state(store, run)}")
         return 0
     result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
                       show_progress=not quiet, save_model=save_model, isolate=not in_process,
@@ -53,3 +55,15 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
                                                                           for label, error in result.failed))
     return 0
 
+
+
+def _state(store: ResultStore, run) -> str:
+    """What the sweep will do with a planned run: '' (run it), recorded (skip it) or why it will fail."""
+    run_id = run.spec.run_id(run.task.hash)
+    if not store.exists(run.task.name, run_id):
+        return ""
+    try:
+        store.load(run.task.name, run_id)
+    except HarnessError as exc:
+        return f"  · will fail: {exc}"
+    return "  · recorded"

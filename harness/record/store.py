@@ -107,7 +107,18 @@ class ResultStore:
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:
-        return json.loads(self.record_path(task, run_id).read_text(encoding="utf-8"))
+        """The run's record; HarnessError naming the file when it is damaged (never rewritten here)."""
+        path = self.record_path(task, run_id)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problem = f"cannot be read ({type(exc).__name__})"
+        else:
+            if isinstance(record, dict) and all(key in record for key in ("run_id", "spec", "headline", "metrics")):
+                return record
+            problem = "is not a whole run record"
+        raise HarnessError(f"run record {path} {problem}; `harness results check` says what is wrong, and "
+                           "--force reruns the run and replaces it")
 
     def load_predictions(self, task: str, run_id: str) -> list[dict[str, Any]]:
         path = self.predictions_path(task, run_id)
@@ -134,6 +145,10 @@ class ResultStore:
                 continue
             if not isinstance(record, dict) or "run_id" not in record or "metrics" not in record:
                 yield path, None, "not a run record (no run_id or metrics)"
+                continue
+            if record["run_id"] != path.stem:  # a copy under another name would count its run twice
+                yield path, None, (f"holds run {record['run_id']}, not the run its name says; remove or rename "
+                                   "the copy")
                 continue
             version = record.get("schema_version", 0)
             if not isinstance(version, int) or version > SCHEMA_VERSION:

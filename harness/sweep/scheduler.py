@@ -130,7 +130,11 @@ class _Sweep:
             if self.store.exists(task, run_id):  # recorded before, or by another process before we took the lock
                 if held is not None:
                     held.release()
-                record = self.store.load(task, run_id)
+                try:
+                    record = self.store.load(task, run_id)
+                except HarnessError as exc:  # damaged: the run fails, the file stays for the user, the sweep goes on
+                    self.fail(prefix, run, str(exc))
+                    return None
                 changed = data_change(record, run.task, self.options["data_dir"])
                 if changed:  # not this data's result: reusing it would be wrong, replacing it is the user's call
                     self.fail(prefix, run, changed)

@@ -52,6 +52,9 @@ class LocalBackend:
         except (HarnessError, BrokenProcessPool) as exc:
             error = str(exc) if isinstance(exc, HarnessError) else "its process died (killed, or out of memory)"
             self._finished[ticket] = Done(error=error)
+        except Exception as exc:  # a bug in one run must not stop the others: report it, go on
+            self._finished[ticket] = Done(error=f"unexpected error {type(exc).__name__}: {exc} (a bug: please "
+                                                "report it; `harness run` with this run's flags shows the traceback)")
         return ticket
 
     def wait(self, tickets: Collection[int]) -> tuple[int, Done]:
