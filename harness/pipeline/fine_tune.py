@@ -77,6 +77,10 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
 def build_model(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, method: Method) -> LoadedModel:
     """The pretrained model with the head the task kind needs, checked to suit the method."""
     loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
+    positions = getattr(loaded.model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and spec.max_length > positions:  # a longer text would index past its positions
+        raise HarnessError(f"--max-length {spec.max_length} is more than {spec.model} reads ({positions} positions); "
+                           f"use --max-length {positions} or less")
     if task.kind == kinds.REGRESSION:
         loaded.model.set_target_scale([example.label for example in data.train])
     method.check(loaded.model, task.kind, spec.method_options)
