@@ -209,7 +209,8 @@ def test_empty_split_and_unknown_split(tmp_path: Path) -> None:
 def test_missing_field_and_bad_json(tmp_path: Path) -> None:
     task = make_task(tmp_path / "tasks", data={"format": "jsonl", "files": {"train": "t.json", "validation": "v.json"}})
     path = write(tmp_path / "d/t.json", json.dumps({"s1": "a", "label": "yes"}) + "\n")
-    with pytest.raises(HarnessError, match=rf"{path}: line 1: no field 's2' \(fields present: s1, label\)"):
+    with pytest.raises(HarnessError,
+                       match=rf"{path}: line 1: no field 's2' \(fields present: s1, label; did you mean s1\?\)"):
         load_split(task, "train", tmp_path / "d")
     path = write(tmp_path / "d/v.json", '{"s1": "a"\n')
     with pytest.raises(HarnessError, match=rf"{path}: line 1: not valid JSON"):

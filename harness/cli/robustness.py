@@ -25,17 +25,20 @@ from harness.tasks import load_task
 @click.option("--show", is_flag=True, help="Only print the robustness already recorded, runs side by side per task.")
 @options.device
 @options.data_dir
+@options.tasks_dirs
 @options.results_dir
-def robustness(perturb, task, model, method, run_ids, perturb_modules, show, device, data_dir, output):
+def robustness(perturb, task, model, method, run_ids, perturb_modules, show, device, data_dir, tasks_dirs, output):
     """Score recorded runs (saved with --save-model) on perturbed copies of their evaluation data."""
     load_plugins(*perturb_modules)
     store = ResultStore(output)
+    tasks_dirs = list(tasks_dirs)
+    task_name = load_task(task, tasks_dirs).name if task else None
     chosen = []
     for path, record, problem in store.records():
         if record is None:
             continue
         spec = record["spec"]
-        if (task and spec["task"] != load_task(task).name) or (model and spec["model"] != model) \
+        if (task and spec["task"] != task_name) or (model and spec["model"] != model) \
                 or (method and spec["method"] != method) or (run_ids and record["run_id"] not in run_ids):
             continue
         chosen.append((path, record))
@@ -57,11 +60,12 @@ def robustness(perturb, task, model, method, run_ids, perturb_modules, show, dev
             console.print(robustness_comparison(records))
         return
     for path, record in chosen:
-        check_perturb_spec(perturb, load_task(record["task"].get("path") or record["spec"]["task"]))
+        check_perturb_spec(perturb, load_task(record["task"].get("path") or record["spec"]["task"], tasks_dirs))
         if not record.get("artifact"):
             skipped.append(record["run_id"])
             continue
-        updated = add_robustness(store, path, record, perturb, data_dir, None if device == "auto" else device)
+        updated = add_robustness(store, path, record, perturb, data_dir, None if device == "auto" else device,
+                                 tasks_dirs)
         console.print(robustness_table(updated))
     if skipped:
         console.print(f"skipped {len(skipped)} run(s) without a saved model ({', '.join(skipped)}): rerun them "

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from harness.cli import options
 from harness.tasks import list_tasks, validate_task_file
+from harness.tasks.inspect import inspect_splits
 
 
 @click.group(invoke_without_command=True)
@@ -32,8 +33,15 @@ def tasks(ctx, tasks_dirs):
 
 @tasks.command()
 @click.argument("file", type=click.Path(path_type=Path))
-def validate(file: Path):
-    """Check a task YAML file and say what is wrong with it."""
+@options.data_dir
+def validate(file: Path, data_dir: Path | None):
+    """Check a task YAML file and its data (every split read as a run reads it) and say what is wrong."""
     task = validate_task_file(file)
+    for report in inspect_splits(task, data_dir):
+        if report.examples is None:
+            click.echo(f"  {report.split}: not read ({report.rule}; give --data-dir to read a local copy)")
+            continue
+        unseen = f"; no example of label {', '.join(report.unseen_labels)}" if report.unseen_labels else ""
+        click.echo(f"  {report.split}: {report.examples} examples from {report.path} ({report.rule}){unseen}")
     click.echo(f"{file}: ok: task {task.name} ({task.kind}, {task.num_labels} labels, "
                f"metrics {', '.join(task.metrics)}, hash {task.hash[:12]})")

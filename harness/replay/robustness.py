@@ -20,10 +20,11 @@ from harness.tasks import load_task
 
 
 def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], perturb: str,
-                   data_dir: Path | None = None, device: str | None = None) -> dict[str, Any]:
+                   data_dir: Path | None = None, device: str | None = None,
+                   tasks_dirs: list[Path] | None = None) -> dict[str, Any]:
     """Evaluate the run's saved model on `perturb` for every evaluation split; rewrite its record."""
     spec = record["spec"]
-    task = load_task(record["task"].get("path") or spec["task"])
+    task = load_task(record["task"].get("path") or spec["task"], tasks_dirs)
     if task.hash != record["task"]["hash"]:
         raise HarnessError(f"run {record['run_id']}: the task definition of {task.name} changed since it was "
                            "recorded; its saved model would be scored on other data")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 from harness.tasks import kinds
 from harness.tasks.example import Example
 
@@ -33,13 +33,18 @@ class _Context:
         try:
             return row[name]
         except KeyError:
-            raise self.error(line, f"no field '{name}' (fields present: {', '.join(map(str, row))}); "
-                             "fix the task's fields or the data") from None
+            present = [str(key) for key in row]
+            raise self.error(line, f"no field '{name}' (fields present: {', '.join(present)}"
+                                   f"{did_you_mean(name, present)}); fix the task's fields "
+                                   "or the data") from None
 
     def text(self, row: dict[str, Any], name: str, line: int, strip: bool = True) -> str:
         value = self.field(row, name, line)
         if value is None:
             raise self.error(line, f"field '{name}' is empty; fill it in or remove the row")
+        if isinstance(value, (list, dict)):  # its Python repr would silently become the text
+            raise self.error(line, f"field '{name}' holds a {type(value).__name__}, not text; name a text field, "
+                                   "or join the values into one string in the data")
         return str(value).strip() if strip else str(value)  # SST-2 keeps a space before the tab
 
     def unknown(self, what: str, value: str) -> str:
@@ -52,7 +57,8 @@ class _Context:
 def to_examples(
     task: TaskDef, split: str, rows: Sequence[Row], source: str, unit: str = "line"
 ) -> list[Example]:
-    """Examples with ids '<split>-<row index>'; rows whose label is in drop_labels are skipped."""
+    """Examples with ids '<split>-<row index>' (or '<split>-<the id field>' when the task names one, each
+    once); rows whose label is in drop_labels are skipped."""
     context = _Context(task, source, unit)
     if task.kind == kinds.TOKEN_CLASSIFICATION:
         make = _spans_example if task.fields.spans else _tagged_example
@@ -60,9 +66,16 @@ def to_examples(
         make = _regression_example
     else:
         make = _classification_example
-    examples = []
+    examples, seen = [], {}
     for index, line, row in rows:
-        example = make(context, f"{split}-{index}", row, line)
+        example_id = f"{split}-{index}"
+        if task.fields.id:
+            example_id = f"{split}-{context.text(row, task.fields.id, line)}"
+            if example_id in seen:
+                raise context.error(line, f"id {example_id.removeprefix(split + '-')} was already used on {context.unit} "
+                                          f"{seen[example_id]}; ids in fields.id must be unique within a split")
+            seen[example_id] = line
+        example = make(context, example_id, row, line)
         if example is not None:
             examples.append(example)
     return examples

@@ -52,6 +52,18 @@ def local_path(task: TaskDef, split: str, root: Path | None) -> Path | None:
     return root / written if root is not None else None
 
 
+def path_rule(task: TaskDef, split: str) -> str:
+    """How the split's file name is resolved, in words, for messages and `harness tasks validate`."""
+    written = task.data.files.get(split, "") if task.data is not None else ""
+    if not written:
+        return "no local file: loaded from the hub"
+    if written.startswith(("./", "../", ".\\", "..\\")):
+        return f"data.files.{split} {written}, relative to the task file {task.path}"
+    if Path(written).expanduser().is_absolute():
+        return f"data.files.{split} {written}, an absolute path"
+    return f"data.files.{split} {written}, under the data folder (--data-dir or {DATA_DIR_ENV})"
+
+
 def split_path(task: TaskDef, split: str, data_dir: str | Path | None) -> Path | None:
     """The split's local file, or None when there is none to read (then only the hub can give it)."""
     written = task.data.files.get(split, "") if task.data is not None else ""
@@ -95,6 +107,10 @@ def missing_local_files(task: TaskDef, splits: list[str], data_dir: str | Path |
 
 
 def _hub_or_fail(task: TaskDef, split: str, path: Path | None) -> tuple[list[formats.Row], str]:
+    written = task.data.files.get(split, "") if task.data is not None else ""
+    if path is not None and written.startswith((".", "/", "~")):  # no data folder involved: the task file is wrong
+        raise HarnessError(f"data for task {task.name} split {split} not found: looked for {path} "
+                           f"({path_rule(task, split)}); fix data.files.{split} in the task file")
     if path is not None:
         looked = f"looked for {path}"
     elif task.data is not None and split in task.data.files:

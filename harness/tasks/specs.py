@@ -46,6 +46,7 @@ class Fields:
     words: str | None = None  # token classification: the words column (a list per sentence)
     tags: str | None = None  # token classification: the tags column (a list per sentence)
     spans: str | None = None  # token classification from character spans (CLUENER)
+    id: str | None = None  # the data's own example id (unique per split); else ids are row positions
 
 
 @dataclass(frozen=True)

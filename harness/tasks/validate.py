@@ -28,11 +28,12 @@ TOP_KEYS = (
     "data", "splits", "hub", "prompts",
 )
 FIELDS_BY_KIND = {
-    kinds.TEXT_CLASSIFICATION: ("text", "label"),
-    kinds.TEXT_PAIR_CLASSIFICATION: ("text", "text_pair", "label"),
-    kinds.REGRESSION: ("text", "text_pair", "score"),
-    kinds.TOKEN_CLASSIFICATION: ("words", "tags", "text", "spans"),
+    kinds.TEXT_CLASSIFICATION: ("text", "label", "id"),
+    kinds.TEXT_PAIR_CLASSIFICATION: ("text", "text_pair", "label", "id"),
+    kinds.REGRESSION: ("text", "text_pair", "score", "id"),
+    kinds.TOKEN_CLASSIFICATION: ("words", "tags", "text", "spans", "id"),
 }
+OPTIONAL_FIELDS = ("id",)
 FORMATS = ("tsv", "jsonl", "conll")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -211,7 +212,8 @@ class _Checker:
                 raise self.fail("fields", "either words and tags (one row per sentence) or text and spans "
                                 "(character spans)", detail=", ".join(value) or "no fields")
         else:
-            needed = [key for key in allowed if key != "text_pair" or kind != kinds.REGRESSION]
+            needed = [key for key in allowed if key not in OPTIONAL_FIELDS
+                      and (key != "text_pair" or kind != kinds.REGRESSION)]
             for key in needed:
                 if key not in value:
                     raise self.fail(f"fields.{key}", f"the row field that holds the {key} (a {kind} task)", None)
