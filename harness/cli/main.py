@@ -40,6 +40,12 @@ def _register() -> None:
         cli.add_command(command)
 
 
+def one_line(message: str) -> str:
+    """The message on one line: unprintable characters (a name read from a user's file may hold any, and
+    some of them end a line) as their escapes, so a terminal shows them and nothing breaks the line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and an exit code, never a traceback."""
     _register()
@@ -47,14 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except HarnessError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {one_line(str(exc))}", err=True)
         return exc.exit_code
     except click.UsageError as exc:  # click would print Usage/Try/Error lines: one line, and where to look
         where = exc.ctx.command_path if exc.ctx is not None else "harness"
-        click.echo(f"error: {' '.join(exc.format_message().split())} (see {where} --help)", err=True)
+        click.echo(f"error: {one_line(' '.join(exc.format_message().split()))} (see {where} --help)", err=True)
         return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        click.echo(f"error: {one_line(' '.join(exc.format_message().split()))}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
