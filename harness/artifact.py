@@ -11,11 +11,14 @@ Layout of an artifact folder: trained.safetensors and manifest.json.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.distributed.tensor import DTensor
@@ -54,9 +57,19 @@ def model_bytes(model: nn.Module) -> int:
 
 def save_trained(model: nn.Module | dict[str, torch.Tensor], folder: Path, manifest: dict[str, Any]) -> int:
     """Write the artifact (from the model or its `trained_state`); returns the weights file's size in bytes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file(model if isinstance(model, dict) else trained_state(model), str(folder / WEIGHTS))
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    staging = folder.with_name(f".{folder.name}.tmp")  # filled whole, then renamed: never a half-saved model
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        save_file(model if isinstance(model, dict) else trained_state(model), str(staging / WEIGHTS))
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if folder.exists():  # --force over a saved model
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except (OSError, SafetensorError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise HarnessError(f"cannot save the model to {folder} ({getattr(exc, 'strerror', None) or exc}); free "
+                           "space there or pass --output DIR with room for it, or leave out --save-model") from None
     return (folder / WEIGHTS).stat().st_size
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import string
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -67,6 +67,17 @@ def world(tmp_path_factory, data_dir):
         yield root
 
 
+class _Hung(Exception):
+    """An invocation ran past HUNG_SECONDS: a refusal takes milliseconds, so it planned something enormous."""
+
+
+HUNG_SECONDS = 30
+
+
+def _hung(signum, frame):
+    raise _Hung
+
+
 class _Planned(Exception):
     """Raised where `harness run` would start training: every check before it has passed."""
 
@@ -83,13 +94,21 @@ def _invoke(command: str, argv: list[str], capsys) -> None:
     """Run `harness ARGV` and hold it to the promise; in collecting mode, count what broke it instead."""
     GENERATED[command] += 1
     before = _digests(Path("results"))
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.setitimer(signal.ITIMER_REAL, HUNG_SECONDS)
     try:
         code = main(argv)
     except _Planned:
         code = 0
+    except _Hung:
+        _finding(command, f"hung: no answer in {HUNG_SECONDS} s", argv)
+        return
     except Exception as exc:  # a traceback: a bug
         _finding(command, f"traceback {type(exc).__name__}: {exc}", argv)
         return
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]
     if code not in (0, 1, 2):

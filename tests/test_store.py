@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
@@ -63,3 +64,42 @@ def test_file_in_place_of_results_folder_is_reported(tmp_path):
     (tmp_path / "results").write_text("")
     with pytest.raises(HarnessError, match="is a file, not a folder; pass --output DIR"):
         ResultStore(tmp_path / "results").check_writable()
+
+
+def test_a_full_disk_is_one_line_and_leaves_neither_file_nor_a_temporary(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    real_fsync = os.fsync
+    calls = []
+
+    def disk_full_on_the_second_file(descriptor):
+        calls.append(descriptor)
+        if len(calls) == 2:  # the predictions went out whole; the record does not fit
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", disk_full_on_the_second_file)
+    with pytest.raises(HarnessError, match=r"cannot write .*abc.json \(No space left on device\); nothing was "):
+        store.write(_record(), [{"id": "validation-0", "prediction": 1}])
+    assert list((tmp_path / "sst2").iterdir()) == []  # no orphan predictions, no temporary file
+
+
+def test_a_model_that_cannot_be_saved_leaves_no_folder(tmp_path, monkeypatch):
+    import torch
+
+    import harness.artifact as artifact
+
+    def disk_full(tensors, filename):
+        open(filename, "wb").write(b"part")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(artifact, "save_file", disk_full)
+    folder = tmp_path / "sst2" / "abc.model"
+    with pytest.raises(HarnessError, match="cannot save the model to .*No space left on device"):
+        artifact.save_trained({"w": torch.zeros(2)}, folder, {"run_id": "abc"})
+    assert list((tmp_path / "sst2").iterdir()) == []
+
+
+def test_room_is_checked_before_training(tmp_path):
+    with pytest.raises(HarnessError, match=r"has .* MB free and this run needs at least .* for its checkpoints"):
+        ResultStore(tmp_path / "new" / "results").check_room(2**62, "its checkpoints")
+    ResultStore(tmp_path).check_room(1, "its checkpoints")

@@ -63,3 +63,28 @@ def test_scoring_a_batch(benchmark, bench_examples, n_boot):
 
     report = benchmark(evaluate, ["accuracy", "f1"], predictions, references, n_boot=n_boot)
     assert 0.8 < report.values["accuracy"] < 0.9
+
+
+def test_option_checks(benchmark):
+    """Every declared range a `harness run` checks before it starts: its flags through click, the method's
+    options and the spec's settings (the goal: far below 50 ms, not measurable against a run's start)."""
+    from harness.cli.main import _register
+    from harness.cli.run import run
+    from harness.methods import get_method
+    from harness.spec import RunSpec, check_bounds
+
+    _register()
+    argv = ["--task", "sst2", "--method", "lora", "--seed", "3", "--epochs", "4", "--lr", "1e-3", "--batch-size", "16",
+            "--grad-accum", "2", "--warmup-ratio", "0.1", "--weight-decay", "0.01", "--patience", "2",
+            "--train-limit", "2000", "--eval-limit", "500", "--max-length", "128", "--lora-r", "16",
+            "--lora-alpha", "32", "--lora-dropout", "0.1", "--checkpoint-minutes", "5"]
+    spec = RunSpec("minilm", "lora", "sst2", seed=3, training={"epochs": 4, "lr": 1e-3, "batch_size": 16,
+                                                             "grad_accum": 2, "warmup_ratio": 0.1},
+                   max_length=128, train_limit=2000, eval_limit=500)
+
+    def check_everything():
+        run.make_context("run", list(argv))
+        get_method("lora").resolve_options({"r": "16", "alpha": 32, "dropout": 0.1})
+        check_bounds(spec)
+
+    benchmark(check_everything)

@@ -45,6 +45,9 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     whole_model_bytes = model_bytes(loaded.model)
     model = method.prepare(loaded.model, spec.method_options, total_updates)  # apply the method
     trainable, total = count_parameters(model)
+    # at least, in float32: a checkpoint (trained weights, two optimiser moments, the best epoch's weights) and
+    # the saved model (the trained weights)
+    store.check_room(4 * (4 + save_model) * trainable, "its checkpoints and saved model")
     if show_progress:
         _announce(spec, task, data, source, loaded, run_id, trainable, total)
     predictor = TaskPredictor(task, spec, loaded)

@@ -63,8 +63,11 @@ class SpecLock:
             return False
         text = f"pid {os.getpid()} on {socket.gethostname()} since " \
                f"{dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}\n"
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, text.encode("utf-8"), 0)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, text.encode("utf-8"), 0)
+        except OSError:  # a full disk: the lock holds without its note of who holds it
+            pass
         _held[key] = [descriptor, 1]
         self._owned = True
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -24,28 +25,48 @@ MIN_ID_PREFIX = 6  # shorter run-id prefixes match too much to be meant
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     """Text written whole or not at all (see `atomic_replace`)."""
-    def write(handle: BinaryIO) -> None:
-        for chunk in chunks:
-            handle.write(chunk.encode("utf-8"))
-
-    atomic_replace(path, write)
+    atomic_replace(path, _text(chunks))
 
 
 def atomic_replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """`write` fills a temporary file beside `path`, which is synced and renamed over `path`:
     a reader, or a crash at any moment, sees the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.replace(_staged(path, write), path)
+
+
+def _staged(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """A synced temporary file beside `path` holding what `write` wrote; on any failure no temporary file
+    is left, and a failure of the disk (full, read-only, gone) is one HarnessError naming the path."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     try:
         os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600; results are meant to be shared
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise _unwritable(path, exc) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
+
+
+def _unwritable(path: Path, exc: OSError) -> HarnessError:
+    return HarnessError(f"cannot write {path} ({exc.strerror or type(exc).__name__}); nothing was recorded "
+                        "for it: free space there, or pass --output DIR with room to write")
+
+
+def _text(chunks: Iterable[str]) -> Callable[[BinaryIO], None]:
+    def write(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+    return write
 
 
 def _umask() -> int:
@@ -85,6 +106,14 @@ class ResultStore:
     def exists(self, task: str, run_id: str) -> bool:
         return self.record_path(task, run_id).is_file()
 
+    def check_room(self, needed: int, what: str) -> None:
+        """Fail before training, not after it, when the results folder's disk cannot hold `needed` bytes."""
+        folder = next((p for p in (self.root, *self.root.parents) if p.exists()), Path("."))
+        free = shutil.disk_usage(folder).free
+        if free < needed:
+            raise HarnessError(f"the disk of {self.root} has {free / 1e6:.1f} MB free and this run needs at least "
+                               f"{needed / 1e6:.1f} MB for {what}; free space there or pass --output DIR elsewhere")
+
     def check_writable(self) -> None:
         """Fail before training, not after, when results cannot be saved."""
         if self.root.exists() and not self.root.is_dir():
@@ -99,11 +128,19 @@ class ResultStore:
                                "pass --output DIR with a folder you can write to") from None
 
     def write(self, record: dict[str, Any], predictions: list[dict[str, Any]]) -> Path:
+        """Both files staged in full before either is renamed into place (predictions first): a write
+        that fails (a full disk) leaves neither, and a crash between the renames leaves predictions
+        that `harness results check` reports as an orphan."""
         task, run_id = record["task"]["name"], record["run_id"]
-        atomic_write(self.predictions_path(task, run_id),
-                     (strict_json.dumps(row) + "\n" for row in predictions))
-        path = self.record_path(task, run_id)
-        atomic_write(path, [strict_json.dumps(record, indent=2) + "\n"])
+        rows_path, path = self.predictions_path(task, run_id), self.record_path(task, run_id)
+        rows = _staged(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))
+        try:
+            staged = _staged(path, _text([strict_json.dumps(record, indent=2) + "\n"]))
+        except BaseException:
+            rows.unlink(missing_ok=True)
+            raise
+        os.replace(rows, rows_path)
+        os.replace(staged, path)
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:
