@@ -361,6 +361,11 @@ CASES = [
     Case("view-alias", with_setup(lambda w: w.write("view.yaml", f"name: v\nx: &c {{task: {TASK}}}\ncolumns: [*c]\n"),
                                   cmd("leaderboard", "view.yaml")), BAD_INPUT, "view.yaml: line 2",
          "write the value out"),
+    # -- output paths that are not files ---------------------------------------------------------------
+    Case("leaderboard-output-device", lambda w: [*view_csv(w), "--output", "/dev/null"], BAD_INPUT, "/dev/null",
+         "not a regular file"),
+    Case("leaderboard-output-unwritable", lambda w: [*view_csv(w), "--output", "/proc/board.csv"], BAD_INPUT,
+         "/proc/board.csv", "choose another path"),
     Case("regress-n-boot-tiny", cmd("regress", "--baseline", "results", "--candidate", "results", "--n-boot", "10"),
          BAD_INPUT, "--n-boot 10", "from 100 to"),
     Case("sweep-seeds-negative", cmd("sweep", "--tasks", TASK, "--methods", "full", "--seeds", "-1", "--dry-run"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rich.table import Table
 from harness.board.table import headline_names, leaderboard as build, load_runs
 from harness.cli import options
 from harness.errors import HarnessError
-from harness.record.store import atomic_write
+from harness.record.store import atomic_replace, atomic_write
 
 FORMATS = ("terminal", "markdown", "html", "csv", "json")
 
@@ -90,16 +91,16 @@ def _view(view_name: str, results: Path, fmt: str, output: Path | None, plots_di
         for reason in skipped:
             click.echo(f"note: plot left out: {reason}", err=True)
         if plots_dir is not None:
-            plots_dir.mkdir(parents=True, exist_ok=True)
             for plot in plots:
-                (plots_dir / f"{plot.stem}.png").write_bytes(plot.png)
+                atomic_replace(plots_dir / f"{plot.stem}.png", lambda handle, png=plot.png: handle.write(png))
                 click.echo(f"wrote plot {plots_dir / f'{plot.stem}.png'}", err=True)
     if fmt == "terminal":
         if output is None:
             print_terminal(board)
         else:
-            with output.open("w", encoding="utf-8") as handle:
-                print_terminal(board, Console(file=handle, width=200, no_color=True))
+            text = io.StringIO()
+            print_terminal(board, Console(file=text, width=200, no_color=True))
+            _emit(text.getvalue(), output, "the leaderboard")
         return
     if fmt == "html":
         from harness.board.html import to_html

@@ -37,6 +37,8 @@ def atomic_replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
 def _staged(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     """A synced temporary file beside `path` holding what `write` wrote; on any failure no temporary file
     is left, and a failure of the disk (full, read-only, gone) is one HarnessError naming the path."""
+    if path.exists() and not path.is_file():  # a device or a folder: renaming over it would replace it
+        raise HarnessError(f"cannot write {path}: it is not a regular file; choose a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -58,8 +60,8 @@ def _staged(path: Path, write: Callable[[BinaryIO], None]) -> Path:
 
 
 def _unwritable(path: Path, exc: OSError) -> HarnessError:
-    return HarnessError(f"cannot write {path} ({exc.strerror or type(exc).__name__}); nothing was recorded "
-                        "for it: free space there, or pass --output DIR with room to write")
+    return HarnessError(f"cannot write {path} ({exc.strerror or type(exc).__name__}); nothing was written "
+                        "there: free space, fix its permissions, or choose another path (--output)")
 
 
 def _text(chunks: Iterable[str]) -> Callable[[BinaryIO], None]:
