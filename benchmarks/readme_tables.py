@@ -135,10 +135,11 @@ def provenance(command: str, runs: list[dict], profiles: list[dict]) -> str:
     made = Counter(_made_with(record) for record in records)
     dates = sorted(str(record.get("created_at", ""))[:10] for record in records if record.get("created_at"))
     when = dates[0] if dates[:1] == dates[-1:] else f"{dates[0]} to {dates[-1]}" if dates else "?"
-    setups = "; and ".join(text if len(made) == 1 else f"{count} by {text}" for text, count in made.items())
+    setups = f" by {next(iter(made))}" if len(made) == 1 else ": " + "; and ".join(
+        f"{count} by {text}" for text, count in made.items())
     read = f"{len(runs)} run record{'s' if len(runs) != 1 else ''}"
     read += f" and {len(profiles)} profile{'s' if len(profiles) != 1 else ''}" if profiles else ""
-    return f"<sub>`{command}` over {read} in `results/`, made {when} by {setups}.</sub>"
+    return f"<sub>`{command}` over {read} in `results/`, made {when}{setups}.</sub>"
 
 
 def render(command: str, results: Path) -> str:

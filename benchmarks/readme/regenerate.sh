@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reruns every run behind the README's tables into results/, then renders the tables from the records.
-# About three hours on a 2-core CPU; extra arguments go to every sweep (for example --device cuda).
+# About four hours on a 2-core CPU; extra arguments go to every sweep (for example --device cuda).
 # Recorded runs are skipped: delete a run's record, or its whole task folder, to make it again.
 #
 #   HARNESS_DATA_DIR=../shared/data benchmarks/readme/regenerate.sh
