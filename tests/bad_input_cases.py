@@ -366,6 +366,8 @@ CASES = [
          "not a regular file"),
     Case("leaderboard-output-unwritable", lambda w: [*view_csv(w), "--output", "/proc/board.csv"], BAD_INPUT,
          "/proc/board.csv", "choose another path"),
+    Case("regress-path-too-long", cmd("regress", "--baseline", "a" * 300, "--candidate", "results"), BAD_INPUT,
+         "File name too long", "check the path"),
     Case("regress-n-boot-tiny", cmd("regress", "--baseline", "results", "--candidate", "results", "--n-boot", "10"),
          BAD_INPUT, "--n-boot 10", "from 100 to"),
     Case("sweep-seeds-negative", cmd("sweep", "--tasks", TASK, "--methods", "full", "--seeds", "-1", "--dry-run"),

@@ -121,7 +121,12 @@ def _invoke(command: str, argv: list[str], capsys) -> None:
 
 def _finding(command: str, what: str, argv: list[str]) -> None:
     if COLLECT:
-        FINDINGS[f"{command}: {what.split(':')[0]}"] += 1
+        kind = f"{command}: {what.split(':')[0]}"
+        FINDINGS[kind] += 1
+        if FINDINGS[kind] == 1:  # the first of each kind, with the file it read, for the record
+            files = {name: Path(name).read_text(encoding="utf-8", errors="replace")[:300]
+                     for name in ("sweep.yaml", "view.yaml") if name in argv}
+            print(f"\nfinding {kind}: {what[:300]} argv={argv!r} files={files!r}")
         return
     pytest.fail(f"harness {command}: {what} for argv {argv!r}")
 

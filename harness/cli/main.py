@@ -7,7 +7,7 @@ import sys
 import click
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import BAD_INPUT, HarnessError
 from harness.quiet import quiet_libraries
 
 
@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except OSError as exc:  # a path the system refuses (too long, a loop, no permission) reached a filesystem call
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {one_line(where + (exc.strerror or type(exc).__name__))}; check the path and its "
+                   "permissions", err=True)
+        return BAD_INPUT
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was recorded for the run in progress", err=True)
         return 130
