@@ -368,6 +368,13 @@ CASES = [
          "/proc/board.csv", "choose another path"),
     Case("regress-path-too-long", cmd("regress", "--baseline", "a" * 300, "--candidate", "results"), BAD_INPUT,
          "File name too long", "check the path"),
+    Case("sweep-file-perturb-number", lambda w: ["sweep", "--file", w.write(
+        "sweep.yaml", f"tasks: [{TASK}]\nmethods: [full]\nperturb: 0.2\n"), "--dry-run"], BAD_INPUT,
+         "--perturb 0.2", "NAME[:SEVERITY],... as text"),
+    Case("view-plots-not-a-list", with_setup(lambda w: w.write("view.yaml", f"name: v\ncolumns: [{{task: {TASK}}}]\n"
+                                                                           "plots: 3.5\n"),
+                                             cmd("leaderboard", "view.yaml")), BAD_INPUT, "plots",
+         "expected a list of plot specs"),
     Case("regress-n-boot-tiny", cmd("regress", "--baseline", "results", "--candidate", "results", "--n-boot", "10"),
          BAD_INPUT, "--n-boot 10", "from 100 to"),
     Case("sweep-seeds-negative", cmd("sweep", "--tasks", TASK, "--methods", "full", "--seeds", "-1", "--dry-run"),

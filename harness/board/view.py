@@ -156,7 +156,10 @@ def parse_view(raw: Mapping[str, Any], source: str, path: Path | None = None) ->
     view = View(name=name, title=str(raw.get("title") or name), description=str(raw.get("description") or ""),
                 filters=filters, rows=rows, columns=columns, aggregate=aggregate, path=path)
     sort = _sort(raw.get("sort"), view, source)
-    plots = tuple(_plot(p, view, f"{source}: plots[{i}]") for i, p in enumerate(raw.get("plots") or []))
+    raw_plots = raw.get("plots") or []
+    if not isinstance(raw_plots, list):
+        raise HarnessError(f"{source}: plots: expected a list of plot specs, e.g. [{{kind: drops, task: sst2}}]")
+    plots = tuple(_plot(p, view, f"{source}: plots[{i}]") for i, p in enumerate(raw_plots))
     return replace(view, sort=sort, plots=plots)
 
 

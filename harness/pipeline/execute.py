@@ -34,13 +34,14 @@ class RunOutcome:
     skipped: bool  # True when the record already existed and nothing ran
 
 
-def plan(model: str, method: str, task: str, *, seed: int = 0, training: dict[str, Any] | None = None,
+def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, training: dict[str, Any] | None = None,
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
-    """Check names and options and resolve every default, without loading anything heavy."""
-    task_def = load_task(task, tasks_dirs)
+    """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
+    a YAML path, or a task already loaded (a grid plans many runs of one task)."""
+    task_def = task if isinstance(task, TaskDef) else load_task(task, tasks_dirs)
     method_def = get_method(method)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,

@@ -124,6 +124,7 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
     """Every run of the grid planned; all problems reported at once, each naming its entry."""
     from harness.models.sources import check_model
     from harness.pipeline import plan  # the pipeline imports heavy libraries: only when planning
+    from harness.tasks import load_task
 
     planned: list[PlannedRun] = []
     problems: dict[str, str] = {}  # error -> the first entry that raised it
@@ -132,13 +133,19 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
             check_model(model)
         except HarnessError as exc:
             problems.setdefault(str(exc), f"model {model}")
+    tasks: dict[str, TaskDef] = {}  # each task read once, not once per run
+    for task in grid.tasks:
+        try:
+            tasks[task] = load_task(task, tasks_dirs)
+        except HarnessError as exc:
+            problems.setdefault(str(exc), f"task {task}")
     for model in grid.models:
         for index, entry in enumerate(grid.methods):
-            for task in grid.tasks:
+            for task in [task for task in grid.tasks if task in tasks]:
                 for seed in grid.seeds:
                     label = f"{model} · {entry.name} · {task} · seed {seed}"
                     try:
-                        spec, task_def = plan(model, entry.name, task, seed=seed,
+                        spec, task_def = plan(model, entry.name, tasks[task], seed=seed,
                                               training={**grid.training, **entry.training},
                                               method_options=entry.options, tasks_dirs=tasks_dirs, **grid.run_settings)
                     except HarnessError as exc:
