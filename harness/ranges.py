@@ -110,5 +110,6 @@ SEED = Range(int, 0, SEED_MAX, meaning="a 32-bit seed")
 SHARE = Range(float, 0, 1, high_open=True, meaning="a share, such as 0.1")
 DROPOUT = Range(float, 0, 1, high_open=True, meaning="a dropout probability, such as 0.1")
 ALPHA = Range(float, 0, 1, low_open=True, high_open=True, meaning="a significance level, such as 0.05")
-N_BOOT = Range(int, 1, 1_000_000, meaning="bootstrap resamples, such as 1000")
+# 1000 resamples for p-values near alpha; past 100,000 a bootstrap costs minutes and resolves nothing more
+N_BOOT = Range(int, 100, 100_000, meaning="bootstrap resamples: 1000 or more for p-values near alpha")
 EXAMPLES = Range(int, 1, 1_000_000_000, meaning="a number of examples")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from harness.cli.range_type import ranged
-from harness.ranges import ALPHA, SEED, Range
+from harness.ranges import ALPHA, N_BOOT, SEED, Range
 from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
@@ -34,9 +34,7 @@ in_process = click.option("--in-process", is_flag=True,
                           help="Run every run in this process instead of a fresh one each (CPU peak memory then "
                                "mixes runs).")
 quiet = click.option("--quiet", is_flag=True, help="No progress bars.")
-n_boot = click.option("--n-boot", type=ranged(Range(int, 100, 1_000_000, meaning="1000 or more for p-values near "
-                                                                           "alpha")),
-                      default=1000, show_default=True, help="Bootstrap resamples.")
+n_boot = click.option("--n-boot", type=ranged(N_BOOT), default=1000, show_default=True, help="Bootstrap resamples.")
 alpha = click.option("--alpha", type=ranged(ALPHA), default=0.05, show_default=True,
                      help="Significance level: a difference counts when the paired bootstrap's p is below it.")
 seed = click.option("--seed", type=ranged(SEED), default=0, show_default=True)
