@@ -6,7 +6,6 @@ Skipped when the data is not there (HARNESS_DATA_DIR, else ../shared/data next t
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -35,16 +34,13 @@ def valid_iob2(tags: list[str]) -> bool:
     return True
 
 
-def test_sst2_counts_text_and_speed() -> None:
+def test_sst2_counts_and_text() -> None:
     task = load_task("sst2")
-    start = time.perf_counter()
     train = load_split(task, "train", DATA_DIR)
-    elapsed = time.perf_counter() - start
     dev = load_split(task, "validation", DATA_DIR)
     assert (len(train), len(dev)) == (67349, 872)
     assert dev[0].text == "it 's a charming and often affecting journey ." and dev[0].label == 1
     assert {e.label for e in train} == {0, 1} and dev[0].id == "validation-0"
-    assert elapsed < 3.0, f"SST-2 train took {elapsed:.2f}s"  # about 0.2 s alone; the CPU is shared
 
 
 def test_mrpc_reads_past_the_bom_and_quotes() -> None:
@@ -73,9 +69,7 @@ def test_cola_rte_stsb() -> None:
 
 def test_conll2003_sentences_and_tags() -> None:
     task = load_task("conll2003")
-    start = time.perf_counter()
     train = load_split(task, "train", DATA_DIR)
-    assert time.perf_counter() - start < 5.0
     valid, test = load_split(task, "validation", DATA_DIR), load_split(task, "test", DATA_DIR)
     assert (len(train), len(valid), len(test)) == (14041, 3250, 3453)
     assert train[0].words == ("EU", "rejects", "German", "call", "to", "boycott", "British", "lamb", ".")

@@ -45,7 +45,7 @@ def local_path(task: TaskDef, split: str, root: Path | None) -> Path | None:
         return None
     written = task.data.files[split]
     if written.startswith(("./", "../", ".\\", "..\\")):
-        return (task.path.parent / written).resolve()
+        return Path(os.path.normpath(task.path.parent / written))  # not resolve(): a symlink loop raises there
     path = Path(written).expanduser()
     if path.is_absolute():
         return path
