@@ -30,7 +30,9 @@ from harness.tasks import kinds
 @dataclass
 class Predictions:
     values: list  # class index, float score, or a list of tag indices per word
-    probabilities: list[list[float]] | None  # classification only
+    # classification: per example, one per class; token classification: per example, per word, one per tag
+    # (a word past max_length gets its fallback tag's one-hot); regression: None (the value is the output)
+    probabilities: list | None
     seconds: float
     words_cut_off: int = 0  # token classification: words past max_length, predicted as the fallback tag
 
@@ -44,7 +46,8 @@ class Predictions:
                 "examples_per_second": round(self.examples_per_second, 2), "words_cut_off": self.words_cut_off}
 
     def rows(self, task, split: str, examples) -> list[dict[str, Any]]:
-        """What the predictions file holds per example: id, prediction, reference (and class probabilities)."""
+        """What the predictions file holds per example: id, prediction, reference (and probabilities, which
+        output ensembles combine)."""
         rows = []
         for i, example in enumerate(examples):
             if task.kind == kinds.TOKEN_CLASSIFICATION:
@@ -52,8 +55,8 @@ class Predictions:
                        "reference": [task.labels[t] for t in example.tags]}
             else:
                 row = {"prediction": self.values[i], "reference": example.label}
-                if self.probabilities is not None:
-                    row["probabilities"] = self.probabilities[i]
+            if self.probabilities is not None:
+                row["probabilities"] = self.probabilities[i]
             rows.append({"split": split, "id": example.id, **row})
         return rows
 
@@ -93,7 +96,7 @@ def _predict_share(model: nn.Module, features: Sequence[Features], kind: str, pa
     model.eval()
     order = sorted(range(len(features)), key=lambda i: len(features[i]), reverse=True)
     values: list = [None] * len(features)
-    probabilities: list | None = [None] * len(features) if kind in kinds.CLASSIFICATION_KINDS else None
+    probabilities: list | None = None if kind == kinds.REGRESSION else [None] * len(features)
     cut_off = 0
     batches = math.ceil(len(order) / batch_size)
     begins = list(range(share * batch_size, len(order), batch_size * shares))
@@ -133,10 +136,14 @@ def _store(logits: torch.Tensor, rows: list[int], features: Sequence[Features], 
         if kind == kinds.REGRESSION:
             values[i] = float(logits[j, 0])
         elif kind == kinds.TOKEN_CLASSIFICATION:
-            tags = logits[j].argmax(dim=-1).tolist()
+            probs = logits[j].softmax(dim=-1)
+            tags = probs.argmax(dim=-1).tolist()
             starts = features[i].word_starts
             cut_off += sum(1 for s in starts if s < 0)
             values[i] = [tags[s] if s >= 0 else fallback_tag for s in starts]
+            fallback = [float(t == fallback_tag) for t in range(probs.shape[-1])]
+            # 4 decimals: a file of per-word, per-tag numbers stays a few MB for CoNLL's validation split
+            probabilities[i] = [[round(p, 4) for p in probs[s].tolist()] if s >= 0 else fallback for s in starts]
         else:
             probs = logits[j].softmax(dim=-1)
             values[i] = int(probs.argmax())

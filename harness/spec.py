@@ -34,6 +34,7 @@ TRAINING_DEFAULTS: dict[str, Any] = {
 # The declared range of every numeric option of a run (harness/ranges.py), checked before anything loads.
 RANGES: dict[str, Range] = {
     "seed": SEED,
+    "init_seed": SEED,
     "epochs": Range(int, 1, 1000, meaning="an upper bound on epochs"),
     "lr": Range(float, 0, 1, low_open=True, meaning="a learning rate such as 1e-4; above 1 training diverges"),
     "batch_size": Range(int, 1, 65536, meaning="examples per step"),
@@ -65,10 +66,18 @@ class RunSpec:
     prompt_hash: str | None = None  # zero/few-shot: the prompt's own hash, so an edited prompt is a new run
     perturb: str | None = None  # perturbations evaluated besides the clean data ("all" or NAME[:SEVERITY],...)
     variant: str | None = None  # a compressed/quantized variant of the trained model is what gets evaluated
+    # what members of a weight soup share: the head's and method's initial weights, the training sample and the
+    # selection split; `seed` then varies only batch order and dropout (None: `seed` decides everything)
+    init_seed: int | None = None
+
+    @property
+    def shared_seed(self) -> int:
+        """The seed of the initial weights and the data sample."""
+        return self.seed if self.init_seed is None else self.init_seed
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        for optional in ("prompt_hash", "perturb", "variant"):  # left out when unset: older run ids stay as they were
+        for optional in ("prompt_hash", "perturb", "variant", "init_seed"):  # left out when unset: older run ids stay as they were
             if values[optional] is None:
                 del values[optional]
         return values
@@ -83,7 +92,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                method_options: dict[str, Any] | None = None, max_length: int | None = None,
                train_limit: int | None = None, eval_limit: int | None = None,
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
-               variant: str | None = None) -> RunSpec:
+               variant: str | None = None, init_seed: int | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -96,6 +105,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     if not method.trains and overrides:
         flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(overrides))
         raise HarnessError(f"{flags} does not apply to --method {method.name}: it trains nothing")
+    if init_seed is not None and not method.trains:
+        raise HarnessError(f"--init-seed does not apply to --method {method.name}: it initialises nothing")
     overrides = {name: _typed(name, value) for name, value in overrides.items()}
     training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides} if method.trains else {}
     options = method.resolve_options(method_options or {})
@@ -110,6 +121,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         variant=_check_variant(variant, method) if variant else None,
         max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
+        init_seed=_checked("init_seed", init_seed),
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):
@@ -150,7 +162,7 @@ def flag(name: str) -> str:
 def check_bounds(spec: RunSpec) -> None:
     """Every numeric setting of the spec within its declared range (a spec from the API or a record)."""
     values = {**spec.training, "seed": spec.seed, "max_length": spec.max_length, "train_limit": spec.train_limit,
-              "eval_limit": spec.eval_limit, "fold": spec.fold}
+              "eval_limit": spec.eval_limit, "fold": spec.fold, "init_seed": spec.init_seed}
     for name, value in values.items():
         if name in RANGES and value is not None:
             RANGES[name].check(flag(name), value)

@@ -13,7 +13,7 @@ from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
 TRAINING_FLAGS = options.TRAINING_SETTINGS
-RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "perturb")
+RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "init_seed", "perturb")
 
 
 def grid_options(command):

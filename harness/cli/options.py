@@ -59,6 +59,9 @@ _SETTINGS_HELP = {
     "eval_limit": "Evaluate on a fixed sample of this many examples per split.",
     "max_length": "Token budget per example (default from the task).",
     "fold": "Train and select on the task's fixed few-shot fold K (FewCLUE: 0-4).",
+    "init_seed": "Seed of the initial weights (head, method) and of the training sample, so that runs with "
+                 "different --seed share them and differ only in batch order and dropout (members of a weight "
+                 "soup: `harness merge`).",
 }
 TRAINING_SETTINGS = ("epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay", "patience")
 

@@ -43,7 +43,7 @@ from harness.train.launch import is_main_process
 @options.quiet
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
-        patience, group_by_length, train_limit, eval_limit, fold, pooling, perturb, perturb_modules, variant, device, data_dir,
+        patience, group_by_length, train_limit, eval_limit, fold, init_seed, pooling, perturb, perturb_modules, variant, device, data_dir,
         tasks_dirs, output, force, save_model, resume, checkpoint_every, checkpoint_minutes, as_json, quiet,
         **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
@@ -53,7 +53,7 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
                 "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
-                          train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold,
+                          train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold, init_seed=init_seed,
                           perturb=perturb, variant=variant, tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,

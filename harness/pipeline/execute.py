@@ -38,14 +38,14 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
-         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+         init_seed: int | None = None, tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
     a YAML path, or a task already loaded (a grid plans many runs of one task)."""
     task_def = task if isinstance(task, TaskDef) else load_task(task, tasks_dirs)
     method_def = get_method(method)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
-                      fold=fold, perturb=perturb, variant=variant)
+                      fold=fold, perturb=perturb, variant=variant, init_seed=init_seed)
     return spec, task_def
 
 
@@ -109,6 +109,6 @@ def check_runnable(spec: RunSpec, device: str | None) -> None:
 
 
 def load_data(spec: RunSpec, task: TaskDef, data_dir: Path | None) -> TaskData:
-    """The run's splits: train, selection and the reported evaluation splits, sampled with its seed."""
-    return prepare_data(task, data_dir, seed=spec.seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
+    """The run's splits: train, selection and the reported evaluation splits, sampled with its (shared) seed."""
+    return prepare_data(task, data_dir, seed=spec.shared_seed, train_limit=spec.train_limit, eval_limit=spec.eval_limit,
                         fold=spec.fold)

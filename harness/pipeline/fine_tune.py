@@ -4,7 +4,8 @@
     with ready.scoring() as predictor: ...        # the trained model (or its --variant) predicting
 
 Random numbers are drawn in a fixed order (the head's initial weights, the method's, dropout,
-batch order), so the same spec repeats exactly on CPU: keep the order of these calls.
+batch order), so the same spec repeats exactly on CPU: keep the order of these calls. With
+--init-seed the initial weights come from that seed and dropout and batch order from --seed.
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from harness.variants import apply_variant
 def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, *, run_id: str, store: ResultStore,
               device: str | None = None, show_progress: bool = True, save_model: bool = False, resume: bool = False,
               checkpoint_every: int = 0, checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> ReadyModel:
-    set_seed(spec.seed)
+    set_seed(spec.shared_seed)
     method = get_method(spec.method)
     loaded = build_model(spec, task, data, source, method)
     total_updates = planned_updates(len(data.train), spec.training)
     whole_model_bytes = model_bytes(loaded.model)
     model = method.prepare(loaded.model, spec.method_options, total_updates)  # apply the method
+    if spec.init_seed is not None:  # unset, the stream goes on as it always did: recorded runs repeat
+        set_seed(spec.seed)
     trainable, total = count_parameters(model)
     # at least, in float32: a checkpoint (trained weights, two optimiser moments, the best epoch's weights) and
     # the saved model (the trained weights)

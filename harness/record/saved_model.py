@@ -75,6 +75,7 @@ def open_saved_run(store: ResultStore, record: dict[str, Any], task: TaskDef, *,
     model = trained.model.to(target)
     if spec.get("variant"):
         model = apply_variant(spec["variant"], model, target, method=spec["method"])
-    data = prepare_data(task, data_dir, seed=spec["seed"], train_limit=spec.get("train_limit"),
+    seed = spec["seed"] if spec.get("init_seed") is None else spec["init_seed"]  # the sample it trained on
+    data = prepare_data(task, data_dir, seed=seed, train_limit=spec.get("train_limit"),
                         eval_limit=spec.get("eval_limit"), fold=spec.get("fold"))
     return SavedRun(task, spec, data, model, trained.loaded.tokenizer, trained.loaded.is_decoder, target)

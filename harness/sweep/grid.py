@@ -26,7 +26,7 @@ from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "perturb", "training"}
+             "init_seed", "perturb", "training"}
 METHOD_KEYS = {"name", "options", "training"}
 SWEEP_FILE = YamlFile(
     name="sweep file {path}",
