@@ -34,7 +34,23 @@ def _flatten(spec: dict[str, Any]) -> dict[str, Any]:
 
 def settings_label(spec: dict[str, Any]) -> str:
     """'defaults', or the non-default settings: 'train_limit=4000, lr=0.0005'."""
+    if "member_spec" in spec:
+        return _fused_label(spec)
     defaults = _defaults(spec["method"], spec["task"]) or {}
     chosen = _flatten(spec)
     changed = [f"{k}={v}" for k, v in chosen.items() if k not in defaults or defaults[k] != v]
     return ", ".join(changed) if changed else "defaults"
+
+
+def _fused_label(spec: dict[str, Any]) -> str:
+    """An ensemble's or a merge's settings: 'soft of 3 lora runs (train_limit=4000, init_seed=0)'."""
+    options = spec.get("method_options") or {}
+    how = options.get("combine") or options.get("merge") or spec["method"]
+    weights = options.get("weights")
+    label = f"{how} of {len(options.get('members') or [])} {options.get('of', '')} runs".replace("  ", " ")
+    if weights:
+        label += f", weights {'/'.join(f'{w:g}' for w in weights)}"
+    member_spec = spec.get("member_spec")
+    if isinstance(member_spec, dict) and {"method", "task"} <= member_spec.keys():
+        label += f" ({settings_label({**member_spec, 'seed': 0})})"
+    return label

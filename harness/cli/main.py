@@ -21,6 +21,7 @@ def _register() -> None:
     # Imported here so `harness --help` lists every command and each module stays independent.
     from harness.cli import (
         compare,
+        ensemble,
         leaderboard,
         models,
         perturb,
@@ -34,7 +35,7 @@ def _register() -> None:
         verify,
     )
 
-    for command in (run.run, sweep.sweep, compare.compare, regress.regress, perturb.perturb, profile.profile,
+    for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, regress.regress, perturb.perturb, profile.profile,
                     robustness.robustness, tasks.tasks, leaderboard.leaderboard, models.models, results.results,
                     verify.verify):
         cli.add_command(command)

@@ -1,0 +1,39 @@
+"""The terminal summary of an ensemble or a merge: its score, each member's, the paired tests, the cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
+    console = Console()
+    fusion, headline = record["fusion"], record["headline"]
+    against = fusion.get("against")
+    low, high = headline["interval"] or (float("nan"), float("nan"))
+    title = (f"{record['task']['name']} · {fusion['kind']} ({fusion.get('combine') or fusion.get('merge')}) of "
+             f"{len(fusion['members'])} runs · {headline['split']} {headline['metric']}")
+    table = Table(title=title, title_justify="left")
+    for column in ("", "run", "method", "seed", headline["metric"], "difference", "95% interval", "p"):
+        table.add_column(column, justify="left" if column in ("", "run", "method") else "right")
+    table.add_row(fusion["kind"], record["run_id"], "", "", f"{headline['value']:.4f}", "",
+                  f"[{low:.4f}, {high:.4f}]", "")
+    best = (against or {}).get("best", {})
+    for member in fusion["members"]:
+        value = (against or {}).get("members", {}).get(member["run_id"], member["headline"])
+        mark = f"best (by {best['chosen_by']})" if member["run_id"] == best.get("run_id") else "member"
+        table.add_row(mark, member["run_id"], member["method"], str(member["seed"]), f"{value:.4f}", "", "", "")
+    if against:
+        for name in ("best", "mean"):
+            test = against[name]
+            table.add_row(f"vs {name} member", "", "", "", f"{test['value']:.4f}", f"{test['delta']:+.4f}",
+                          f"[{test['interval'][0]:+.4f}, {test['interval'][1]:+.4f}]", f"{test['p_value']:.3g}")
+    console.print(table)
+    costs = record["costs"]
+    speed = costs.get("inference_examples_per_second")
+    console.print(f"cost: {costs['total_parameters']:,} parameters at inference, {costs['deploy_bytes'] / 1e6:.1f} MB"
+                  + (f", {speed:g} examples/s" if speed else "")
+                  + (f"; combined in {fusion['combine_seconds']:.3f} s" if "combine_seconds" in fusion else ""))
+    console.print(("already recorded (pass --force to combine again): " if skipped else "recorded: ") + str(path))

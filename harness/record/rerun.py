@@ -1,0 +1,27 @@
+"""The `harness run` command line that repeats a recorded run: what an error tells a user to type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.methods import option_flag
+from harness.spec import TRAINING_DEFAULTS, flag
+
+_TOP_LEVEL = ("max_length", "train_limit", "eval_limit", "pooling", "fold", "init_seed", "perturb", "variant")
+
+
+def rerun_command(spec: dict[str, Any], *extra: str) -> str:
+    """'harness run --model minilm --method lora --task sst2 --seed 0 --train-limit 4000 ...': every setting that
+    is not a default (given explicitly, a default changes nothing: the run id stays the same)."""
+    words = ["harness", "run", "--model", str(spec["model"]), "--method", str(spec["method"]),
+             "--task", str(spec["task"]), "--seed", str(spec["seed"])]
+    for name in _TOP_LEVEL:
+        if spec.get(name) is not None:
+            words += [flag(name), str(spec[name])]
+    for name, value in (spec.get("training") or {}).items():
+        if name in TRAINING_DEFAULTS and value != TRAINING_DEFAULTS[name]:
+            words += [f"--no-{flag(name)[2:]}"] if value is False else [flag(name), str(value)]
+    for name, value in (spec.get("method_options") or {}).items():
+        if not isinstance(value, (dict, list)):
+            words += [option_flag(spec["method"], name), str(value)]
+    return " ".join([*words, *extra])
