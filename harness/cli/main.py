@@ -23,6 +23,7 @@ def _register() -> None:
         compare,
         ensemble,
         leaderboard,
+        merge,
         models,
         perturb,
         profile,
@@ -35,7 +36,7 @@ def _register() -> None:
         verify,
     )
 
-    for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, regress.regress, perturb.perturb, profile.profile,
+    for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, merge.merge, regress.regress, perturb.perturb, profile.profile,
                     robustness.robustness, tasks.tasks, leaderboard.leaderboard, models.models, results.results,
                     verify.verify):
         cli.add_command(command)

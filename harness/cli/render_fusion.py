@@ -21,7 +21,10 @@ def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
     table.add_row(fusion["kind"], record["run_id"], "", "", f"{headline['value']:.4f}", "",
                   f"[{low:.4f}, {high:.4f}]", "")
     best = (against or {}).get("best", {})
+    others = [m for m in fusion["members"] if m.get("task", record["task"]["name"]) != record["task"]["name"]]
     for member in fusion["members"]:
+        if member in others:
+            continue
         value = (against or {}).get("members", {}).get(member["run_id"], member["headline"])
         mark = f"best (by {best['chosen_by']})" if member["run_id"] == best.get("run_id") else "member"
         table.add_row(mark, member["run_id"], member["method"], str(member["seed"]), f"{value:.4f}", "", "", "")
@@ -31,6 +34,9 @@ def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
             table.add_row(f"vs {name} member", "", "", "", f"{test['value']:.4f}", f"{test['delta']:+.4f}",
                           f"[{test['interval'][0]:+.4f}, {test['interval'][1]:+.4f}]", f"{test['p_value']:.3g}")
     console.print(table)
+    if others:
+        console.print(f"merged with {len(others)} run(s) of other tasks: "
+                      + ", ".join(f"{m['run_id']} ({m['task']})" for m in others))
     costs = record["costs"]
     speed = costs.get("inference_examples_per_second")
     console.print(f"cost: {costs['total_parameters']:,} parameters at inference, {costs['deploy_bytes'] / 1e6:.1f} MB"

@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 
 from harness.fusion.members import Member, Selection, find_members, load_members
-from harness.fusion.paired import against_members
 from harness.fusion.record import fused_id, fused_record, member_facts
+from harness.fusion.scoring import against, score_rows
 from harness.fusion.votes import Outputs, check_weights, get_combiner
-from harness.metrics import evaluate, example_stats, get_metric
 from harness.record.store import ResultStore
 from harness.tasks import TaskDef, kinds
 
@@ -57,7 +56,7 @@ def ensemble(run_ids: Sequence[str] = (), *, selection: Selection | None = None,
     metrics = score_rows(task, rows, n_boot)
     fusion = {"kind": "ensemble", "combine": combiner.name, "weights": options["weights"],
               "members": member_facts(members), "combine_seconds": round(combine_seconds, 4),
-              "against": _against(task, members, rows, n_boot)}
+              "against": against(task, members, rows, n_boot)}
     record = fused_record("ensemble", members, task, options, metrics, fusion, _costs(members, task),
                           _inference(members), started)
     return FusionOutcome(record, store.write(record, rows), skipped=False)
@@ -88,38 +87,6 @@ def _outputs(rows: Sequence[dict[str, Any]], task: TaskDef) -> Outputs:
         return Outputs([[index[tag] for tag in row["prediction"]] for row in rows], probabilities)
     return Outputs([int(np.argmax(p)) if row["prediction"] is None else row["prediction"]
                     for row, p in zip(rows, probabilities)], probabilities)
-
-
-def _options(task: TaskDef) -> dict[str, Any]:
-    if task.kind == kinds.TOKEN_CLASSIFICATION:
-        return {"tag_names": list(task.labels)}
-    return {"num_classes": task.num_labels} if task.kind in kinds.CLASSIFICATION_KINDS else {}
-
-
-def _split_rows(rows: Sequence[dict[str, Any]], split: str) -> tuple[list, list]:
-    chosen = [row for row in rows if row["split"] == split]
-    return [row["prediction"] for row in chosen], [row["reference"] for row in chosen]
-
-
-def score_rows(task: TaskDef, rows: Sequence[dict[str, Any]], n_boot: int) -> dict[str, Any]:
-    """Every reported split's metrics with intervals, from predictions rows."""
-    metrics = {}
-    for split in dict.fromkeys(row["split"] for row in rows):
-        predictions, references = _split_rows(rows, split)
-        metrics[split] = evaluate(list(task.metrics), predictions, references, n_boot=n_boot, seed=0,
-                                  **_options(task)).to_dict()
-    return metrics
-
-
-def _against(task: TaskDef, members: Sequence[Member], rows: Sequence[dict[str, Any]], n_boot: int) -> dict[str, Any]:
-    metric = get_metric(task.headline)
-    split = task.headline_split
-    predictions, references = _split_rows(rows, split)
-    per_member = {m.run_id: example_stats(metric.name, *_split_rows(list(m.rows.values()), split), **_options(task))
-                  for m in members}
-    return against_members(metric, example_stats(metric.name, predictions, references, **_options(task)),
-                           per_member, {f["run_id"]: f["selection_score"] for f in member_facts(members)},
-                           n_boot=max(n_boot, 1))
 
 
 def _costs(members: Sequence[Member], task: TaskDef) -> dict[str, Any]:

@@ -121,9 +121,11 @@ def _differences(records: list[dict[str, Any]]) -> str:
 
 
 def load_members(paths: Sequence[Path], *, tasks_dirs: Sequence[Path] | None, data_dir: Path | None,
-                 needs_probabilities: bool) -> tuple[list[Member], TaskDef]:
+                 needs_probabilities: bool, minimum: int = MIN_MEMBERS) -> tuple[list[Member], TaskDef]:
     """The members' records and rows, checked to be one task on unchanged data and the same examples."""
-    members = [_read(path) for path in paths]
+    members = [read_member(path) for path in paths]
+    if len(members) < minimum:
+        raise HarnessError(f"{len(members)} member(s); combining needs at least {minimum}")
     first = members[0]
     tasks = {m.record["task"]["name"] for m in members}
     if len(tasks) > 1:
@@ -152,7 +154,7 @@ def load_members(paths: Sequence[Path], *, tasks_dirs: Sequence[Path] | None, da
     return members, task
 
 
-def _read(path: Path) -> Member:
+def read_member(path: Path) -> Member:
     store = ResultStore(path.parent.parent)
     record = store.load(path.parent.name, path.stem)
     rows = {}

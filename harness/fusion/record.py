@@ -41,7 +41,10 @@ def fused_spec(kind: str, members: Sequence[Member], task: TaskDef, options: dic
     models = list(dict.fromkeys(str(s["model"]) for s in specs))
     shared = {k: specs[0].get(k) if all(s.get(k) == specs[0].get(k) for s in specs) else None for k in _SHARED}
     unseeded = [{k: v for k, v in s.items() if k != "seed"} for s in specs]
-    return {"model": "+".join(models), "method": kind, "task": task.name, "seed": 0, "training": {},
+    # the evaluation batch size is the one setting of training a re-evaluation reads (verify --eval-only)
+    training = {"batch_size": specs[0]["training"]["batch_size"]} if "batch_size" in (specs[0].get("training") or {}) \
+        else {}
+    return {"model": "+".join(models), "method": kind, "task": task.name, "seed": 0, "training": training,
             "method_options": {**options, "members": [m.run_id for m in members],
                                "of": "+".join(dict.fromkeys(str(s["method"]) for s in specs))},
             **shared, "member_spec": unseeded[0] if all(u == unseeded[0] for u in unseeded) else None}
@@ -49,8 +52,10 @@ def fused_spec(kind: str, members: Sequence[Member], task: TaskDef, options: dic
 
 def fused_record(kind: str, members: Sequence[Member], task: TaskDef, options: dict[str, Any],
                  metrics: dict[str, Any], fusion: dict[str, Any], costs: dict[str, Any],
-                 inference: dict[str, Any], started: float, device: str = "cpu") -> dict[str, Any]:
-    first = members[0].record
+                 inference: dict[str, Any], started: float, device: str = "cpu",
+                 lead: Member | None = None) -> dict[str, Any]:
+    """The record; `lead` is a member of `task` whose task and data sections it repeats (default the first)."""
+    first = (lead or members[0]).record
     split = task.headline_split
     return {
         "schema_version": SCHEMA_VERSION,
@@ -76,7 +81,8 @@ def fused_record(kind: str, members: Sequence[Member], task: TaskDef, options: d
 
 def member_facts(members: Sequence[Member]) -> list[dict[str, Any]]:
     """What the fusion section keeps of each member: id, method, seed, headline, selection score, data."""
-    return [{"run_id": m.run_id, "method": m.record["spec"]["method"], "seed": m.record["spec"]["seed"],
+    return [{"run_id": m.run_id, "task": m.record["task"]["name"], "method": m.record["spec"]["method"],
+             "seed": m.record["spec"]["seed"],
              "headline": m.record["headline"]["value"],
              "selection_score": (m.record.get("training") or {}).get("selection_score"),
              "file_sha256": (m.record.get("data") or {}).get("file_sha256")} for m in members]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.pipeline import execute
 from harness.record.store import ResultStore
 from harness.replay.recorded import find_record, read_run
@@ -35,9 +36,22 @@ class Verification:
         return not self.differences
 
 
+def _check_trained_run(path: Path) -> None:
+    """A combination of recorded runs has no spec to train again: say what checks it instead."""
+    record = ResultStore(path.parent.parent).load(path.parent.name, path.stem)
+    fusion = record.get("fusion")
+    if fusion:
+        ids = " ".join(m["run_id"] for m in fusion.get("members", []))
+        again = ("`harness verify RUN --eval-only` evaluates its saved model again" if fusion.get("kind") == "merge"
+                 else f"`harness ensemble {ids} --force` combines its members again")
+        raise HarnessError(f"run {record['run_id']} is a{'n' if fusion.get('kind') == 'ensemble' else ''} "
+                           f"{fusion.get('kind')} of recorded runs, not a run to train again; {again}")
+
+
 def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
                tasks_dirs: list[Path] | None = None, show_progress: bool = False) -> Verification:
     path = find_record(Path(results), run_id)
+    _check_trained_run(path)
     record, spec, task = read_run(path, tasks_dirs)
     expected = (record.get("environment") or {}).get("reproducibility") or {}
     report = Verification(record["run_id"], task.name,
