@@ -162,3 +162,29 @@ def test_old_record_without_probabilities_says_how_to_rerun(results, capsys):
     err = capsys.readouterr().err
     assert "rerun it with `harness run --model" in err and "--task tiny-sentiment --seed 0" in err
     assert "--epochs 1" in err and err.rstrip().endswith("and combine again")
+
+
+VIEW = """
+name: tiny-fusion
+runs: {method: [ensemble, full], settings: ["soft of 3*", "epochs=1"]}
+columns:
+  - {task: tiny-sentiment, label: accuracy}
+  - {fusion: vs_best, task: tiny-sentiment, label: vs best}
+  - {fusion: p_vs_mean, task: tiny-sentiment, label: p mean}
+  - {cost: total_parameters, label: parameters}
+"""
+
+
+def test_fusion_view_columns_read_the_paired_tests(results, tmp_path, capsys):
+    assert _ensemble(results, "--task", "tiny-sentiment", "--json") == 0
+    record = json.loads(capsys.readouterr().out)
+    (tmp_path / "view.yaml").write_text(VIEW)
+    assert main(["leaderboard", str(tmp_path / "view.yaml"), "--results", str(results), "--format", "markdown"]) == 0
+    table = capsys.readouterr().out
+    ensemble_row = next(line for line in table.splitlines() if "| ensemble |" in line)
+    assert f"{record['fusion']['against']['best']['delta']:+.4f}" in ensemble_row
+    assert f"{record['fusion']['against']['mean']['p_value']:.3g}" in ensemble_row
+    assert "soft of 3 full runs (epochs=1)" in ensemble_row and "| full |" in table
+    (tmp_path / "bad.yaml").write_text(VIEW.replace("vs_best", "vs_worst"))
+    assert main(["leaderboard", str(tmp_path / "bad.yaml"), "--results", str(results)]) == 2
+    assert "unknown fusion figure 'vs_worst'" in capsys.readouterr().err

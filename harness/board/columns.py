@@ -1,11 +1,12 @@
 """Leaderboard columns: what a view's `columns:` entries may ask for, checked, labelled and formatted.
 
-Five kinds, one key each names the figure:
+Six kinds, one key each names the figure:
   task: sst2 [metric: f1] [split: validation]      a task's score (default: its headline metric and split)
   cost: trainable_share                            a run's recorded cost [task: sst2 to pin one task]
   robustness: worst_case_drop, task: sst2          a robustness figure (or a perturbation's drop; globs ok)
   profile: latency_b1 [task: sst2]                 a figure of `harness profile` records, per variant
   suite: glue                                      a suite score computed the official way (suites.py)
+  fusion: vs_best, task: sst2                      an ensemble's or merge's paired test against its members
 Every column may set `label:` (its header and the name `sort:` and plots refer to).
 """
 
@@ -22,13 +23,18 @@ from harness.board.suites import SUITES
 from harness.compare import units
 from harness.errors import HarnessError, unknown_name
 
-KINDS = ("task", "cost", "robustness", "profile", "suite")
+KINDS = ("task", "cost", "robustness", "profile", "suite", "fusion")
 
 # cost name -> higher is better
 COSTS: dict[str, bool] = {
     "trainable_share": False, "trainable_parameters": False, "deploy_bytes": False, "train_seconds": False,
     "train_examples_per_second": True, "peak_train_memory_mb": False, "inference_examples_per_second": True,
+    "total_parameters": False,
 }
+# an ensemble's or merge's figures against its members (the record's fusion.against): the difference to the
+# best (by selection score) and to the mean member, its p-value, and those members' scores
+FUSION = {"vs_best": True, "vs_mean": True, "p_vs_best": False, "p_vs_mean": False, "best_member": True,
+          "mean_member": True}
 # robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores
 ROBUSTNESS = {"worst_case_drop": False, "worst_case": True, "clean": True}
 # profile figures: latency_bN and speedup_bN take any batch size N that the profile measured
@@ -42,6 +48,7 @@ _KEYS = {  # keys each kind accepts besides its own
     "robustness": {"task", "metric", "split", "label"},
     "profile": {"task", "label"},
     "suite": {"label"},
+    "fusion": {"task", "label"},
 }
 
 
@@ -62,6 +69,8 @@ class ColumnSpec:
             return ROBUSTNESS.get(self.name, False)  # a perturbation's drop: lower is better
         if self.kind == "profile":
             return profile_direction(self.name)
+        if self.kind == "fusion":
+            return FUSION[self.name]
         return True  # scores and suite scores; every registered metric is higher-is-better
 
     @property
@@ -84,7 +93,7 @@ def default_label(spec: ColumnSpec) -> str:
     if spec.kind == "task":
         parts = [spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
-    if spec.kind in ("robustness",):
+    if spec.kind in ("robustness", "fusion"):
         parts = [spec.task or "", spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
     return f"{spec.task} {spec.name}" if spec.task else spec.name
@@ -116,9 +125,11 @@ def parse_column(raw: Any, where: str) -> ColumnSpec:
         raise unknown_name("suite", name, SUITES)
     if kind == "profile":
         profile_direction(name)
-    if kind == "robustness" and "task" not in values:
-        raise HarnessError(f"{where}: a robustness column needs the task it reads, e.g. "
-                           f"{{robustness: {name}, task: sst2}}")
+    if kind == "fusion" and name not in FUSION:
+        raise unknown_name("fusion figure", name, FUSION)
+    if kind in ("robustness", "fusion") and "task" not in values:
+        raise HarnessError(f"{where}: a {kind} column needs the task it reads, e.g. "
+                           f"{{{kind}: {name}, task: sst2}}")
     spec = ColumnSpec(kind=kind, name=name, task=name if kind == "task" else values.get("task"),
                       metric=values.get("metric"), split=values.get("split"))
     return replace(spec, label=values.get("label") or default_label(spec))
@@ -135,8 +146,12 @@ def formatter(spec: ColumnSpec) -> Callable[[float], str]:
     if spec.kind == "cost":
         return {
             "trainable_share": units.share, "trainable_parameters": units.count, "deploy_bytes": units.size_bytes,
-            "train_seconds": units.seconds, "peak_train_memory_mb": units.memory_mb,
+            "train_seconds": units.seconds, "peak_train_memory_mb": units.memory_mb, "total_parameters": units.count,
         }.get(spec.name, units.rate)
+    if spec.kind == "fusion" and spec.name.startswith("p_"):
+        return lambda v: f"{v:.3g}"
+    if spec.kind == "fusion" and spec.name.startswith("vs_"):
+        return lambda v: f"{v:+.4f}" if math.isfinite(v) else units.MISSING
     if spec.kind == "profile":
         if spec.name.startswith("latency_b"):
             return lambda v: f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"

@@ -76,7 +76,22 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
     if spec.kind == "robustness":
         value = _number(robustness_value(record, spec.name, split, metric))
         return None if value is None else Fact(value, score_version(record, (metric,)))
+    if spec.kind == "fusion":
+        return fusion_fact(record, spec.name)
     return None
+
+
+def fusion_fact(record: Mapping[str, Any], name: str) -> Fact | None:
+    """vs_best, vs_mean (with their intervals), p_vs_best, p_vs_mean, best_member, mean_member."""
+    against = (record.get("fusion") or {}).get("against") or {}
+    which = name.rsplit("_", 1)[-1] if name.startswith(("vs_", "p_vs_")) else name.split("_", 1)[0]
+    test = against.get(which) or {}
+    field = {"vs": "delta", "p": "p_value"}.get(name.split("_", 1)[0], "value")
+    value = _number(test.get(field))
+    if value is None:
+        return None
+    interval = _interval(test.get("interval")) if field == "delta" else None
+    return Fact(value, score_version(record, (str(against.get("metric")),)), interval)
 
 
 def robustness_value(record: Mapping[str, Any], name: str, split: str, metric: str) -> Any:

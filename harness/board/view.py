@@ -24,7 +24,7 @@ from harness.yaml_file import YamlFile, read_mapping
 VIEWS_PATH_ENV = "HARNESS_LEADERBOARDS_PATH"
 ENTRY_POINT_GROUP = "harness.leaderboards"
 BUILTIN_DIR = Path(harness.__file__).resolve().parents[1] / "leaderboards"
-FILTER_KEYS = ("model", "method", "task", "variant", "perturb")
+FILTER_KEYS = ("model", "method", "task", "variant", "perturb", "settings")
 ROW_FIELDS = ("model", "method", "settings", "variant", "task", "run", "seed")
 DEFAULT_ROWS = ("model", "method", "settings")
 AGGREGATES = ("mean", "median")
