@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.errors import HarnessError, unknown_name
+from harness.errors import HarnessError
 from harness.fusion import iob2
+from harness.registry import Registry
 from harness.tasks import kinds
 
 
@@ -98,20 +99,18 @@ def _rounded(array: np.ndarray, digits: int) -> list:
     return np.round(array, digits).tolist()
 
 
-COMBINERS: dict[str, Combiner] = {
-    "soft": Combiner("soft", "mean of probabilities (scores for regression)",
-                     {kinds.TEXT_CLASSIFICATION: _soft_class, kinds.TEXT_PAIR_CLASSIFICATION: _soft_class,
-                      kinds.TOKEN_CLASSIFICATION: _soft_tags, kinds.REGRESSION: _weighted_mean}),
-    "majority": Combiner("majority", "most votes (median for regression)",
-                         {kinds.TEXT_CLASSIFICATION: _majority_class, kinds.TEXT_PAIR_CLASSIFICATION: _majority_class,
-                          kinds.TOKEN_CLASSIFICATION: _majority_tags, kinds.REGRESSION: _weighted_median}),
-}
+# Plugins add theirs through the entry-point group harness.combiners (a Combiner, or a list of them).
+COMBINERS: Registry[Combiner] = Registry("ensemble combination", "harness.combiners")
+COMBINERS.register(Combiner("soft", "mean of probabilities (scores for regression)",
+                            {kinds.TEXT_CLASSIFICATION: _soft_class, kinds.TEXT_PAIR_CLASSIFICATION: _soft_class,
+                             kinds.TOKEN_CLASSIFICATION: _soft_tags, kinds.REGRESSION: _weighted_mean}))
+COMBINERS.register(Combiner("majority", "most votes (median for regression)",
+                            {kinds.TEXT_CLASSIFICATION: _majority_class, kinds.TEXT_PAIR_CLASSIFICATION: _majority_class,
+                             kinds.TOKEN_CLASSIFICATION: _majority_tags, kinds.REGRESSION: _weighted_median}))
 
 
 def get_combiner(name: str) -> Combiner:
-    if name not in COMBINERS:
-        raise unknown_name("ensemble combination", name, COMBINERS)
-    return COMBINERS[name]
+    return COMBINERS.get(name)
 
 
 def check_weights(weights: Sequence[float] | None, members: int) -> np.ndarray:
