@@ -19,4 +19,33 @@ run_id=$("${harness[@]}" sweep "${full_sst2[@]}" --output results --dry-run | gr
 "${harness[@]}" run --model minilm --method full --task sst2 --train-limit 2000 --save-model --force --output results
 "${harness[@]}" profile --task sst2 --run "$run_id" --variants all --threads 2 --results results
 
+# Ensembles and merges (benchmarks/readme/fusion/): members saved with --save-model, then combined. A merge
+# needs its members' saved models: results/ keeps no weights, so the member sweeps rerun with --save-model
+# --force when the weights are missing (on CPU they repeat their records exactly).
+for members in sst2-members mrpc-lora conll2003-members; do
+    "${harness[@]}" sweep --file "benchmarks/readme/fusion/$members.yaml" --save-model --output results "$@"
+done
+# members recorded without their weights (a fresh clone): each repeated with --save-model --force
+.venv/bin/python - <<'PY' | while read -r command; do .venv/bin/$command; done
+import json, pathlib
+from harness.record.rerun import rerun_command
+for path in sorted(pathlib.Path("results").glob("*/*.json")):
+    record = json.loads(path.read_text())
+    if record.get("artifact") and "fusion" not in record and not (path.parent.parent / record["artifact"]).is_dir():
+        print(rerun_command(record["spec"], "--save-model", "--force", "--output", "results", "--quiet"))
+PY
+shared=(--model minilm --seeds 3 --settings train_limit=4000,init_seed=0 --results results)
+"${harness[@]}" ensemble --task sst2 --method lora "${shared[@]}"
+"${harness[@]}" ensemble --task sst2 --method full "${shared[@]}"
+"${harness[@]}" ensemble --task conll2003 --method full --model minilm --seeds 3 --settings train_limit=2000 --results results
+for how in uniform greedy; do
+    "${harness[@]}" merge --task sst2 --method full --how "$how" "${shared[@]}"
+done
+"${harness[@]}" merge --task sst2 --method lora --how uniform "${shared[@]}"
+sst2_lora=$("${harness[@]}" sweep --file benchmarks/readme/fusion/sst2-members.yaml --dry-run | grep -E 'lora · sst2 · seed 0' | grep -oE '^[0-9a-f]{16}')
+mrpc_lora=$("${harness[@]}" sweep --file benchmarks/readme/fusion/mrpc-lora.yaml --dry-run | grep -oE '^[0-9a-f]{16}')
+for how in task-arithmetic ties; do
+    "${harness[@]}" merge "$sst2_lora" "$mrpc_lora" --multi-task --how "$how" --results results
+done
+
 .venv/bin/python benchmarks/readme_tables.py

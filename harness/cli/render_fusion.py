@@ -37,9 +37,13 @@ def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
     if others:
         console.print(f"merged with {len(others)} run(s) of other tasks: "
                       + ", ".join(f"{m['run_id']} ({m['task']})" for m in others))
+    kept = fusion.get("kept")
+    if kept is not None and len(kept) < len(fusion["members"]) - len(others):
+        console.print(f"the greedy soup kept {len(kept)} of {len(fusion['members'])} members: {', '.join(kept)}")
     costs = record["costs"]
     speed = costs.get("inference_examples_per_second")
     console.print(f"cost: {costs['total_parameters']:,} parameters at inference, {costs['deploy_bytes'] / 1e6:.1f} MB"
                   + (f", {speed:g} examples/s" if speed else "")
-                  + (f"; combined in {fusion['combine_seconds']:.3f} s" if "combine_seconds" in fusion else ""))
-    console.print(("already recorded (pass --force to combine again): " if skipped else "recorded: ") + str(path))
+                  + (f"; combined in {fusion['combine_seconds']:.3f} s" if "combine_seconds" in fusion else "")
+                  + (f"; merged in {fusion['merge_seconds']:.2f} s" if "merge_seconds" in fusion else ""))
+    console.print(("already recorded (pass --force to make it again): " if skipped else "recorded: ") + str(path))
