@@ -50,6 +50,11 @@ class SavedRun:
 def saved_model_folder(store: ResultStore, record: dict[str, Any]) -> Path:
     """Where the run's saved model is; HarnessError saying how to recreate it when it is not there."""
     folder = store.root / record["artifact"]
+    if not folder.is_dir() and record.get("fusion"):
+        members = " ".join(m["run_id"] for m in record["fusion"].get("members", []))
+        raise HarnessError(f"run {record['run_id']} is a merge whose saved model {folder} is not there (results from "
+                           f"git hold records, not weights): make it again with `harness merge {members} --force` "
+                           "and the same settings, once its members' saved models are there")
     if not folder.is_dir():
         raise HarnessError(f"run {record['run_id']} was saved with --save-model, but {folder} is not there (results "
                            "from git hold records, not weights): recreate it by rerunning the same run with "
