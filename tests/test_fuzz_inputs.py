@@ -1,5 +1,5 @@
 """A fuzzer for bad input: generated option values and YAML documents for `run`, `sweep`, `tasks validate`,
-`leaderboard` and `regress`, on the tests' tiny tasks and real recorded runs, through the checking paths only
+`leaderboard`, `regress`, `ensemble` and `merge`, on the tests' tiny tasks and real recorded runs, through the checking paths only
 (`run` stops where training would start; `sweep` plans with --dry-run).
 
 Whatever is generated: no traceback, an exit code of 0, 1 or 2, a refusal is exactly one `error:` line, and
@@ -30,6 +30,7 @@ from user_tasks import write_user_tasks
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = ("sst2", "46e9a4e6b162cb0d")  # a real run committed under results/
+SECOND = "5f2607dbee972a75"  # the same configuration's seed 1: with RECORDED, members of an ensemble
 EXAMPLES = 100 * (20 if os.environ.get("HARNESS_FUZZ") == "long" else 1)
 COLLECT = os.environ.get("HARNESS_FUZZ_COLLECT") == "1"
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -58,8 +59,9 @@ def world(tmp_path_factory, data_dir):
     tasks = write_user_tasks(root / "my_tasks")
     results = root / "results" / RECORDED[0]
     results.mkdir(parents=True)
-    for suffix in (".json", ".predictions.jsonl"):
-        shutil.copy(REPO / "results" / RECORDED[0] / f"{RECORDED[1]}{suffix}", results)
+    for run_id in (RECORDED[1], SECOND):
+        for suffix in (".json", ".predictions.jsonl"):
+            shutil.copy(REPO / "results" / RECORDED[0] / f"{run_id}{suffix}", results)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_TASKS_PATH", str(tasks))
         patch.setenv("HARNESS_DATA_DIR", str(data_dir))
@@ -116,7 +118,8 @@ def _invoke(command: str, argv: list[str], capsys) -> None:
         _finding(command, f"exit {code}", argv)
     elif code == 2 and (len(lines) != 1 or not lines[0].startswith("error: ")):
         _finding(command, f"refusal not one error line: {err[:300]!r}", argv)
-    if _digests(Path("results")) != before:
+    after = _digests(Path("results"))  # an ensemble may add its record; nothing already there may change
+    if any(after.get(path) != digest for path, digest in before.items()):
         _finding(command, "a recorded file changed", argv)
 
 
@@ -211,6 +214,28 @@ def test_fuzz_regress_options(world, capsys, flag, value):
     argv[flag] = value
     _invoke("regress", ["regress", *[item for pair in argv.items() for item in pair], "--results", "results"],
             capsys)
+
+
+FUSION_FLAGS = ["--weights", "--seeds", "--settings", "--n-boot", "--task", "--model", "--method"]
+
+
+@FUZZ
+@given(flag=st.sampled_from([*FUSION_FLAGS, "--combine", "RUN"]),
+       value=st.one_of(numbers.map(str), texts, st.sampled_from(["1,1", "1,-1", "0,0", "train_limit=2000", "sst2"])))
+def test_fuzz_ensemble_options(world, capsys, flag, value):
+    members = [value, SECOND] if flag == "RUN" else ["--task", "sst2", "--seeds", "2"]
+    extra = [] if flag == "RUN" or flag in ("--task", "--seeds") else [flag, value]
+    if flag in ("--task", "--seeds"):
+        members = {"--task": ["--task", value, "--seeds", "2"], "--seeds": ["--task", "sst2", "--seeds", value]}[flag]
+    _invoke("ensemble", ["ensemble", *members, *extra, "--results", "results", "--force"], capsys)
+
+
+@FUZZ
+@given(flag=st.sampled_from([*FUSION_FLAGS, "--how", "--scale", "--density", "--seed"]),
+       value=st.one_of(numbers.map(str), texts, st.sampled_from(["ties", "dare", "greedy", "1,1", "0.2"])))
+def test_fuzz_merge_options(world, capsys, flag, value):
+    how = [] if flag == "--how" else ["--how", "ties" if flag in ("--scale", "--density") else "uniform"]
+    _invoke("merge", ["merge", RECORDED[1], SECOND, *how, flag, value, "--results", "results"], capsys)
 
 
 def test_fuzz_summary(capsys):

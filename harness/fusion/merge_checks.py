@@ -27,7 +27,7 @@ def merge_settings(how: str, weights: Sequence[float] | None, scale: float | Non
     if how not in HOW:
         raise unknown_name("merge", how, HOW)
     if weights is not None and len(weights) != members:
-        raise HarnessError(f"--weights has {len(weights)} values for {members} members; give one per member, in "
+        raise HarnessError(f"--weights has {len(weights)} value{'s' if len(weights) != 1 else ''} for {members} members; give one per member, in "
                            "the members' order")
     if weights is not None and (sum(weights) <= 0 or how == "greedy"):
         raise HarnessError("--weights: at least one weight must be above 0" if how != "greedy" else

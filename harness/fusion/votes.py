@@ -118,7 +118,7 @@ def check_weights(weights: Sequence[float] | None, members: int) -> np.ndarray:
     if weights is None:
         return np.full(members, 1.0 / members)
     if len(weights) != members:
-        raise HarnessError(f"--weights has {len(weights)} values for {members} members; give one per member, in "
+        raise HarnessError(f"--weights has {len(weights)} value{'s' if len(weights) != 1 else ''} for {members} members; give one per member, in "
                            "the members' order")
     array = np.asarray(weights, dtype=float)
     if not np.isfinite(array).all() or (array < 0).any() or array.sum() <= 0:
