@@ -77,7 +77,8 @@ class RunSpec:
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        for optional in ("prompt_hash", "perturb", "variant", "init_seed"):  # left out when unset: older run ids stay as they were
+        # left out when unset: older run ids stay as they were
+        for optional in ("prompt_hash", "perturb", "variant", "init_seed"):
             if values[optional] is None:
                 del values[optional]
         return values

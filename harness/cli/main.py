@@ -36,7 +36,8 @@ def _register() -> None:
         verify,
     )
 
-    for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, merge.merge, regress.regress, perturb.perturb, profile.profile,
+    for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, merge.merge, regress.regress,
+                    perturb.perturb, profile.profile,
                     robustness.robustness, tasks.tasks, leaderboard.leaderboard, models.models, results.results,
                     verify.verify):
         cli.add_command(command)

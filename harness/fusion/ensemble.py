@@ -45,7 +45,8 @@ def ensemble(run_ids: Sequence[str] = (), *, selection: Selection | None = None,
     paths = find_members(store, run_ids, selection)
     normalised = check_weights(weights, len(paths))
     members, task = load_members(paths, tasks_dirs=tasks_dirs, data_dir=data_dir, needs_probabilities=True)
-    options = {"combine": combiner.name, "weights": None if weights is None else [round(float(w), 6) for w in normalised]}
+    shares = None if weights is None else [round(float(w), 6) for w in normalised]
+    options = {"combine": combiner.name, "weights": shares}
     run_id = fused_id("ensemble", members, options)
     if not force and store.exists(task.name, run_id):
         return FusionOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)

@@ -148,9 +148,9 @@ def load_members(paths: Sequence[Path], *, tasks_dirs: Sequence[Path] | None, da
     if needs_probabilities and task.kind != kinds.REGRESSION:
         for member in members:
             if any("probabilities" not in row for row in member.rows.values()):
+                again = rerun_command(member.record["spec"], "--force")
                 raise HarnessError(f"run {member.label} has no probabilities in its predictions file (recorded "
-                                   f"before they were kept); rerun it with `{rerun_command(member.record['spec'], '--force')}` "
-                                   "and combine again")
+                                   f"before they were kept); rerun it with `{again}` and combine again")
     return members, task
 
 

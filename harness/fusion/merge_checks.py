@@ -27,7 +27,8 @@ def merge_settings(how: str, weights: Sequence[float] | None, scale: float | Non
     if how not in HOW:
         raise unknown_name("merge", how, HOW)
     if weights is not None and len(weights) != members:
-        raise HarnessError(f"--weights has {len(weights)} value{'s' if len(weights) != 1 else ''} for {members} members; give one per member, in "
+        plural = "s" if len(weights) != 1 else ""
+        raise HarnessError(f"--weights has {len(weights)} value{plural} for {members} members; give one per member, in "
                            "the members' order")
     if weights is not None and (sum(weights) <= 0 or how == "greedy"):
         raise HarnessError("--weights: at least one weight must be above 0" if how != "greedy" else
@@ -67,7 +68,7 @@ def check_mergeable(members: Sequence[Member], how: str, multi_task: bool, store
         for what, mine, theirs in (
                 ("base model", spec["model"], lead["model"]),
                 ("method family", FAMILIES[spec["method"]], FAMILIES[lead["method"]]),
-                ("pooling", (member.record.get("model") or {}).get("pooling"), (first.get("model") or {}).get("pooling"))):
+                ("pooling", _pooling(member.record), _pooling(first))):
             if mine != theirs:
                 raise HarnessError(f"runs {members[0].run_id} and {member.run_id} differ in {what} ({theirs} vs "
                                    f"{mine}); merge runs of one base model (so one tokenizer) and method family")
@@ -76,3 +77,7 @@ def check_mergeable(members: Sequence[Member], how: str, multi_task: bool, store
     if how == "greedy" and multi_task:
         raise HarnessError("--how greedy picks members by one task's selection score; it does not apply to "
                            "--multi-task")
+
+
+def _pooling(record: dict[str, Any]) -> str | None:
+    return (record.get("model") or {}).get("pooling")

@@ -105,7 +105,8 @@ COMBINERS.register(Combiner("soft", "mean of probabilities (scores for regressio
                             {kinds.TEXT_CLASSIFICATION: _soft_class, kinds.TEXT_PAIR_CLASSIFICATION: _soft_class,
                              kinds.TOKEN_CLASSIFICATION: _soft_tags, kinds.REGRESSION: _weighted_mean}))
 COMBINERS.register(Combiner("majority", "most votes (median for regression)",
-                            {kinds.TEXT_CLASSIFICATION: _majority_class, kinds.TEXT_PAIR_CLASSIFICATION: _majority_class,
+                            {kinds.TEXT_CLASSIFICATION: _majority_class,
+                             kinds.TEXT_PAIR_CLASSIFICATION: _majority_class,
                              kinds.TOKEN_CLASSIFICATION: _majority_tags, kinds.REGRESSION: _weighted_median}))
 
 
@@ -118,7 +119,8 @@ def check_weights(weights: Sequence[float] | None, members: int) -> np.ndarray:
     if weights is None:
         return np.full(members, 1.0 / members)
     if len(weights) != members:
-        raise HarnessError(f"--weights has {len(weights)} value{'s' if len(weights) != 1 else ''} for {members} members; give one per member, in "
+        plural = "s" if len(weights) != 1 else ""
+        raise HarnessError(f"--weights has {len(weights)} value{plural} for {members} members; give one per member, in "
                            "the members' order")
     array = np.asarray(weights, dtype=float)
     if not np.isfinite(array).all() or (array < 0).any() or array.sum() <= 0:
