@@ -188,3 +188,16 @@ def test_fusion_view_columns_read_the_paired_tests(results, tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text(VIEW.replace("vs_best", "vs_worst"))
     assert main(["leaderboard", str(tmp_path / "bad.yaml"), "--results", str(results)]) == 2
     assert "unknown fusion figure 'vs_worst'" in capsys.readouterr().err
+
+
+def test_compare_shows_an_ensemble_beside_the_methods(results, tmp_path, capsys):
+    assert _ensemble(results, "--task", "tiny-sentiment", "--json") == 0
+    record = json.loads(capsys.readouterr().out)
+    encoder = json.loads((results / "tiny-sentiment" / f"{_ids(results, 'tiny-sentiment')[0]}.json").read_text())
+    assert main(["compare", "--task", "tiny-sentiment", "--models", encoder["spec"]["model"], "--methods", "full",
+                 "--seeds", "3", "--epochs", "1", "--no-run", "--with", record["run_id"][:8], "--results",
+                 str(results), "--report-dir", str(tmp_path / "report")]) == 0
+    report = (tmp_path / "report").glob("*.md")
+    assert "| ensemble (soft of 3 full runs) | 1 |" in next(report).read_text()
+    assert main(["compare", "--task", "tiny-sentiment", "--models", encoder["spec"]["model"], "--methods", "full",
+                 "--seeds", "3", "--epochs", "1", "--no-run", "--with", "ffffffff", "--results", str(results)]) == 2

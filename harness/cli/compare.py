@@ -34,6 +34,9 @@ DEFAULT_METHODS = "full,lora"
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the markdown and PNG go (default: <results>/compare).")
 @click.option("--no-run", is_flag=True, help="Compare what is recorded; run nothing.")
+@click.option("--with", "extra_runs", help="Also these recorded runs, comma-separated ids (an ensemble or merge from "
+                                           "`harness ensemble`/`merge`), paired with the reference on the seeds "
+                                           "they share (an ensemble or merge is seed 0).")
 @options.device
 @options.data_dir
 @options.tasks_dirs
@@ -41,7 +44,7 @@ DEFAULT_METHODS = "full,lora"
 @options.in_process
 @options.quiet
 @backend_options
-def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, tasks_dirs, output, in_process, quiet,
+def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
@@ -58,6 +61,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
                           show_progress=not quiet, isolate=not in_process, backend=backend)
         failed = result.failed
     report_dir = report_dir or store.root / "compare"
+    extra = _extra_records(store, extra_runs)
     for model in grid.models:
         for task in dict.fromkeys(run.task.name for run in planned):
             runs = [run for run in planned if run.spec.model == model and run.task.name == task]
@@ -66,8 +70,9 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
             records = [_load_record(store, task, run_id) for run_id in recorded]
             # a record made on other data files is no result for the data there now
             records = [record for record in records if not data_change(record, runs[0].task, data_dir)]
+            records += [record for record in extra if record["task"]["name"] == task]
             recorded = [record["run_id"] for record in records]
-            if len(recorded) < len(ids):
+            if len([r for r in recorded if r in ids]) < len(ids):
                 stderr_console.print(f"{model} · {task}: {len(ids) - len(recorded)} of {len(ids)} runs are not "
                                      "recorded on this data" + (" (--no-run)" if no_run else " (failed)") +
                                      "; comparing the rest")
@@ -83,6 +88,18 @@ def compare(reference, alpha, n_boot, report_dir, no_run, device, data_dir, task
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0
+
+
+def _extra_records(store: ResultStore, run_ids: str | None) -> list[dict]:
+    """The records --with names (each id exact or a unique prefix)."""
+    records = []
+    for run_id in [part.strip() for part in (run_ids or "").split(",") if part.strip()]:
+        found = store.find(run_id)
+        if len(found) != 1:
+            raise HarnessError(f"--with {run_id}: {'no run' if not found else f'{len(found)} runs'} recorded in "
+                               f"{store.root} under that id; give one recorded run id (or more of it)")
+        records.append(_load_record(store, found[0].parent.name, found[0].stem))
+    return records
 
 
 def _load_record(store: ResultStore, task: str, run_id: str) -> dict:

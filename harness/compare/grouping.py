@@ -66,6 +66,10 @@ def settings_of(record: Record) -> dict[str, Any]:
 
 
 def _label(method: str, settings: dict[str, Any], differing: list[str]) -> str:
+    members = settings.get("method_options.members")
+    if isinstance(members, list):  # an ensemble or a merge: how, and of what
+        how = settings.get("method_options.combine") or settings.get("method_options.merge")
+        return f"{method} ({how} of {len(members)} {settings.get('method_options.of', '')} runs)"
     if not differing:
         return method
     shown = ", ".join(f"{key.removeprefix('method_options.')}={settings.get(key)}" for key in differing)
