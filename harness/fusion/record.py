@@ -4,8 +4,9 @@
 
 Leaderboards, compare and regress read it as they read a run: spec (method "ensemble" or
 "merge", seed 0, the members' shared settings), task, data, headline, metrics, costs. Its
-id is derived from what decides its result: the kind, the members' run ids in order, the
-combination and its weights, so combining the same runs again finds the same record.
+id is derived from what decides its result: the kind, the members' run ids and data
+fingerprints in order, the combination and its weights, so combining the same runs again
+finds the same record.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ _SHARED = ("max_length", "train_limit", "eval_limit", "pooling", "fold", "init_s
 
 
 def fused_id(kind: str, members: Sequence[Member], options: dict[str, Any]) -> str:
-    canonical = json.dumps({"kind": kind, "members": [m.run_id for m in members], "options": options},
+    """From the kind, the members (their run ids and data fingerprints, in order) and the combination's options."""
+    data = [(m.record.get("data") or {}).get("file_sha256") for m in members]
+    canonical = json.dumps({"kind": kind, "members": [m.run_id for m in members], "data": data, "options": options},
                            sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
