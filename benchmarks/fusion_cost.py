@@ -46,7 +46,7 @@ def ensemble_cost(results: Path, task: str, count: int) -> None:
                                                             data_dir=None, needs_probabilities=True))
     weights = check_weights(None, len(members))
     vote, rows = _median(lambda: combine_rows(members, task_def, get_combiner("soft").by_kind[task_def.kind], weights))
-    scoring, _ = _median(lambda: (score_rows(task_def, rows, 1000), against(task_def, members, rows, 1000)))
+    scoring, _ = _median(lambda: (score_rows(task_def, rows, 1000, list(members[0].record["metrics"])), against(task_def, members, rows, 1000)))
     examples = sum(1 for row in rows if row["split"] == task_def.headline_split)
     print(f"ensemble of {len(members)} {task} runs over {examples} examples (median of 5):")
     print(f"  reading records and predictions          {read:.3f} s")

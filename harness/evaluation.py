@@ -46,9 +46,11 @@ class Evaluated:
 
 def evaluate_splits(task: TaskDef, splits: Mapping[str, Sequence[Example]], predictor: Predictor, *, seed: int,
                     metrics: Sequence[str] | None = None, n_boot: int | None = None, perturb: str | None = None,
-                    train: Sequence[Example] = ()) -> Evaluated:
+                    train: Sequence[Example] = (), selection: tuple[str, Sequence[Example]] | None = None) -> Evaluated:
     """Predict and score every split (the task's metrics unless `metrics`); with `perturb`, also the
-    perturbed copies of each (`train` feeds perturbations that draw from it, such as entity swaps)."""
+    perturbed copies of each (`train` feeds perturbations that draw from it, such as entity swaps).
+    `selection` (name, examples): also keep the model's outputs on the selection split as rows, unscored
+    (an ensemble fits its weights on them, never on a reported split)."""
     names = list(task.metrics if metrics is None else metrics)
     bootstrap = {} if n_boot is None else {"n_boot": n_boot}
     evaluated = Evaluated()
@@ -62,4 +64,7 @@ def evaluate_splits(task: TaskDef, splits: Mapping[str, Sequence[Example]], pred
                                                      **bootstrap).to_dict()
         evaluated.summaries[split] = output.summary()
         evaluated.rows.extend(output.rows(task, split, examples))
+    if selection is not None:
+        name, examples = selection
+        evaluated.rows.extend(predictor(examples, name, True).rows(task, name, examples))
     return evaluated

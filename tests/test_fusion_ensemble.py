@@ -67,8 +67,8 @@ def test_an_ensemble_is_recorded_like_a_run(results, task, capsys):
     assert against["best"]["delta"] == pytest.approx(headline["value"] - against["best"]["value"])
     assert record["costs"]["total_parameters"] == 3 * json.loads(
         (results / task / f"{_ids(results, task)[0]}.json").read_text())["costs"]["total_parameters"]
-    rows = (results / task / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
-    assert len(rows) == sum(report["n"] for report in record["metrics"].values())
+    rows = [json.loads(line) for line in (results / task / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()]
+    assert sum(row["split"] in record["metrics"] for row in rows) == sum(r["n"] for r in record["metrics"].values())
 
 
 def test_ner_ensemble_decodes_valid_spans(results, capsys):
@@ -201,3 +201,30 @@ def test_compare_shows_an_ensemble_beside_the_methods(results, tmp_path, capsys)
     assert "| ensemble (soft of 3 full runs) | 1 |" in next(report).read_text()
     assert main(["compare", "--task", "tiny-sentiment", "--models", encoder["spec"]["model"], "--methods", "full",
                  "--seeds", "3", "--epochs", "1", "--no-run", "--with", "ffffffff", "--results", str(results)]) == 2
+
+
+def test_weights_fitted_on_the_selection_split(results, capsys):
+    ids = _ids(results, "tiny-ner")
+    assert _ensemble(results, *ids, "--fit-weights", "--json") == 0
+    record = json.loads(capsys.readouterr().out)
+    weights = record["fusion"]["weights"]
+    assert len(weights) == 3 and sum(weights) == pytest.approx(1, abs=1e-5) and min(weights) >= 0
+    assert record["fusion"]["fitted_on"]["split"] == "valid"  # tiny-ner selects on a split it also reports
+    assert set(record["metrics"]) == {"valid", "test"}
+    sentiment = _ids(results, "tiny-sentiment")
+    assert _ensemble(results, *sentiment, "--fit-weights", "--json") == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["fusion"]["fitted_on"] == {"split": "holdout", "examples": 4} and set(record["metrics"]) == {"dev"}
+    rows = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
+    assert sum('"split": "holdout"' in row for row in rows) == 4  # kept, unscored: an ensemble can be a member
+    assert _ensemble(results, *sentiment, "--fit-weights", "--weights", "1,1,1") == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_fitting_needs_selection_outputs(results, capsys):
+    ids = _ids(results, "tiny-sentiment")
+    path = results / "tiny-sentiment" / f"{ids[1]}.predictions.jsonl"
+    path.write_text("".join(line + "\n" for line in path.read_text().splitlines() if '"holdout"' not in line))
+    assert _ensemble(results, *ids, "--fit-weights") == 2
+    err = capsys.readouterr().err
+    assert "kept no outputs on its selection split (holdout" in err and "or leave out --fit-weights" in err

@@ -37,9 +37,14 @@ def test_run_records_every_kind(env, task, model_fixture, method, request):
     assert low <= high
     assert 0 < record["model"]["trainable_parameters"] <= record["model"]["parameters"]
     assert record["training"]["train_examples_per_second"] > 0 and record["training"]["peak_memory_mb"] > 0
-    predictions = record_path.with_name(record_path.stem + ".predictions.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in
+            record_path.with_name(record_path.stem + ".predictions.jsonl").read_text().splitlines()]
     evaluated = sum(record["metrics"][s]["n"] for s in record["metrics"])
-    assert len(predictions) == evaluated
+    assert sum(row["split"] in record["metrics"] for row in rows) == evaluated
+    # the selection split's outputs, unscored, unless a reported split holds them (what ensembles fit weights on)
+    selection = "holdout" if record["data"]["selection"] == "holdout" else record["data"]["selection"]
+    kept = [row for row in rows if row["split"] == selection and selection not in record["metrics"]]
+    assert len(kept) == (0 if selection in record["metrics"] else record["data"]["selection_size"])
 
 
 def test_recorded_run_is_skipped_then_forced(env, encoder_dir, capsys):

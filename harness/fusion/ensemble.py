@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.errors import HarnessError
+from harness.fusion.fit import fit_weights
 from harness.fusion.members import Member, Selection, find_members, load_members
 from harness.fusion.record import fused_id, fused_record, member_facts
 from harness.fusion.scoring import against, score_rows
@@ -36,17 +38,25 @@ class FusionOutcome:
 
 
 def ensemble(run_ids: Sequence[str] = (), *, selection: Selection | None = None, results: Path | str = "results",
-             combine: str = "soft", weights: Sequence[float] | None = None, data_dir: Path | None = None,
-             tasks_dirs: Sequence[Path] | None = None, n_boot: int = N_BOOT, force: bool = False) -> FusionOutcome:
-    """Combine the members' recorded outputs (by run id, or chosen by `selection`) and record the ensemble."""
+             combine: str = "soft", weights: Sequence[float] | None = None, fit: bool = False,
+             data_dir: Path | None = None, tasks_dirs: Sequence[Path] | None = None, n_boot: int = N_BOOT,
+             force: bool = False) -> FusionOutcome:
+    """Combine the members' recorded outputs (by run id, or chosen by `selection`) and record the ensemble;
+    `fit`: weights fitted on the members' selection-split outputs (harness.fusion.fit)."""
     started = time.perf_counter()
     store = ResultStore(results)
     combiner = get_combiner(combine)
     paths = find_members(store, run_ids, selection)
+    if fit and weights is not None:
+        raise HarnessError("give --weights or --fit-weights, not both")
     normalised = check_weights(weights, len(paths))
     members, task = load_members(paths, tasks_dirs=tasks_dirs, data_dir=data_dir, needs_probabilities=True)
-    shares = None if weights is None else [round(float(w), 6) for w in normalised]
-    options = {"combine": combiner.name, "weights": shares}
+    fitted_on = None
+    if fit:
+        normalised, split, examples = fit_weights(task, members)
+        fitted_on = {"split": split, "examples": examples}
+    shares = None if weights is None and not fit else [round(float(w), 6) for w in normalised]
+    options = {"combine": combiner.name, "weights": shares, **({"fitted_on": fitted_on["split"]} if fit else {})}
     run_id = fused_id("ensemble", members, options)
     if not force and store.exists(task.name, run_id):
         return FusionOutcome(store.load(task.name, run_id), store.record_path(task.name, run_id), skipped=True)
@@ -54,8 +64,8 @@ def ensemble(run_ids: Sequence[str] = (), *, selection: Selection | None = None,
     combining = time.perf_counter()
     rows = combine_rows(members, task, combiner.by_kind[task.kind], normalised)
     combine_seconds = time.perf_counter() - combining
-    metrics = score_rows(task, rows, n_boot)
-    fusion = {"kind": "ensemble", "combine": combiner.name, "weights": options["weights"],
+    metrics = score_rows(task, rows, n_boot, reported=list(members[0].record["metrics"]))
+    fusion = {"kind": "ensemble", "combine": combiner.name, "weights": options["weights"], "fitted_on": fitted_on,
               "members": member_facts(members), "combine_seconds": round(combine_seconds, 4),
               "against": against(task, members, rows, n_boot)}
     record = fused_record("ensemble", members, task, options, metrics, fusion, _costs(members, task),
@@ -64,10 +74,13 @@ def ensemble(run_ids: Sequence[str] = (), *, selection: Selection | None = None,
 
 
 def combine_rows(members: Sequence[Member], task: TaskDef, combine, weights: np.ndarray) -> list[dict[str, Any]]:
-    """One predictions row per example of every reported split, in the first member's order."""
+    """One predictions row per example of every reported split, and of the selection split when every member
+    kept it, in the first member's order."""
     labels = list(task.labels)
     rows = []
     for key, first in members[0].rows.items():
+        if any(key not in m.rows for m in members):
+            continue
         outputs = _outputs([m.rows[key] for m in members], task)
         prediction, probabilities = combine(outputs, weights, labels)
         if task.kind == kinds.TOKEN_CLASSIFICATION:

@@ -58,6 +58,11 @@ class Member:
     def run_id(self) -> str:
         return str(self.record["run_id"])
 
+    def reported_keys(self) -> set[tuple[str, Hashable]]:
+        """The (split, id) of every row of a reported split (selection-split rows left out)."""
+        reported = set(self.record.get("metrics") or {})
+        return {key for key in self.rows if key[0] in reported}
+
     @property
     def label(self) -> str:
         spec = self.record["spec"]
@@ -138,10 +143,10 @@ def load_members(paths: Sequence[Path], *, tasks_dirs: Sequence[Path] | None, da
         if (member.record.get("data") or {}).get("file_sha256") != (first.record.get("data") or {}).get("file_sha256"):
             raise HarnessError(f"runs {first.run_id} and {member.run_id} were recorded on different data files; "
                                "combine runs made from the same data folder")
-        if member.rows.keys() != first.rows.keys():
+        if member.reported_keys() != first.reported_keys():
             raise HarnessError(f"runs {first.run_id} and {member.run_id} were scored on different examples "
-                               f"({len(first.rows)} vs {len(member.rows)} predictions); combine runs made with the "
-                               "same --eval-limit")
+                               f"({len(first.reported_keys())} vs {len(member.reported_keys())} predictions); combine "
+                               "runs made with the same --eval-limit")
     task = load_task(first.record["spec"]["task"], tasks_dirs)
     for member in members:
         check_same_data(member.record, task, data_dir)

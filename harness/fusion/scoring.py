@@ -23,10 +23,11 @@ def _split_rows(rows: Sequence[dict[str, Any]], split: str) -> tuple[list, list]
     return [row["prediction"] for row in chosen], [row["reference"] for row in chosen]
 
 
-def score_rows(task: TaskDef, rows: Sequence[dict[str, Any]], n_boot: int) -> dict[str, Any]:
-    """Every reported split's metrics with intervals, from predictions rows."""
+def score_rows(task: TaskDef, rows: Sequence[dict[str, Any]], n_boot: int,
+               reported: Sequence[str]) -> dict[str, Any]:
+    """Every reported split's metrics with intervals, from predictions rows (selection-split rows stay unscored)."""
     metrics = {}
-    for split in dict.fromkeys(row["split"] for row in rows):
+    for split in reported:
         predictions, references = _split_rows(rows, split)
         metrics[split] = evaluate(list(task.metrics), predictions, references, n_boot=n_boot, seed=0,
                                   **_options(task)).to_dict()

@@ -21,7 +21,7 @@ from harness.pipeline.record import build_record
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
 from harness.spec import RunSpec, build_spec
-from harness.tasks import TaskData, TaskDef, load_task, prepare_data
+from harness.tasks import TaskData, TaskDef, load_task, prepare_data, unreported_selection
 from harness.tasks.fingerprint import check_same_data
 from harness.train.launch import check_launch, is_main_process
 from harness.variants import check_available
@@ -92,13 +92,19 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, **options)
     with ready.scoring() as predictor:
         evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
-                                    train=data.train)
+                                    train=data.train, selection=selection_outputs(spec, data))
     record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
     if not ready.writes:
         return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
     path = store.write(record, evaluated.rows)
     ready.finish()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
+
+
+def selection_outputs(spec: RunSpec, data: TaskData) -> tuple[str, list] | None:
+    """A fine-tuned run keeps its outputs on the selection split (when no reported split holds them already)."""
+    name = unreported_selection(data)
+    return None if name is None or not get_method(spec.method).trains else (name, data.selection)
 
 
 def check_runnable(spec: RunSpec, device: str | None) -> None:

@@ -17,6 +17,7 @@ from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore
 from harness.replay.recorded import find_record, read_run
 from harness.replay.verify import Verification, compare_metrics, compare_rows
+from harness.tasks import unreported_selection
 
 
 def reevaluate_run(results: Path | str, run_id: str, *, data_dir: Path | None = None, device: str | None = None,
@@ -27,8 +28,12 @@ def reevaluate_run(results: Path | str, run_id: str, *, data_dir: Path | None = 
     saved = open_saved_run(store, record, task, data_dir=data_dir, device=device,
                            missing="it cannot be evaluated again without training; record it with --save-model, "
                                    "or drop --eval-only to repeat the whole run")
-    evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec.seed)
+    recorded = store.load_predictions(task.name, record["run_id"])
+    name = unreported_selection(saved.data)
+    kept = name is not None and any(row.get("split") == name for row in recorded)  # older records kept none
+    evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec.seed,
+                                selection=(name, saved.data.selection) if kept else None)
     report = Verification(record["run_id"], task.name)
     compare_metrics(record["metrics"], evaluated.metrics, report)
-    compare_rows(store.load_predictions(task.name, record["run_id"]), evaluated.rows, report)
+    compare_rows(recorded, evaluated.rows, report)
     return report

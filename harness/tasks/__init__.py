@@ -17,7 +17,7 @@ from harness.tasks.registry import (
     load_task,
     task_search_path,
 )
-from harness.tasks.sampling import TaskData, prepare_data
+from harness.tasks.sampling import TaskData, prepare_data, unreported_selection
 from harness.tasks.schema import TaskDef, metrics_for
 from harness.tasks.specs import DataSpec, Fields, Fold, Holdout, HubSpec
 from harness.tasks.validate import validate_task_file
@@ -41,6 +41,7 @@ __all__ = [
     "load_task",
     "metrics_for",
     "prepare_data",
+    "unreported_selection",
     "task_search_path",
     "validate_task_file",
 ]

@@ -36,6 +36,13 @@ class TaskData:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+def unreported_selection(data: TaskData) -> str | None:
+    """The name a run's selection-split outputs are kept under ("holdout", or the selection split's name), or None
+    when the selection split is also reported (CoNLL-2003 selects on validation): its outputs are there already."""
+    name = "holdout" if data.info.get("selection") == "holdout" else data.info.get("selection")
+    return None if name is None or name in data.evaluation else str(name)
+
+
 def sample_in_order(examples: list[Example], size: int, rng: random.Random) -> list[Example]:
     """`size` examples drawn without replacement, in their original order."""
     if size >= len(examples):
