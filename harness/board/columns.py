@@ -149,7 +149,7 @@ def formatter(spec: ColumnSpec) -> Callable[[float], str]:
             "train_seconds": units.seconds, "peak_train_memory_mb": units.memory_mb, "total_parameters": units.count,
         }.get(spec.name, units.rate)
     if spec.kind == "fusion" and spec.name.startswith("p_"):
-        return lambda v: f"{v:.3g}"
+        return lambda v: "< 0.001" if v == 0 else f"{v:.3g}"  # 0: below the resolution of 1,000 resamples
     if spec.kind == "fusion" and spec.name.startswith("vs_"):
         return lambda v: f"{v:+.4f}" if math.isfinite(v) else units.MISSING
     if spec.kind == "profile":

@@ -32,7 +32,8 @@ def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
         for name in ("best", "mean"):
             test = against[name]
             table.add_row(f"vs {name} member", "", "", "", f"{test['value']:.4f}", f"{test['delta']:+.4f}",
-                          f"[{test['interval'][0]:+.4f}, {test['interval'][1]:+.4f}]", f"{test['p_value']:.3g}")
+                          f"[{test['interval'][0]:+.4f}, {test['interval'][1]:+.4f}]",
+                          _p_value(test["p_value"], against.get("n_boot", 1000)))
     console.print(table)
     if others:
         console.print(f"merged with {len(others)} run(s) of other tasks: "
@@ -47,3 +48,8 @@ def print_fusion_summary(record: dict, path: Path, skipped: bool) -> None:
                   + (f"; combined in {fusion['combine_seconds']:.3f} s" if "combine_seconds" in fusion else "")
                   + (f"; merged in {fusion['merge_seconds']:.2f} s" if "merge_seconds" in fusion else ""))
     console.print(("already recorded (pass --force to make it again): " if skipped else "recorded: ") + str(path))
+
+
+def _p_value(p: float, n_boot: int) -> str:
+    """A bootstrap p of 0 means below the resolution 1 / n_boot."""
+    return f"< {1 / n_boot:.2g}" if p == 0 else f"{p:.3g}"
