@@ -137,6 +137,8 @@ BAD = [
     (lambda r: [*_runs(r), "--density", "0.5"], "--density applies to --how ties or dare"),
     (lambda r: [*_runs(r), "--how", "ties", "--scale", "0"], "--scale 0"),
     (lambda r: [*_runs(r), "--scale", "0.5"], "--scale applies to"),
+    (lambda r: [*_runs(r), "--how", "ties", "--seed", "3"], "--seed applies to --how dare"),
+    (lambda r: [*_runs(r), "--how", "dare", "--seed", "-1"], "--seed -1"),
     (lambda r: [*_runs(r), "--weights", "1,2"], "2 values for 3 members"),
     (lambda r: [*_runs(r), "--how", "greedy", "--weights", "1,1,1"], "does not apply to --how greedy"),
     (lambda r: [_runs(r)[0], *_runs(r, saved_model=False)], "has no saved model; rerun it with `harness run"),

@@ -10,6 +10,7 @@ from harness.cli.range_type import ranged
 from harness.cli.render_fusion import print_fusion_summary
 from harness.fusion.merge import merge as merge_models
 from harness.fusion.merge_checks import DENSITY, HOW, SCALE
+from harness.ranges import SEED
 from harness.record import strict_json
 
 
@@ -25,7 +26,7 @@ from harness.record import strict_json
                                                   "(default 1.0).")
 @click.option("--density", type=ranged(DENSITY), help="ties, dare: share of each change kept (default 0.2 for "
                                                       "ties, 0.5 for dare).")
-@options.seed
+@click.option("--seed", type=ranged(SEED), help="dare: the seed of its random drops (default 0).")
 @click.option("--multi-task", is_flag=True, help="Members of different tasks: one merged backbone, each task with "
                                                  "its own head, recorded per task.")
 @options.n_boot
@@ -39,7 +40,7 @@ def merge(run_ids, task, model, method, seeds, settings, how, weights, scale, de
           device, data_dir, tasks_dirs, output, force, as_json):
     """Merge the saved models of RUN_IDS (runs made with --save-model; or chosen by --task/--model/--method/--seeds)
     into one model, evaluate it on the task's reported splits and record it, with paired tests against its
-    members. The merged model is saved beside its record. --seed seeds DARE's drops."""
+    members. The merged model is saved beside its record."""
     outcomes = merge_models(run_ids, selection=selection_from(run_ids, task, model, method, seeds, settings),
                             results=output, how=how, weights=parse_weights(weights), scale=scale, density=density,
                             seed=seed, multi_task=multi_task, data_dir=data_dir, tasks_dirs=list(tasks_dirs),

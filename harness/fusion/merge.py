@@ -47,7 +47,7 @@ class Unfolded:
 
 def merge(run_ids: Sequence[str] = (), *, selection: Selection | None = None, results: Path | str = "results",
           how: str = "uniform", weights: Sequence[float] | None = None, scale: float | None = None,
-          density: float | None = None, seed: int = 0, multi_task: bool = False, data_dir: Path | None = None,
+          density: float | None = None, seed: int | None = None, multi_task: bool = False, data_dir: Path | None = None,
           tasks_dirs: Sequence[Path] | None = None, device: str | None = None, n_boot: int = 1000,
           force: bool = False) -> list[FusionOutcome]:
     """Merge the members' saved models; one outcome per task (several with `multi_task`)."""

@@ -22,7 +22,7 @@ FAMILIES = {"full": "whole model", "bitfit": "whole model", "lora": "low-rank", 
 
 
 def merge_settings(how: str, weights: Sequence[float] | None, scale: float | None, density: float | None,
-                   seed: int, members: int) -> dict[str, Any]:
+                   seed: int | None, members: int) -> dict[str, Any]:
     """The merge's settings, each within its range; what a method does not use is refused, not ignored."""
     if how not in HOW:
         raise unknown_name("merge", how, HOW)
@@ -33,6 +33,8 @@ def merge_settings(how: str, weights: Sequence[float] | None, scale: float | Non
     if weights is not None and (sum(weights) <= 0 or how == "greedy"):
         raise HarnessError("--weights: at least one weight must be above 0" if how != "greedy" else
                            "--weights does not apply to --how greedy (the soup's members count equally)")
+    if seed is not None and how != "dare":
+        raise HarnessError(f"--seed applies to --how dare (its random drops), not {how}")
     if density is not None and how not in DEFAULT_DENSITY:
         raise HarnessError(f"--density applies to --how ties or dare, not {how}")
     if scale is not None and how in ("uniform", "greedy"):
@@ -44,7 +46,7 @@ def merge_settings(how: str, weights: Sequence[float] | None, scale: float | Non
     if how in DEFAULT_DENSITY:
         settings["density"] = DENSITY.check("--density", DEFAULT_DENSITY[how] if density is None else density)
     if how == "dare":
-        settings["seed"] = SEED.check("--seed", seed)
+        settings["seed"] = SEED.check("--seed", 0 if seed is None else seed)
     return settings
 
 
