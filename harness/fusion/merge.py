@@ -222,8 +222,13 @@ def _evaluate_and_record(store, task, group, members, state, options, settings, 
               "scale": settings.get("scale"), "density": settings.get("density"), "members": member_facts(members),
               "kept": [m.run_id for m in members if m.run_id in chosen], "merge_seconds": round(merge_seconds, 3),
               "against": against(task, group, evaluated.rows, max(n_boot, 1))}
-    costs = {"members": len(members), "total_parameters": parameters, "trainable_parameters": 0,
-             "trainable_share": 0.0, "deploy_bytes": deploy_bytes, "whole_model_bytes": deploy_bytes,
+    trained = [m.record.get("costs") or {} for m in members]  # what training the members took
+    trainable = sum(int(c.get("trainable_parameters") or 0) for c in trained)
+    member_total = sum(int(c.get("total_parameters") or 0) for c in trained)
+    costs = {"members": len(members), "total_parameters": parameters, "trainable_parameters": trainable,
+             "trainable_share": trainable / member_total if member_total else None,
+             "train_seconds": round(sum(float(c.get("train_seconds") or 0) for c in trained), 3),
+             "deploy_bytes": deploy_bytes, "whole_model_bytes": deploy_bytes,
              "inference_examples_per_second": evaluated.summaries[split]["examples_per_second"]}
     record = fused_record("merge", members, task, options, evaluated.metrics, fusion, costs, evaluated.summaries,
                           started, device=target.type, lead=lead)
