@@ -37,7 +37,8 @@ PY
 shared=(--model minilm --seeds 3 --settings train_limit=4000,init_seed=0 --results results)
 "${harness[@]}" ensemble --task sst2 --method lora "${shared[@]}"
 "${harness[@]}" ensemble --task sst2 --method full "${shared[@]}"
-"${harness[@]}" ensemble --task conll2003 --method full --model minilm --seeds 3 --settings train_limit=2000 --results results
+conll=$("${harness[@]}" sweep --file benchmarks/readme/fusion/conll2003-members.yaml --dry-run 2>/dev/null | grep -oE '^[0-9a-f]{16}')
+"${harness[@]}" ensemble $conll --results results
 for how in uniform greedy; do
     "${harness[@]}" merge --task sst2 --method full --how "$how" "${shared[@]}"
 done
