@@ -94,7 +94,10 @@ def test_fsdp2_records_once_and_evaluates_like_one_process(env, encoder_dir, met
     assert training["sharding"]["fsdp_version"] == 2 and training["sharding"]["reshard_after_forward"] is True
     rows = [json.loads(r) for r in (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl")
             .read_text().splitlines()]
-    assert len(rows) == len({row["id"] for row in rows}) == 12  # every dev example exactly once
+    dev = [row for row in rows if row["split"] == "dev"]
+    assert len(dev) == len({row["id"] for row in dev}) == 12  # every dev example exactly once
+    holdout = [row for row in rows if row["split"] == "holdout"]  # the selection outputs, kept once too
+    assert len(holdout) == len({row["id"] for row in holdout}) == record["data"]["selection_size"]
     # One process rebuilds the saved model (whole tensors, gathered from the shards) and diffs every prediction.
     assert main(["verify", record["run_id"], "--eval-only", "--output", str(results)]) == 0
 
@@ -113,8 +116,9 @@ def test_fsdp2_on_real_data_with_uneven_evaluation_batches(tmp_path, encoder_dir
     (record_path,) = (results / "sst2").glob("*.json")
     record = json.loads(record_path.read_text())
     assert record["training"]["distributed"] == "fsdp2"  # evaluation batches of 64: 150 examples make 3
-    rows = (results / "sst2" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
-    assert len(rows) == len({json.loads(row)["id"] for row in rows}) == 150
+    rows = [json.loads(row) for row in (results / "sst2" / f"{record['run_id']}.predictions.jsonl").read_text()
+            .splitlines() if '"split": "validation"' in row]
+    assert len(rows) == len({row["id"] for row in rows}) == 150
     assert main(["verify", record["run_id"], "--eval-only", "--output", str(results), "--data-dir",
                  str(data_dir)]) == 0
 
