@@ -23,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.distributed.tensor import DTensor
 
+from harness.distill.layers import keep_layers
 from harness.errors import HarnessError
 from harness.methods import get_method
 from harness.models.load import LoadedModel, load_task_model
@@ -90,6 +91,8 @@ def load_trained(folder: Path | str) -> TrainedModel:
     spec = manifest["spec"]
     source = resolve_model(spec["model"])
     loaded = load_task_model(source.path, manifest["task_kind"], manifest["num_labels"], spec["pooling"])
+    if spec.get("student_layers"):  # a student cut down to fewer layers: cut the same way before loading
+        keep_layers(loaded.model.backbone, spec["student_layers"])
     method = get_method(spec["method"])
     model = method.prepare(loaded.model, spec["method_options"], manifest["total_updates"])
     state = load_file(str(folder / WEIGHTS))

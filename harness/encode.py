@@ -25,6 +25,8 @@ class Features:
     label: int | float | list[int] | None
     token_type_ids: list[int] | None = None
     word_starts: list[int] = field(default_factory=list)  # token classification: position per word, -1 if cut off
+    # distillation: the teacher's log-probabilities (per word for token classification) or value (regression)
+    teacher: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -96,7 +98,24 @@ def collate(batch: Sequence[Features], pad_id: int, kind: str) -> dict[str, torc
         out["token_type_ids"] = types
     if batch[0].label is not None:
         out["labels"] = _labels(batch, width, kind)
+    if batch[0].teacher is not None:
+        out.update(_teacher(batch, width, kind))
     return out
+
+
+def _teacher(batch: Sequence[Features], width: int, kind: str) -> dict[str, torch.Tensor]:
+    """The teacher's outputs as a batch; for token classification placed at each word's first sub-token, with
+    a mask of the positions that have one (not a word, cut off, or past the teacher's max_length: none)."""
+    if kind != kinds.TOKEN_CLASSIFICATION:
+        return {"teacher": torch.stack([f.teacher for f in batch])}
+    tags = batch[0].teacher.shape[-1]
+    teacher = torch.zeros((len(batch), width, tags))
+    mask = torch.zeros((len(batch), width), dtype=torch.bool)
+    for row, f in enumerate(batch):
+        for word, position in enumerate(f.word_starts):
+            if position >= 0 and not bool(torch.isnan(f.teacher[word]).any()):
+                teacher[row, position], mask[row, position] = f.teacher[word], True
+    return {"teacher": teacher, "teacher_mask": mask}
 
 
 def _labels(batch: Sequence[Features], width: int, kind: str) -> torch.Tensor:

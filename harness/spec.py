@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.distill.settings import STUDENT_LAYERS, check_entry
 from harness.errors import HarnessError
 from harness.ranges import EXAMPLES, SEED, Range
 from harness.robustness.perturbed import check_perturb_spec
@@ -47,6 +48,7 @@ RANGES: dict[str, Range] = {
     "train_limit": EXAMPLES,
     "eval_limit": EXAMPLES,
     "fold": Range(int, 0, 999, meaning="a fold number"),
+    "student_layers": STUDENT_LAYERS,
 }
 
 
@@ -69,6 +71,9 @@ class RunSpec:
     # what members of a weight soup share: the head's and method's initial weights, the training sample and the
     # selection split; `seed` then varies only batch order and dropout (None: `seed` decides everything)
     init_seed: int | None = None
+    student_layers: int | None = None  # the model cut down to this many of its layers (harness.distill.layers)
+    # a student taught by a recorded run: teacher run id, alpha, temperature, transfer data (harness.distill)
+    distill: dict[str, Any] | None = None
 
     @property
     def shared_seed(self) -> int:
@@ -78,7 +83,7 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
         # left out when unset: older run ids stay as they were
-        for optional in ("prompt_hash", "perturb", "variant", "init_seed"):
+        for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill"):
             if values[optional] is None:
                 del values[optional]
         return values
@@ -93,7 +98,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                method_options: dict[str, Any] | None = None, max_length: int | None = None,
                train_limit: int | None = None, eval_limit: int | None = None,
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
-               variant: str | None = None, init_seed: int | None = None) -> RunSpec:
+               variant: str | None = None, init_seed: int | None = None, student_layers: int | None = None,
+               distill: dict[str, Any] | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -108,6 +114,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         raise HarnessError(f"{flags} does not apply to --method {method.name}: it trains nothing")
     if init_seed is not None and not method.trains:
         raise HarnessError(f"--init-seed does not apply to --method {method.name}: it initialises nothing")
+    if student_layers is not None and not method.trains:
+        raise HarnessError(f"--student-layers does not apply to --method {method.name}: it trains nothing")
     overrides = {name: _typed(name, value) for name, value in overrides.items()}
     training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides} if method.trains else {}
     options = method.resolve_options(method_options or {})
@@ -122,7 +130,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         variant=_check_variant(variant, method) if variant else None,
         max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
-        init_seed=_checked("init_seed", init_seed),
+        init_seed=_checked("init_seed", init_seed), student_layers=_checked("student_layers", student_layers),
+        distill=distill,
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):
@@ -163,7 +172,10 @@ def flag(name: str) -> str:
 def check_bounds(spec: RunSpec) -> None:
     """Every numeric setting of the spec within its declared range (a spec from the API or a record)."""
     values = {**spec.training, "seed": spec.seed, "max_length": spec.max_length, "train_limit": spec.train_limit,
-              "eval_limit": spec.eval_limit, "fold": spec.fold, "init_seed": spec.init_seed}
+              "eval_limit": spec.eval_limit, "fold": spec.fold, "init_seed": spec.init_seed,
+              "student_layers": spec.student_layers}
     for name, value in values.items():
         if name in RANGES and value is not None:
             RANGES[name].check(flag(name), value)
+    if spec.distill is not None:
+        check_entry(spec.distill)

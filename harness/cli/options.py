@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from harness.cli.range_type import ranged
+from harness.distill import settings
+from harness.distill.settings import DistillRequest
 from harness.ranges import ALPHA, N_BOOT, SEED, Range
 from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
@@ -71,3 +73,34 @@ def run_settings(command):
     for name in reversed(_SETTINGS_HELP):
         command = click.option(flag(name), name, type=ranged(RANGES[name]), help=_SETTINGS_HELP[name])(command)
     return command
+
+
+def distill_options(command):
+    """Decorator: a student taught by a recorded run, and a student cut down to fewer layers (harness.distill)."""
+    flags = [
+        click.option("--student-layers", type=ranged(settings.STUDENT_LAYERS),
+                     help="Keep N of the model's transformer layers, every k-th from the first (DistilBERT's "
+                          "initialisation): a smaller student of any model."),
+        click.option("--distill-from", "distill_from", metavar="RUN_ID",
+                     help="Teach this run with a recorded run, merge or output ensemble (their saved models): "
+                          "alpha x gold loss + (1 - alpha) x T^2 x KL to the teacher."),
+        click.option("--distill-alpha", type=ranged(settings.ALPHA),
+                     help=f"Share of the loss on gold labels (default {settings.DEFAULT_ALPHA})."),
+        click.option("--distill-temperature", type=ranged(settings.TEMPERATURE),
+                     help=f"Softening temperature T (default {settings.DEFAULT_TEMPERATURE}; not for regression)."),
+        click.option("--distill-unlabeled", metavar="SPLIT_OR_FILE",
+                     help="Transfer examples only the teacher labels: a split of the task (what the run does not "
+                          "train, select or report on) or a JSON-lines file of inputs."),
+        click.option("--distill-unlabeled-limit", type=ranged(settings.UNLABELED_LIMIT),
+                     help="Use a seeded sample of this many transfer examples."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def distill_request(values: dict) -> DistillRequest:
+    """The distillation flags' values (popped from a command's keyword arguments) as one request."""
+    return DistillRequest(teacher=values.pop("distill_from"), alpha=values.pop("distill_alpha"),
+                          temperature=values.pop("distill_temperature"), unlabeled=values.pop("distill_unlabeled"),
+                          unlabeled_limit=values.pop("distill_unlabeled_limit"))

@@ -39,22 +39,25 @@ from harness.train.launch import is_main_process
               help="Continue this run from its checkpoint (left by an interrupted attempt) to the same final numbers.")
 @options.checkpoint_every
 @options.checkpoint_minutes
+@options.distill_options
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @options.quiet
 @method_option_flags
 def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_length, warmup_ratio, weight_decay,
         patience, group_by_length, train_limit, eval_limit, fold, init_seed, pooling, perturb, perturb_modules, variant, device, data_dir,
-        tasks_dirs, output, force, save_model, resume, checkpoint_every, checkpoint_minutes, as_json, quiet,
-        **method_flags):
+        tasks_dirs, output, force, save_model, resume, checkpoint_every, checkpoint_minutes, student_layers, as_json,
+        quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
     load_plugins(*perturb_modules)
+    distill = options.distill_request(method_flags)
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
                 "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience,
                 "group_by_length": group_by_length}
     spec, task_def = plan(model, method, task, seed=seed, training=training,
                           method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold, init_seed=init_seed,
-                          perturb=perturb, variant=variant, tasks_dirs=list(tasks_dirs))
+                          perturb=perturb, variant=variant, student_layers=student_layers, distill=distill,
+                          results=output, data_dir=data_dir, tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,
                       device=None if device == "auto" else device, show_progress=not quiet and not as_json)

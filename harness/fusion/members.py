@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError, did_you_mean
+from harness.errors import HarnessError
 from harness.record.rerun import rerun_command
 from harness.record.store import ResultStore
 from harness.tasks import TaskDef, kinds, load_task
@@ -81,24 +81,13 @@ def find_members(store: ResultStore, run_ids: Sequence[str], selection: Selectio
     """Record files of the members named by id, or else chosen by `selection` (one configuration only)."""
     if run_ids and selection is not None:
         raise HarnessError("name members either by run id or by --task/--model/--method/--seeds, not both")
-    paths = [_by_id(store, run_id) for run_id in run_ids] if run_ids else _selected(store, selection)
+    paths = [store.find_one(run_id) for run_id in run_ids] if run_ids else _selected(store, selection)
     if len(set(paths)) != len(paths):
         raise HarnessError("a member is named twice; name each run once (weights say how much one counts)")
     if len(paths) < MIN_MEMBERS:
         raise HarnessError(f"{len(paths)} member{'s' if len(paths) != 1 else ''} found; combining needs at least "
                            f"{MIN_MEMBERS} runs (name more run ids, or widen --seeds)")
     return paths
-
-
-def _by_id(store: ResultStore, run_id: str) -> Path:
-    found = store.find(run_id)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise HarnessError(f"run id {run_id} matches {len(found)} runs in {store.root}; give more of it")
-    known = [p.stem for p in store.root.glob("*/*.json")] if store.root.is_dir() else []
-    raise HarnessError(f"no run {run_id} recorded in {store.root}{did_you_mean(run_id, known)}; check the run id "
-                       "and --results")
 
 
 def _selected(store: ResultStore, selection: Selection | None) -> list[Path]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.device import resolve_device
+from harness.distill.settings import DistillRequest, distill_entry
 from harness.evaluation import evaluate_splits
 from harness.methods import get_method
 from harness.models.sources import resolve_model
@@ -38,14 +39,20 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          method_options: dict[str, Any] | None = None, max_length: int | None = None,
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
-         init_seed: int | None = None, tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
+         init_seed: int | None = None, student_layers: int | None = None, distill: DistillRequest | None = None,
+         results: Path | str = "results", data_dir: Path | None = None,
+         tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
-    a YAML path, or a task already loaded (a grid plans many runs of one task)."""
+    a YAML path, or a task already loaded (a grid plans many runs of one task). A `distill` request's teacher
+    is looked up in `results` and checked against the files in `data_dir`."""
     task_def = task if isinstance(task, TaskDef) else load_task(task, tasks_dirs)
     method_def = get_method(method)
+    distill_settings = distill_entry(distill or DistillRequest(), task_def, trains=method_def.trains,
+                                     results=results, data_dir=data_dir)
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
-                      fold=fold, perturb=perturb, variant=variant, init_seed=init_seed)
+                      fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,
+                      distill=distill_settings)
     return spec, task_def
 
 
@@ -89,7 +96,7 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     source = resolve_model(spec.model)
     data = load_data(spec, task, data_dir)
     build = fine_tune if get_method(spec.method).trains else prompted  # build model, apply method, train
-    ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, **options)
+    ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, data_dir=data_dir, **options)
     with ready.scoring() as predictor:
         evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
                                     train=data.train, selection=selection_outputs(spec, data))

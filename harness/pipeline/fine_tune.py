@@ -18,6 +18,8 @@ from typing import Any
 from accelerate.utils import set_seed
 
 from harness.artifact import model_bytes, save_trained, trained_state
+from harness.distill.layers import keep_layers
+from harness.distill.prepare import Distillation
 from harness.encode import encode
 from harness.errors import HarnessError
 from harness.methods import Method, count_parameters, get_method
@@ -38,11 +40,17 @@ from harness.variants import apply_variant
 
 def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, *, run_id: str, store: ResultStore,
               device: str | None = None, show_progress: bool = True, save_model: bool = False, resume: bool = False,
-              checkpoint_every: int = 0, checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES) -> ReadyModel:
+              checkpoint_every: int = 0, checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES,
+              data_dir: Path | None = None) -> ReadyModel:
+    # the teacher labels the training examples first: loading it draws random numbers, which the student's must not
+    # depend on (nor on whether its outputs were cached)
+    distillation = Distillation.prepare(spec, task, data, store, data_dir=data_dir, device=device) \
+        if spec.distill else None
     set_seed(spec.shared_seed)
     method = get_method(spec.method)
     loaded = build_model(spec, task, data, source, method)
-    total_updates = planned_updates(len(data.train), spec.training)
+    train_examples = distillation.training_examples(data.train) if distillation else data.train
+    total_updates = planned_updates(len(train_examples), spec.training)
     whole_model_bytes = model_bytes(loaded.model)
     model = method.prepare(loaded.model, spec.method_options, total_updates)  # apply the method
     if spec.init_seed is not None:  # unset, the stream goes on as it always did: recorded runs repeat
@@ -54,7 +62,9 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     if show_progress:
         _announce(spec, task, data, source, loaded, run_id, trainable, total)
     predictor = TaskPredictor(task, spec, loaded)
-    train_features, selection_features = predictor.features(data.train), predictor.features(data.selection)
+    train_features, selection_features = predictor.features(train_examples), predictor.features(data.selection)
+    if distillation:
+        distillation.attach(train_features, train_examples)
     accelerator = make_accelerator(device, spec.training["grad_accum"])
     predictor.accelerator = accelerator
     checkpointer, resume = _checkpointing(store, task, run_id, accelerator, data, resume, checkpoint_every,
@@ -67,14 +77,16 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     result = train(model, train_features, kind=task.kind, pad_id=predictor.pad_id, config=spec.training,
                    seed=spec.seed, select=select, accelerator=accelerator, after_update=method.after_update,
                    show_progress=show_progress, checkpointer=checkpointer, resume=resume,
-                   method_state=(method.training_state, method.load_training_state))
+                   method_state=(method.training_state, method.load_training_state),
+                   **({"objective": distillation.objective(task.kind, loaded.model.target_scale)} if distillation else {}))
     trained = accelerator.unwrap_model(model)
     artifact, deploy_bytes = _save_weights(spec, task, run_id, store, trained, loaded, total_updates, accelerator,
                                            save_model)
     if spec.variant:  # what is evaluated (and timed) is the variant; the saved artifact stays the trained model
         trained = apply_variant(spec.variant, trained, accelerator.device, method=spec.method)
     facts = FineTunedFacts(loaded, trainable, total, whole_model_bytes, deploy_bytes, result, accelerator,
-                           None if artifact is None else str(artifact.relative_to(store.root)))
+                           None if artifact is None else str(artifact.relative_to(store.root)),
+                           distill=distillation.facts() if distillation else None)
     return ReadyModel(scoring=lambda: nullcontext(predictor.bound(trained)), facts=facts, device=accelerator.device,
                       writes=accelerator.is_main_process,
                       finish=checkpointer.remove if checkpointer is not None else lambda: None)
@@ -83,6 +95,8 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
 def build_model(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, method: Method) -> LoadedModel:
     """The pretrained model with the head the task kind needs, checked to suit the method."""
     loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
+    if spec.student_layers is not None:
+        keep_layers(loaded.model.backbone, spec.student_layers)
     positions = getattr(loaded.model.config, "max_position_embeddings", None)
     if isinstance(positions, int) and spec.max_length > positions:  # a longer text would index past its positions
         raise HarnessError(f"--max-length {spec.max_length} is more than {spec.model} reads ({positions} positions); "

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from harness.distill.retention import with_retention
 from harness.evaluation import Evaluated
 from harness.metrics.registry import metric_version
 from harness.models.load import LoadedModel
@@ -40,6 +41,7 @@ class FineTunedFacts:
     result: TrainResult
     accelerator: Any  # accelerate.Accelerator the run trained under
     artifact: str | None  # the saved model's folder relative to the results folder, when --save-model
+    distill: dict[str, Any] | None = None  # a distilled student's teacher and settings (harness.distill)
 
 
 @dataclass
@@ -104,6 +106,7 @@ def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, evaluated: Ev
                      "history": result.history},
         "inference": evaluated.summaries,
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
+        **({"distill": with_retention(facts.distill, evaluated.metrics)} if facts.distill else {}),
         "costs": {"trainable_parameters": trainable, "total_parameters": total, "trainable_share": share,
                   "deploy_bytes": facts.deploy_bytes, "whole_model_bytes": facts.whole_model_bytes,
                   "train_seconds": round(result.train_seconds, 3),

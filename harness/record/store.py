@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 from harness.record import strict_json
 
 SCHEMA_VERSION = 1
@@ -104,6 +104,17 @@ class ResultStore:
         if exact or len(run_id) < MIN_ID_PREFIX:
             return exact
         return sorted(self.root.glob(f"*/{run_id}*.json"))
+
+    def find_one(self, run_id: str) -> Path:
+        """The record file of `run_id` (or of the one run it is a prefix of); HarnessError when none or several."""
+        found = self.find(run_id)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise HarnessError(f"run id {run_id} matches {len(found)} runs in {self.root}; give more of it")
+        known = [p.stem for p in self.root.glob("*/*.json")] if self.root.is_dir() else []
+        raise HarnessError(f"no run {run_id} recorded in {self.root}{did_you_mean(run_id, known)}; check the run id "
+                           "and --results")
 
     def exists(self, task: str, run_id: str) -> bool:
         return self.record_path(task, run_id).is_file()

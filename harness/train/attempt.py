@@ -25,6 +25,13 @@ from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
 
 # The method's (get, set) pair for the training state it keeps outside the weights.
 MethodState = tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]]
+# A training step's loss from the model and a batch; the default is the model's own loss on the gold labels
+# (distillation brings its own: harness.distill).
+Objective = Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]
+
+
+def model_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return model(**batch).loss
 
 
 def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
@@ -67,13 +74,14 @@ class Attempt:
     config: dict[str, Any]
     checkpointer: Checkpointer | None
     method_state: MethodState
+    objective: Objective = model_loss
     at: Position = field(default_factory=Position)
     pending_rng: dict[str, Any] | None = None  # a checkpoint's global RNG states, not yet put back
 
     @classmethod
     def prepare(cls, model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int,
                 config: dict[str, Any], seed: int, accelerator: Accelerator, checkpointer: Checkpointer | None,
-                method_state: MethodState) -> Attempt:
+                method_state: MethodState, objective: Objective = model_loss) -> Attempt:
         generator = torch.Generator().manual_seed(seed)
         loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
                                   group_by_length=config.get("group_by_length", True))
@@ -83,7 +91,8 @@ class Attempt:
         scheduler = get_linear_schedule_with_warmup(optimizer, int(config["warmup_ratio"] * total_updates),
                                                     total_updates)
         model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
-        attempt = cls(model, optimizer, scheduler, loader, generator, accelerator, config, checkpointer, method_state)
+        attempt = cls(model, optimizer, scheduler, loader, generator, accelerator, config, checkpointer, method_state,
+                      objective)
         attempt.at = Position(best_state=trainable_state(attempt.unwrapped))
         return attempt
 
@@ -115,7 +124,7 @@ class Attempt:
         returns the loss and whether it updated."""
         accelerator, model = self.accelerator, self.model
         with accelerator.accumulate(model):
-            loss = model(**batch).loss
+            loss = self.objective(model, batch)
             accelerator.backward(loss)
             if accelerator.sync_gradients and self.config["max_grad_norm"]:
                 accelerator.clip_grad_norm_(model.parameters(), self.config["max_grad_norm"])

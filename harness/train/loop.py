@@ -19,7 +19,7 @@ from torch import nn
 
 from harness.encode import Features
 from harness.errors import HarnessError
-from harness.train.attempt import Attempt, MethodState, trainable_state
+from harness.train.attempt import Attempt, MethodState, Objective, model_loss, trainable_state
 from harness.train.backoff import with_memory_backoff
 from harness.train.checkpoint import Checkpointer
 from harness.train.epoch import end_epoch, train_epoch
@@ -79,7 +79,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
           after_update: Callable[[nn.Module, int], None] | None = None, show_progress: bool = True,
           checkpointer: Checkpointer | None = None, resume: bool = False,
           method_state: tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]] | None = None,
-          ) -> TrainResult:
+          objective: Objective = model_loss) -> TrainResult:
     """Train on `features`; `select(model)` scores the selection split (higher is better) after each epoch.
 
     `after_update(model, updates_so_far)` runs after each optimiser update, before gradients
@@ -87,7 +87,8 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     loaded back into `model` before returning. With a `checkpointer`, the whole training
     state is saved when it says so; `resume` continues from its file, and the run ends with
     the numbers an uninterrupted run reaches. `method_state` is the method's (get, set) pair
-    for state it keeps outside the weights. Out of accelerator memory, training starts over
+    for state it keeps outside the weights; `objective(model, batch)` is a step's loss (default: the model's
+    own). Out of accelerator memory, training starts over
     with half the batch and twice the accumulation (the same effective batch).
     """
     method_state = method_state or (lambda _: {}, lambda _m, _s: None)
@@ -106,7 +107,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     def fit(run_config: dict[str, Any], notes: list[str]) -> TrainResult:
         result = _fit(model, features, kind=kind, pad_id=pad_id, config=run_config, seed=seed, select=select,
                       accelerator=accelerator, after_update=after_update, show_progress=show_progress,
-                      checkpointer=checkpointer, saved=saved, method_state=method_state)
+                      checkpointer=checkpointer, saved=saved, method_state=method_state, objective=objective)
         result.batch_size, result.grad_accum, result.notes = run_config["batch_size"], run_config["grad_accum"], notes
         return result
 
@@ -116,10 +117,12 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
 def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int, config: dict[str, Any],
          seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
          after_update: Callable[[nn.Module, int], None] | None, show_progress: bool,
-         checkpointer: Checkpointer | None, saved: dict[str, Any] | None, method_state: MethodState) -> TrainResult:
+         checkpointer: Checkpointer | None, saved: dict[str, Any] | None, method_state: MethodState,
+         objective: Objective) -> TrainResult:
     """One training attempt with fixed batching; continues from `saved` (a loaded checkpoint) when given."""
     attempt = Attempt.prepare(model, features, kind=kind, pad_id=pad_id, config=config, seed=seed,
-                              accelerator=accelerator, checkpointer=checkpointer, method_state=method_state)
+                              accelerator=accelerator, checkpointer=checkpointer, method_state=method_state,
+                              objective=objective)
     resumed_from = attempt.restore(saved) if saved is not None else None
     at = attempt.at
     memory = PeakMemory(accelerator.device)

@@ -1,0 +1,94 @@
+"""The distillation options of a run: their declared ranges, defaults, and the spec entry they resolve to.
+
+    entry = distill_entry(DistillRequest(teacher="86f40285", alpha=0.5), task, results="results", data_dir=None)
+    # {"teacher": "86f4028533e35852", "alpha": 0.5, "temperature": 2.0}: part of the spec, so of the run id
+
+The teacher is checked here (recorded, saved, same task, labels and data files), before anything
+loads or trains, so a bad teacher costs nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.ranges import EXAMPLES, Range
+from harness.tasks import TaskDef, kinds
+
+ALPHA = Range(float, 0, 1, meaning="the gold labels' share of the loss, the teacher's being 1 - alpha")
+TEMPERATURE = Range(float, 0, 100, low_open=True, meaning="the softening temperature, such as 2")
+STUDENT_LAYERS = Range(int, 1, 1000, meaning="transformer layers the student keeps")
+UNLABELED_LIMIT = EXAMPLES
+DEFAULT_ALPHA = 0.5
+DEFAULT_TEMPERATURE = 2.0
+
+
+@dataclass(frozen=True)
+class DistillRequest:
+    """What the user asked for (flags, a sweep file or the API), before checking."""
+
+    teacher: str | None = None
+    alpha: float | None = None
+    temperature: float | None = None
+    unlabeled: str | None = None
+    unlabeled_limit: int | None = None
+
+    def given(self) -> list[str]:
+        names = {"alpha": "--distill-alpha", "temperature": "--distill-temperature",
+                 "unlabeled": "--distill-unlabeled", "unlabeled_limit": "--distill-unlabeled-limit"}
+        return [flag for name, flag in names.items() if getattr(self, name) is not None]
+
+
+def distill_entry(request: DistillRequest, task: TaskDef, *, trains: bool, results: Path | str,
+                  data_dir: Path | None) -> dict[str, Any] | None:
+    """The spec's `distill` entry (None without a teacher); HarnessError naming the first option that is wrong."""
+    if request.teacher is None:
+        if request.given():
+            raise HarnessError(f"{request.given()[0]} needs a teacher: add --distill-from RUN_ID")
+        return None
+    if not trains:
+        raise HarnessError("--distill-from trains a student: use a method that trains (full, lora, ...)")
+    entry: dict[str, Any] = {"alpha": ALPHA.check("--distill-alpha", _or(request.alpha, DEFAULT_ALPHA))}
+    if task.kind == kinds.REGRESSION:
+        if request.temperature is not None:
+            raise HarnessError("--distill-temperature does not apply to a regression task (the student learns the "
+                               "teacher's value by squared error); drop it")
+    else:
+        entry["temperature"] = TEMPERATURE.check("--distill-temperature", _or(request.temperature, DEFAULT_TEMPERATURE))
+    if request.unlabeled_limit is not None and request.unlabeled is None:
+        raise HarnessError("--distill-unlabeled-limit needs --distill-unlabeled SPLIT_OR_FILE")
+    if request.unlabeled is not None:
+        entry.update(_unlabeled(request, task))
+    from harness.distill.teacher import find_teacher  # loads torch: only when distilling
+    from harness.record.store import ResultStore
+
+    teacher = find_teacher(ResultStore(results), request.teacher, task, data_dir)
+    return {"teacher": teacher.run_id, **entry}
+
+
+def _unlabeled(request: DistillRequest, task: TaskDef) -> dict[str, Any]:
+    from harness.distill.unlabeled import file_fingerprint, is_file_source, read_file
+
+    source = request.unlabeled
+    entry: dict[str, Any] = {"unlabeled": source}
+    if is_file_source(source, task):
+        entry["unlabeled_sha256"] = file_fingerprint(source)
+        read_file(Path(source), task)  # its lines are checked now, not after training has started
+    if request.unlabeled_limit is not None:
+        entry["unlabeled_limit"] = UNLABELED_LIMIT.check("--distill-unlabeled-limit", request.unlabeled_limit)
+    return entry
+
+
+def check_entry(entry: dict[str, Any]) -> None:
+    """The numbers of a spec's `distill` entry (from a record or the API) within their ranges."""
+    ALPHA.check("--distill-alpha", entry.get("alpha"))
+    if "temperature" in entry:
+        TEMPERATURE.check("--distill-temperature", entry["temperature"])
+    if entry.get("unlabeled_limit") is not None:
+        UNLABELED_LIMIT.check("--distill-unlabeled-limit", entry["unlabeled_limit"])
+
+
+def _or(value, default):
+    return default if value is None else value
