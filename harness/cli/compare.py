@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from harness.cli import options
 from harness.cli.backend_options import backend_from_options, backend_options
 from harness.cli.grid_options import grid_from_options, grid_options
 from harness.compare import build_comparison, markdown, plot_pareto, rich_table, verdict_sentences
+from harness.compare.grouping import group_methods
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
@@ -28,7 +30,9 @@ DEFAULT_METHODS = "full,lora"
 
 @click.command()
 @grid_options
-@click.option("--reference", default="full", show_default=True, help="Method every other method is tested against.")
+@click.option("--reference", default="full", show_default=True,
+              help="Method (or row label) every other is tested against; with --distill-from, by default the same "
+                   "student trained without the teacher (compare runs it too, and shows the teacher).")
 @options.alpha
 @options.n_boot
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -51,7 +55,11 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
     grid = grid_from_options(flags, default_methods=DEFAULT_METHODS)
     if reference not in [m.name for m in grid.methods]:
         grid.methods.insert(0, MethodEntry(reference))
-    planned = plan_grid(grid, list(tasks_dirs))
+    planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
+    taught = grid.run_settings.get("distill") is not None
+    if taught:  # the same students without a teacher, so that the teacher's help is tested
+        untaught = replace(grid, run_settings={k: v for k, v in grid.run_settings.items() if k != "distill"})
+        planned += plan_grid(untaught, list(tasks_dirs), results=output, data_dir=data_dir)
     if not no_run:
         check_data(planned, data_dir)
     store = ResultStore(output)
@@ -61,7 +69,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
                           show_progress=not quiet, isolate=not in_process, backend=backend)
         failed = result.failed
     report_dir = report_dir or store.root / "compare"
-    extra = _extra_records(store, extra_runs)
+    extra = _extra_records(store, ",".join(filter(None, [extra_runs, *_teachers(planned)])))
     for model in grid.models:
         for task in dict.fromkeys(run.task.name for run in planned):
             runs = [run for run in planned if run.spec.model == model and run.task.name == task]
@@ -77,6 +85,8 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
                                      "recorded on this data" + (" (--no-run)" if no_run else " (failed)") +
                                      "; comparing the rest")
             predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
+            if taught and reference == "full":  # not chosen: the student without a teacher
+                reference = _untaught_label(records, reference)
             comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
             stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
             plot = plot_pareto(comparison, report_dir / f"{stem}.png")
@@ -88,6 +98,20 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0
+
+
+def _teachers(planned) -> list[str]:
+    return list(dict.fromkeys(run.spec.distill["teacher"] for run in planned if run.spec.distill))
+
+
+def _untaught_label(records: list[dict], reference: str) -> str:
+    """The label of the students trained without a teacher (the reference of a distillation comparison)."""
+    teachers = {(r["spec"].get("distill") or {}).get("teacher") for r in records}
+    for group in group_methods(records):
+        first = next(iter(group.by_seed.values()))
+        if group.method == reference and not first["spec"].get("distill") and first["run_id"] not in teachers:
+            return group.label
+    return reference
 
 
 def _extra_records(store: ResultStore, run_ids: str | None) -> list[dict]:

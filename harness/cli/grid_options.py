@@ -9,11 +9,12 @@ import click
 
 from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
+from harness.distill.settings import DistillRequest
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
 TRAINING_FLAGS = options.TRAINING_SETTINGS
-RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "init_seed", "perturb")
+RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "init_seed", "perturb", "student_layers")
 
 
 def grid_options(command):
@@ -28,6 +29,7 @@ def grid_options(command):
         options.run_settings,
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
         options.perturb,
+        options.distill_options,
         method_option_flags,
     ]
     for decorator in reversed(decorators):
@@ -59,4 +61,14 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
     training = {**content.get("training", {}), **{k: flags[k] for k in TRAINING_FLAGS if flags[k] is not None}}
     run_settings = {k: content[k] for k in RUN_FLAGS if content.get(k) is not None}
     run_settings.update({k: flags[k] for k in RUN_FLAGS if flags[k] is not None})
+    distill = merge_distill(content.get("distill"), options.distill_request(kwargs))
+    if distill is not None:
+        run_settings["distill"] = distill
     return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, run_settings=run_settings)
+
+
+def merge_distill(from_file: DistillRequest | None, from_flags: DistillRequest) -> DistillRequest | None:
+    """The sweep file's distill mapping with the flags given on top; None when neither asks for anything."""
+    merged = {**(vars(from_file) if from_file else {}),
+              **{k: v for k, v in vars(from_flags).items() if v is not None}}
+    return DistillRequest(**merged) if any(v is not None for v in merged.values()) else None

@@ -37,7 +37,7 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
     """
     runner = backend_from_options(flags, output)  # None: run_grid's own, local
     grid = grid_from_options(flags)
-    planned = plan_grid(grid, list(tasks_dirs))
+    planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
     check_data(planned, data_dir)
     stderr_console.print(f"sweep: {len(planned)} runs ({len(grid.models)} models x {len(grid.methods)} methods x "
                          f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds) into {output}")

@@ -35,6 +35,9 @@ _SAME_EVERYWHERE: tuple[tuple[str, Callable[[Record], Any]], ...] = (
 )
 
 
+_TEACHER_MAY_DIFFER = ("model", "max_length", "train_limit", "pooling", "fold")
+
+
 @dataclass(frozen=True)
 class MethodRuns:
     """One configuration of one method, over seeds."""
@@ -49,8 +52,11 @@ def check_comparable(runs: Sequence[Record]) -> None:
     """Raise a HarnessError naming the first thing that differs between runs."""
     if not runs:
         raise HarnessError("no runs to compare; run at least the reference method and one other on the task")
+    teachers = {(run["spec"].get("distill") or {}).get("teacher") for run in runs} - {None}
     for what, read in _SAME_EVERYWHERE:
-        values = sorted({json.dumps(read(run), sort_keys=True) for run in runs})
+        # a student's teacher may be another model, trained on other examples (only the scored ones must match)
+        checked = [run for run in runs if what not in _TEACHER_MAY_DIFFER or run["run_id"] not in teachers]
+        values = sorted({json.dumps(read(run), sort_keys=True) for run in checked})
         if len(values) > 1:
             shown = ", ".join(values[:4]) + (", ..." if len(values) > 4 else "")
             raise HarnessError(
@@ -62,7 +68,10 @@ def check_comparable(runs: Sequence[Record]) -> None:
 def settings_of(record: Record) -> dict[str, Any]:
     spec = record["spec"]
     options = {f"method_options.{k}": v for k, v in (spec.get("method_options") or {}).items()}
-    return {**(spec.get("training") or {}), **options}
+    # a smaller student, a taught one, a teacher of another model: rows of their own
+    student = {"student_layers": spec.get("student_layers"), "model": spec.get("model"),
+               **{f"distill.{k}": v for k, v in (spec.get("distill") or {}).items()}}
+    return {**(spec.get("training") or {}), **options, **student}
 
 
 def _label(method: str, settings: dict[str, Any], differing: list[str]) -> str:
@@ -72,15 +81,40 @@ def _label(method: str, settings: dict[str, Any], differing: list[str]) -> str:
         return f"{method} ({how} of {len(members)} {settings.get('method_options.of', '')} runs)"
     if not differing:
         return method
-    shown = ", ".join(f"{key.removeprefix('method_options.')}={settings.get(key)}" for key in differing)
+    if settings.get("role") == "teacher":
+        differing = [key for key in differing if key in ("role", "model", "student_layers")]
+    shown = ", ".join(_shown(key, settings.get(key)) for key in differing
+                      if settings.get(key) is not None or key in ("student_layers", "distill.teacher"))
     return f"{method} ({shown})"
+
+
+def _differs(key: str, configurations: list[dict[str, Any]]) -> bool:
+    """Whether `key` tells configurations apart; a distillation setting only among the taught ones."""
+    if key.startswith("distill.") and key != "distill.teacher":
+        configurations = [s for s in configurations if s.get("distill.teacher") is not None]
+    return len({json.dumps(s.get(key), sort_keys=True, default=str) for s in configurations}) > 1
+
+
+def _shown(key: str, value: Any) -> str:
+    if key == "role":
+        return str(value)
+    if key == "student_layers":
+        return "all layers" if value is None else f"{value} layers"
+    if key == "distill.teacher":
+        return "no teacher" if value is None else f"taught by {value[:8]}"
+    if key == "model":
+        return str(value)
+    return f"{key.removeprefix('method_options.').removeprefix('distill.')}={value}"
 
 
 def group_methods(runs: Sequence[Record]) -> list[MethodRuns]:
     """One MethodRuns per (method, configuration); a run given twice counts once."""
     configs: dict[str, dict[str, tuple[dict[str, Any], dict[int, Record]]]] = {}
+    teachers = {(run["spec"].get("distill") or {}).get("teacher") for run in runs} - {None}
     for run in runs:
         method, settings = run["spec"]["method"], settings_of(run)
+        if run["run_id"] in teachers:
+            settings["role"] = "teacher"
         key = json.dumps(settings, sort_keys=True, default=str)
         _, by_seed = configs.setdefault(method, {}).setdefault(key, (settings, {}))
         seed = int(run["spec"]["seed"])
@@ -93,10 +127,7 @@ def group_methods(runs: Sequence[Record]) -> list[MethodRuns]:
     grouped = []
     for method, by_config in configs.items():
         all_keys = sorted({key for settings, _ in by_config.values() for key in settings})
-        differing = [
-            key for key in all_keys
-            if len({json.dumps(s.get(key), sort_keys=True, default=str) for s, _ in by_config.values()}) > 1
-        ]
+        differing = [key for key in all_keys if _differs(key, [s for s, _ in by_config.values()])]
         for settings, by_seed in by_config.values():
             label = _label(method, settings, differing)
             grouped.append(MethodRuns(method, label, settings, dict(sorted(by_seed.items()))))

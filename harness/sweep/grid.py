@@ -11,6 +11,8 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     max_length: 128
     perturb: all        # also evaluate on perturbed copies (as `harness run --perturb`)
     training: {epochs: 3}   # for every method (a method entry's own `training` wins)
+    student_layers: 3   # every model cut to 3 of its layers (as `harness run --student-layers`)
+    distill: {from: RUN_ID, alpha: 0.5, temperature: 2, unlabeled: train, unlabeled_limit: 20000}
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.distill.settings import DistillRequest
 from harness.errors import HarnessError
 from harness.ranges import SEED, Range
 from harness.spec import RunSpec
@@ -26,7 +29,9 @@ from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "init_seed", "perturb", "training"}
+             "init_seed", "perturb", "training", "student_layers", "distill"}
+DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
+                "unlabeled_limit": "unlabeled_limit"}
 METHOD_KEYS = {"name", "options", "training"}
 SWEEP_FILE = YamlFile(
     name="sweep file {path}",
@@ -110,7 +115,22 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
                               for i, m in enumerate(content["methods"])]
     if "training" in content and not isinstance(content["training"], dict):
         raise HarnessError(f"sweep file {path}: training must be a mapping of training options")
+    if "distill" in content:
+        content["distill"] = _distill_request(content["distill"], path)
     return content
+
+
+def _distill_request(value: Any, path: Path) -> DistillRequest:
+    """The file's `distill` mapping as a request (its numbers are checked when the runs are planned)."""
+    if not isinstance(value, dict) or "from" not in value:
+        raise HarnessError(f"sweep file {path}: distill must be a mapping with 'from' (the teacher's run id), e.g. "
+                           "distill: {from: 86f40285, alpha: 0.5}")
+    unknown = sorted(set(value) - set(DISTILL_KEYS))
+    if unknown:
+        raise HarnessError(f"sweep file {path}: distill has unknown key {', '.join(unknown)} "
+                           f"(valid: {', '.join(DISTILL_KEYS)})")
+    return DistillRequest(**{DISTILL_KEYS[k]: (None if v is None else str(v) if k in ("from", "unlabeled") else v)
+                             for k, v in value.items()})
 
 
 @dataclass
@@ -120,8 +140,10 @@ class PlannedRun:
     label: str  # where it came from, for messages: "minilm · lora · sst2 · seed 1"
 
 
-def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedRun]:
-    """Every run of the grid planned; all problems reported at once, each naming its entry."""
+def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path | str = "results",
+              data_dir: Path | None = None) -> list[PlannedRun]:
+    """Every run of the grid planned; all problems reported at once, each naming its entry. A distilling grid's
+    teacher is looked up in `results` and checked against the files in `data_dir`."""
     from harness.models.sources import check_model
     from harness.pipeline import plan  # the pipeline imports heavy libraries: only when planning
     from harness.tasks import load_task
@@ -147,7 +169,8 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None) -> list[PlannedR
                     try:
                         spec, task_def = plan(model, entry.name, tasks[task], seed=seed,
                                               training={**grid.training, **entry.training},
-                                              method_options=entry.options, tasks_dirs=tasks_dirs, **grid.run_settings)
+                                              method_options=entry.options, tasks_dirs=tasks_dirs, results=results,
+                                              data_dir=data_dir, **grid.run_settings)
                     except HarnessError as exc:
                         problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
                         continue
