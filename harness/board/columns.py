@@ -7,6 +7,7 @@ Six kinds, one key each names the figure:
   profile: latency_b1 [task: sst2]                 a figure of `harness profile` records, per variant
   suite: glue                                      a suite score computed the official way (suites.py)
   fusion: vs_best, task: sst2                      an ensemble's or merge's paired test against its members
+  distill: retention, task: sst2                   a distilled student's teacher score or retention
 Every column may set `label:` (its header and the name `sort:` and plots refer to).
 """
 
@@ -23,7 +24,7 @@ from harness.board.suites import SUITES
 from harness.compare import units
 from harness.errors import HarnessError, unknown_name
 
-KINDS = ("task", "cost", "robustness", "profile", "suite", "fusion")
+KINDS = ("task", "cost", "robustness", "profile", "suite", "fusion", "distill")
 
 # cost name -> higher is better
 COSTS: dict[str, bool] = {
@@ -35,6 +36,8 @@ COSTS: dict[str, bool] = {
 # best (by selection score) and to the mean member, its p-value, and those members' scores
 FUSION = {"vs_best": True, "vs_mean": True, "p_vs_best": False, "p_vs_mean": False, "best_member": True,
           "mean_member": True}
+# a distilled student's teacher's score and the student's share of it (the record's distill section)
+DISTILL = {"teacher_score": True, "retention": True}
 # robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores
 ROBUSTNESS = {"worst_case_drop": False, "worst_case": True, "clean": True}
 # profile figures: latency_bN and speedup_bN take any batch size N that the profile measured
@@ -49,6 +52,7 @@ _KEYS = {  # keys each kind accepts besides its own
     "profile": {"task", "label"},
     "suite": {"label"},
     "fusion": {"task", "label"},
+    "distill": {"task", "metric", "split", "label"},
 }
 
 
@@ -71,6 +75,8 @@ class ColumnSpec:
             return profile_direction(self.name)
         if self.kind == "fusion":
             return FUSION[self.name]
+        if self.kind == "distill":
+            return DISTILL[self.name]
         return True  # scores and suite scores; every registered metric is higher-is-better
 
     @property
@@ -93,7 +99,7 @@ def default_label(spec: ColumnSpec) -> str:
     if spec.kind == "task":
         parts = [spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
-    if spec.kind in ("robustness", "fusion"):
+    if spec.kind in ("robustness", "fusion", "distill"):
         parts = [spec.task or "", spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
     return f"{spec.task} {spec.name}" if spec.task else spec.name
@@ -127,7 +133,9 @@ def parse_column(raw: Any, where: str) -> ColumnSpec:
         profile_direction(name)
     if kind == "fusion" and name not in FUSION:
         raise unknown_name("fusion figure", name, FUSION)
-    if kind in ("robustness", "fusion") and "task" not in values:
+    if kind == "distill" and name not in DISTILL:
+        raise unknown_name("distillation figure", name, DISTILL)
+    if kind in ("robustness", "fusion", "distill") and "task" not in values:
         raise HarnessError(f"{where}: a {kind} column needs the task it reads, e.g. "
                            f"{{{kind}: {name}, task: sst2}}")
     spec = ColumnSpec(kind=kind, name=name, task=name if kind == "task" else values.get("task"),
@@ -150,6 +158,8 @@ def formatter(spec: ColumnSpec) -> Callable[[float], str]:
         }.get(spec.name, units.rate)
     if spec.kind == "fusion" and spec.name.startswith("p_"):
         return lambda v: "< 0.001" if v == 0 else f"{v:.3g}"  # 0: below the resolution of 1,000 resamples
+    if spec.kind == "distill" and spec.name == "retention":
+        return lambda v: f"{v:.1%}" if math.isfinite(v) else units.MISSING
     if spec.kind == "fusion" and spec.name.startswith("vs_"):
         return lambda v: f"{v:+.4f}" if math.isfinite(v) else units.MISSING
     if spec.kind == "profile":

@@ -78,7 +78,17 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
         return None if value is None else Fact(value, score_version(record, (metric,)))
     if spec.kind == "fusion":
         return fusion_fact(record, spec.name)
+    if spec.kind == "distill":
+        return distill_fact(record, spec.name, split, metric)
     return None
+
+
+def distill_fact(record: Mapping[str, Any], name: str, split: str, metric: str) -> Fact | None:
+    """A distilled student's teacher_score or retention (student / teacher) on `split`'s `metric`."""
+    section = record.get("distill") or {}
+    source = section.get("teacher_scores") if name == "teacher_score" else section.get("retention")
+    value = _number(((source or {}).get(split) or {}).get(metric))
+    return None if value is None else Fact(value, score_version(record, (metric,)))
 
 
 def fusion_fact(record: Mapping[str, Any], name: str) -> Fact | None:

@@ -39,7 +39,18 @@ def settings_label(spec: dict[str, Any]) -> str:
     defaults = _defaults(spec["method"], spec["task"]) or {}
     chosen = _flatten(spec)
     changed = [f"{k}={v}" for k, v in chosen.items() if k not in defaults or defaults[k] != v]
+    if spec.get("distill"):
+        changed.append(_taught(spec["distill"]))
     return ", ".join(changed) if changed else "defaults"
+
+
+def _taught(distill: dict[str, Any]) -> str:
+    """'taught by d1da42b8 (alpha 0.5, T 2, + 20000 train unlabeled)'."""
+    parts = [f"alpha {distill.get('alpha'):g}"] + ([f"T {distill['temperature']:g}"] if "temperature" in distill else [])
+    if distill.get("unlabeled"):
+        limit = distill.get("unlabeled_limit")
+        parts.append(f"+ {'' if limit is None else f'{limit} '}{distill['unlabeled']} unlabeled")
+    return f"taught by {str(distill.get('teacher'))[:8]} ({', '.join(parts)})"
 
 
 def _fused_label(spec: dict[str, Any]) -> str:

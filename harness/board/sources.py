@@ -127,9 +127,9 @@ def apply_filters(sources: Iterable[Source], filters: Mapping[str, Sequence[str]
     for key, patterns in filters.items():
         seen = sorted({s.keys[key] for s in sources})
         if not any(matches(value, patterns) for value in seen):
-            shown = ", ".join(seen[:20]) + (", ..." if len(seen) > 20 else "")
-            raise HarnessError(f"the view's filter runs.{key}: {', '.join(patterns)} matched no record in {where} "
-                               f"({key}s recorded: {shown or 'none'}); fix the filter or record such runs")
+            shown = " | ".join(seen[:20]) + (" | ..." if len(seen) > 20 else "")
+            raise HarnessError(f"the view's filter runs.{key}: {' | '.join(patterns)} matched no record in {where} "
+                               f"({key} recorded: {shown or 'none'}); fix the filter or record such runs")
     kept = [s for s in sources if all(matches(s.keys[k], p) for k, p in filters.items())]
     if not kept:
         shown = "; ".join(f"{k}: {', '.join(p)}" for k, p in filters.items())

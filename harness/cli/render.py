@@ -25,9 +25,27 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         _print_prompting(console, record)
     else:
         _print_training(console, record)
+    if record.get("distill"):
+        _print_distill(console, record)
     if record.get("robustness"):
         console.print(robustness_table(record))
     console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))
+
+
+def _print_distill(console: Console, record: dict) -> None:
+    """'taught by d1da42b8 (full, minilm): teacher 0.8555, kept 97.8% · 28,000 examples, 20,000 unlabeled ...'"""
+    section, headline = record["distill"], record["headline"]
+    teacher = section["teacher_headline"]
+    retention = section.get("headline_retention")
+    kept = "" if retention is None else f", kept {retention:.1%}"
+    outputs = section["teacher_outputs"]
+    console.print(f"taught by {section['teacher']} ({section['teacher_kind']}: {section['teacher_model']} · "
+                  f"{section['teacher_method']}): teacher {teacher['metric']} {teacher['value']:.4f} on "
+                  f"{teacher['split']}, student {headline['value']:.4f}{kept} · alpha {section['alpha']:g}"
+                  + (f", T {section['temperature']:g}" if "temperature" in section else "")
+                  + f" · {section['unlabeled_examples']:,} unlabeled examples · teacher outputs: "
+                  f"{outputs['computed']:,} computed in {outputs['seconds']:.1f}s, {outputs['cached']:,} from its cache",
+                  highlight=False)
 
 
 def robustness_table(record: dict) -> Table:
