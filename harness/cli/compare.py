@@ -17,7 +17,13 @@ import click
 from harness.cli import options
 from harness.cli.backend_options import backend_from_options, backend_options
 from harness.cli.grid_options import grid_from_options, grid_options
-from harness.compare import build_comparison, markdown, plot_pareto, rich_table, verdict_sentences
+from harness.compare import (
+    build_comparison,
+    markdown,
+    plot_pareto,
+    rich_table,
+    verdict_sentences,
+)
 from harness.compare.grouping import group_methods
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore

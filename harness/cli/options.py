@@ -93,6 +93,10 @@ def distill_options(command):
                           "train, select or report on) or a JSON-lines file of inputs."),
         click.option("--distill-unlabeled-limit", type=ranged(settings.UNLABELED_LIMIT),
                      help="Use a seeded sample of this many transfer examples."),
+        click.option("--distill-hidden", metavar="auto|S:T,...",
+                     help="Also pull the student's hidden state after layer S towards the teacher's after layer T "
+                          "(1-based; auto: evenly spaced), through a learnt projection when widths differ. The "
+                          "teacher must share the student's tokenizer."),
     ]
     for option in reversed(flags):
         command = option(command)
@@ -103,4 +107,4 @@ def distill_request(values: dict) -> DistillRequest:
     """The distillation flags' values (popped from a command's keyword arguments) as one request."""
     return DistillRequest(teacher=values.pop("distill_from"), alpha=values.pop("distill_alpha"),
                           temperature=values.pop("distill_temperature"), unlabeled=values.pop("distill_unlabeled"),
-                          unlabeled_limit=values.pop("distill_unlabeled_limit"))
+                          unlabeled_limit=values.pop("distill_unlabeled_limit"), hidden=values.pop("distill_hidden"))

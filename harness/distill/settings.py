@@ -34,10 +34,12 @@ class DistillRequest:
     temperature: float | None = None
     unlabeled: str | None = None
     unlabeled_limit: int | None = None
+    hidden: str | None = None  # "auto" or "S:T,..." (harness.distill.hidden)
 
     def given(self) -> list[str]:
         names = {"alpha": "--distill-alpha", "temperature": "--distill-temperature",
-                 "unlabeled": "--distill-unlabeled", "unlabeled_limit": "--distill-unlabeled-limit"}
+                 "unlabeled": "--distill-unlabeled", "unlabeled_limit": "--distill-unlabeled-limit",
+                 "hidden": "--distill-hidden"}
         return [flag for name, flag in names.items() if getattr(self, name) is not None]
 
 
@@ -61,10 +63,18 @@ def distill_entry(request: DistillRequest, task: TaskDef, *, trains: bool, resul
         raise HarnessError("--distill-unlabeled-limit needs --distill-unlabeled SPLIT_OR_FILE")
     if request.unlabeled is not None:
         entry.update(_unlabeled(request, task))
-    from harness.distill.teacher import find_teacher  # loads torch: only when distilling
+    from harness.distill.hidden import (
+        check_pairs_text,  # loads torch: only when distilling
+    )
+    from harness.distill.teacher import find_teacher
     from harness.record.store import ResultStore
 
+    if request.hidden is not None:
+        entry["hidden"] = check_pairs_text(request.hidden)
     teacher = find_teacher(ResultStore(results), request.teacher, task, data_dir)
+    if request.hidden is not None and teacher.kind == "ensemble":
+        raise HarnessError(f"--distill-hidden: teacher {teacher.run_id} is an output ensemble, which has no hidden "
+                           "states of its own; match hidden states of a single run or a merge")
     return {"teacher": teacher.run_id, **entry}
 
 

@@ -22,7 +22,13 @@ from harness.pipeline.record import build_record
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
 from harness.spec import RunSpec, build_spec
-from harness.tasks import TaskData, TaskDef, load_task, prepare_data, unreported_selection
+from harness.tasks import (
+    TaskData,
+    TaskDef,
+    load_task,
+    prepare_data,
+    unreported_selection,
+)
 from harness.tasks.fingerprint import check_same_data
 from harness.train.launch import check_launch, is_main_process
 from harness.variants import check_available
@@ -62,7 +68,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", for
 
     Options: data_dir, device, show_progress, save_model (keep the trained weights beside the
     record), resume (continue from this run's checkpoint when there is one), checkpoint_every
-    (updates) and checkpoint_minutes (0 turns either off).
+    (updates) and checkpoint_minutes (0 turns either off), teacher_results (where a distilled run's
+    teacher is recorded, when not in `output`).
     """
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)

@@ -25,9 +25,9 @@ from harness.errors import HarnessError
 from harness.methods import Method, count_parameters, get_method
 from harness.models.load import LoadedModel, load_task_model
 from harness.models.sources import ModelSource
+from harness.pipeline.log import log
 from harness.pipeline.ready import ReadyModel
 from harness.pipeline.record import FineTunedFacts
-from harness.pipeline.log import log
 from harness.predict import Predictions, evaluation_batch_size, predict
 from harness.record.store import ResultStore
 from harness.scoring import score_predictions
@@ -41,10 +41,11 @@ from harness.variants import apply_variant
 def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, *, run_id: str, store: ResultStore,
               device: str | None = None, show_progress: bool = True, save_model: bool = False, resume: bool = False,
               checkpoint_every: int = 0, checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES,
-              data_dir: Path | None = None) -> ReadyModel:
+              data_dir: Path | None = None, teacher_results: Path | None = None) -> ReadyModel:
     # the teacher labels the training examples first: loading it draws random numbers, which the student's must not
     # depend on (nor on whether its outputs were cached)
-    distillation = Distillation.prepare(spec, task, data, store, data_dir=data_dir, device=device) \
+    teachers = store if teacher_results is None else ResultStore(teacher_results)  # verify reruns elsewhere
+    distillation = Distillation.prepare(spec, task, data, teachers, data_dir=data_dir, device=device) \
         if spec.distill else None
     set_seed(spec.shared_seed)
     method = get_method(spec.method)
@@ -65,6 +66,7 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     train_features, selection_features = predictor.features(train_examples), predictor.features(data.selection)
     if distillation:
         distillation.attach(train_features, train_examples)
+        distillation.bind(model, loaded.tokenizer)
     accelerator = make_accelerator(device, spec.training["grad_accum"])
     predictor.accelerator = accelerator
     checkpointer, resume = _checkpointing(store, task, run_id, accelerator, data, resume, checkpoint_every,
@@ -80,6 +82,8 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
                    method_state=(method.training_state, method.load_training_state),
                    **({"objective": distillation.objective(task.kind, loaded.model.target_scale)} if distillation else {}))
     trained = accelerator.unwrap_model(model)
+    if distillation:
+        distillation.unbind(trained)
     artifact, deploy_bytes = _save_weights(spec, task, run_id, store, trained, loaded, total_updates, accelerator,
                                            save_model)
     if spec.variant:  # what is evaluated (and timed) is the variant; the saved artifact stays the trained model

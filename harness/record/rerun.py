@@ -7,7 +7,12 @@ from typing import Any
 from harness.methods import option_flag
 from harness.spec import TRAINING_DEFAULTS, flag
 
-_TOP_LEVEL = ("max_length", "train_limit", "eval_limit", "pooling", "fold", "init_seed", "perturb", "variant")
+_TOP_LEVEL = ("max_length", "train_limit", "eval_limit", "pooling", "fold", "init_seed", "perturb", "variant",
+              "student_layers")
+# the spec's distill entry -> its flags (a file of transfer data is named as it was given)
+_DISTILL = {"teacher": "--distill-from", "alpha": "--distill-alpha", "temperature": "--distill-temperature",
+            "unlabeled": "--distill-unlabeled", "unlabeled_limit": "--distill-unlabeled-limit",
+            "hidden": "--distill-hidden"}
 
 
 def rerun_command(spec: dict[str, Any], *extra: str) -> str:
@@ -24,4 +29,7 @@ def rerun_command(spec: dict[str, Any], *extra: str) -> str:
     for name, value in (spec.get("method_options") or {}).items():
         if not isinstance(value, (dict, list)):
             words += [option_flag(spec["method"], name), str(value)]
+    for name, value in (spec.get("distill") or {}).items():
+        if name in _DISTILL:
+            words += [_DISTILL[name], str(value)]
     return " ".join([*words, *extra])

@@ -58,7 +58,7 @@ def verify_run(results: Path | str, run_id: str, *, data_dir: Path | None = None
                           not_bitwise_because=None if expected.get("bitwise", True) else expected.get("why"))
     with tempfile.TemporaryDirectory(prefix="harness-verify-") as folder:
         outcome = execute(spec, task, output=folder, data_dir=data_dir, force=True, device=device,
-                          show_progress=show_progress)
+                          show_progress=show_progress, teacher_results=path.parent.parent)
         compare_metrics(record["metrics"], outcome.record["metrics"], report)
         report.not_bitwise_because = report.not_bitwise_because or _linear_layers_changed(record, outcome.record)
         again = ResultStore(folder).load_predictions(task.name, outcome.record["run_id"])

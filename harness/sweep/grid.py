@@ -31,7 +31,7 @@ from harness.yaml_file import YamlFile, read_mapping
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
              "init_seed", "perturb", "training", "student_layers", "distill"}
 DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
-                "unlabeled_limit": "unlabeled_limit"}
+                "unlabeled_limit": "unlabeled_limit", "hidden": "hidden"}
 METHOD_KEYS = {"name", "options", "training"}
 SWEEP_FILE = YamlFile(
     name="sweep file {path}",
@@ -129,7 +129,7 @@ def _distill_request(value: Any, path: Path) -> DistillRequest:
     if unknown:
         raise HarnessError(f"sweep file {path}: distill has unknown key {', '.join(unknown)} "
                            f"(valid: {', '.join(DISTILL_KEYS)})")
-    return DistillRequest(**{DISTILL_KEYS[k]: (None if v is None else str(v) if k in ("from", "unlabeled") else v)
+    return DistillRequest(**{DISTILL_KEYS[k]: (None if v is None else str(v) if k in ("from", "unlabeled", "hidden") else v)
                              for k, v in value.items()})
 
 
@@ -145,7 +145,9 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path
     """Every run of the grid planned; all problems reported at once, each naming its entry. A distilling grid's
     teacher is looked up in `results` and checked against the files in `data_dir`."""
     from harness.models.sources import check_model
-    from harness.pipeline import plan  # the pipeline imports heavy libraries: only when planning
+    from harness.pipeline import (
+        plan,  # the pipeline imports heavy libraries: only when planning
+    )
     from harness.tasks import load_task
 
     planned: list[PlannedRun] = []

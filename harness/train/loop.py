@@ -19,13 +19,24 @@ from torch import nn
 
 from harness.encode import Features
 from harness.errors import HarnessError
-from harness.train.attempt import Attempt, MethodState, Objective, model_loss, trainable_state
+from harness.train.attempt import (
+    Attempt,
+    MethodState,
+    Objective,
+    model_loss,
+    trainable_state,
+)
 from harness.train.backoff import with_memory_backoff
 from harness.train.checkpoint import Checkpointer
 from harness.train.epoch import end_epoch, train_epoch
 from harness.train.memory import PeakMemory
 from harness.train.progress import training_progress
-from harness.train.sharding import check_sharded_launch, follow_fsdp_launch, is_sharded, load_whole_on_every_process
+from harness.train.sharding import (
+    check_sharded_launch,
+    follow_fsdp_launch,
+    is_sharded,
+    load_whole_on_every_process,
+)
 
 
 @dataclass
