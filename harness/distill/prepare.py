@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import AutoConfig
 
 from harness.distill.hidden import HiddenMatch, LayerOutputs, resolve_pairs, task_model
 from harness.distill.loss import distillation_loss
@@ -29,6 +30,8 @@ from harness.distill.teacher import (
 from harness.distill.unlabeled import unlabeled_examples
 from harness.encode import Features
 from harness.errors import HarnessError
+from harness.models.load import load_tokenizer
+from harness.models.sources import ModelSource
 from harness.record.saved_model import SavedRun, open_saved_run
 from harness.record.store import ResultStore
 from harness.spec import RunSpec
@@ -47,17 +50,18 @@ class Distillation:
 
     @classmethod
     def prepare(cls, spec: RunSpec, task: TaskDef, data: TaskData, store: ResultStore, *, data_dir: Path | None,
-                device: str | None) -> Distillation:
+                device: str | None, source: ModelSource) -> Distillation:
         settings = spec.distill
         teacher = find_teacher(store, settings["teacher"], task, data_dir)
-        unlabeled = [] if "unlabeled" not in settings else unlabeled_examples(
-            settings["unlabeled"], task, data, data_dir, limit=settings.get("unlabeled_limit"), seed=spec.shared_seed)
-        outputs = teacher_outputs(teacher, store, task, [*data.train, *unlabeled], data_dir=data_dir, device=device)
         hidden_teacher = None
         if "hidden" in settings:
             hidden_teacher = open_saved_run(store, teacher.record, task, data_dir=data_dir, device=device, missing="")
             for parameter in hidden_teacher.model.parameters():
                 parameter.requires_grad_(False)
+        _check_student(spec, source, hidden_teacher)  # before the teacher labels anything: a refusal costs nothing
+        unlabeled = [] if "unlabeled" not in settings else unlabeled_examples(
+            settings["unlabeled"], task, data, data_dir, limit=settings.get("unlabeled_limit"), seed=spec.shared_seed)
+        outputs = teacher_outputs(teacher, store, task, [*data.train, *unlabeled], data_dir=data_dir, device=device)
         return cls(settings, teacher, unlabeled, outputs, hidden_teacher)
 
     def training_examples(self, labelled: Sequence[Example]) -> list[Example]:
@@ -126,3 +130,20 @@ class Distillation:
         return {**self.settings, **self.teacher.facts(), "unlabeled_examples": len(self.unlabeled),
                 "teacher_outputs": {"computed": outputs.computed, "cached": outputs.cached,
                                     "seconds": round(outputs.seconds, 3)}}
+
+
+def _check_student(spec: RunSpec, source: ModelSource, hidden_teacher: SavedRun | None) -> None:
+    """What the student model decides (its layer count, its tokenizer), checked from its config and tokenizer."""
+    total = getattr(AutoConfig.from_pretrained(source.path), "num_hidden_layers", None)
+    if spec.student_layers is not None and isinstance(total, int) and spec.student_layers > total:
+        raise HarnessError(f"--student-layers {spec.student_layers}: the model has {total} layers; keep from 1 to "
+                           f"{total}")
+    if hidden_teacher is None:
+        return
+    if load_tokenizer(source.path).get_vocab() != hidden_teacher.tokenizer.get_vocab():
+        raise HarnessError(f"--distill-hidden: teacher {spec.distill['teacher']} reads other tokens than the student "
+                           "(their tokenizers differ), so their hidden states do not line up; drop "
+                           "--distill-hidden (the output distillation works across tokenizers)")
+    if isinstance(total, int):
+        teacher_count = LayerOutputs(hidden_teacher.model, []).count
+        resolve_pairs(spec.distill["hidden"], spec.student_layers or total, teacher_count)

@@ -45,7 +45,8 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     # the teacher labels the training examples first: loading it draws random numbers, which the student's must not
     # depend on (nor on whether its outputs were cached)
     teachers = store if teacher_results is None else ResultStore(teacher_results)  # verify reruns elsewhere
-    distillation = Distillation.prepare(spec, task, data, teachers, data_dir=data_dir, device=device) \
+    distillation = Distillation.prepare(spec, task, data, teachers, data_dir=data_dir, device=device,
+                                        source=source) \
         if spec.distill else None
     set_seed(spec.shared_seed)
     method = get_method(spec.method)
