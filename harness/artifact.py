@@ -23,9 +23,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.distributed.tensor import DTensor
 
-from harness.distill.layers import keep_layers
 from harness.errors import HarnessError
 from harness.methods import get_method
+from harness.models.layers import keep_layers
 from harness.models.load import LoadedModel, load_task_model
 from harness.models.sources import resolve_model
 

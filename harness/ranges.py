@@ -113,3 +113,7 @@ ALPHA = Range(float, 0, 1, low_open=True, high_open=True, meaning="a significanc
 # 1000 resamples for p-values near alpha; past 100,000 a bootstrap costs minutes and resolves nothing more
 N_BOOT = Range(int, 100, 100_000, meaning="bootstrap resamples: 1000 or more for p-values near alpha")
 EXAMPLES = Range(int, 1, 1_000_000_000, meaning="a number of examples")
+# distillation (harness.distill)
+DISTILL_ALPHA = Range(float, 0, 1, meaning="the gold labels' share of the loss, the teacher's being 1 - alpha")
+TEMPERATURE = Range(float, 0, 100, low_open=True, meaning="the softening temperature, such as 2")
+STUDENT_LAYERS = Range(int, 1, 1000, meaning="transformer layers the student keeps")

@@ -13,9 +13,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.distill.settings import STUDENT_LAYERS, check_entry
 from harness.errors import HarnessError
-from harness.ranges import EXAMPLES, SEED, Range
+from harness.ranges import (
+    DISTILL_ALPHA,
+    EXAMPLES,
+    SEED,
+    STUDENT_LAYERS,
+    TEMPERATURE,
+    Range,
+)
 from harness.robustness.perturbed import check_perturb_spec
 from harness.tasks.prompts import find_prompt
 from harness.variants import get_variant
@@ -71,7 +77,7 @@ class RunSpec:
     # what members of a weight soup share: the head's and method's initial weights, the training sample and the
     # selection split; `seed` then varies only batch order and dropout (None: `seed` decides everything)
     init_seed: int | None = None
-    student_layers: int | None = None  # the model cut down to this many of its layers (harness.distill.layers)
+    student_layers: int | None = None  # the model cut down to this many of its layers (harness.models.layers)
     # a student taught by a recorded run: teacher run id, alpha, temperature, transfer data (harness.distill)
     distill: dict[str, Any] | None = None
 
@@ -177,5 +183,9 @@ def check_bounds(spec: RunSpec) -> None:
     for name, value in values.items():
         if name in RANGES and value is not None:
             RANGES[name].check(flag(name), value)
-    if spec.distill is not None:
-        check_entry(spec.distill)
+    if spec.distill is not None:  # a distilled run's numbers (harness.distill.settings resolves them)
+        DISTILL_ALPHA.check("--distill-alpha", spec.distill.get("alpha"))
+        if "temperature" in spec.distill:
+            TEMPERATURE.check("--distill-temperature", spec.distill["temperature"])
+        if spec.distill.get("unlabeled_limit") is not None:
+            EXAMPLES.check("--distill-unlabeled-limit", spec.distill["unlabeled_limit"])

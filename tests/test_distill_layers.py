@@ -12,7 +12,7 @@ import torch
 from transformers import AutoConfig, BertModel, LlamaModel
 
 from harness.cli.main import main
-from harness.distill.layers import keep_layers, kept_layers, layer_stack, layers_of
+from harness.models.layers import keep_layers, kept_layers, layer_stack, layers_of
 from harness.errors import HarnessError
 from harness.models.load import load_task_model
 from harness.tasks import kinds

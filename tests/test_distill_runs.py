@@ -18,7 +18,7 @@ from user_tasks import write_user_tasks
 
 from harness.artifact import WEIGHTS, load_trained
 from harness.cli.main import main
-from harness.distill.layers import layers_of
+from harness.models.layers import layers_of
 from harness.distill.teacher import member_outputs
 from harness.encode import collate, encode
 from harness.models.load import load_tokenizer

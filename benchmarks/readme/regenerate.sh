@@ -49,4 +49,19 @@ for how in task-arithmetic ties; do
     "${harness[@]}" merge "$sst2_lora" "$mrpc_lora" --multi-task --how "$how" --results results
 done
 
+# Distillation (benchmarks/readme/distill/): teachers saved, then 3-layer students with and without them.
+"${harness[@]}" run --model minilm --method full --task sst2 --train-limit 8000 --save-model --force --output results
+"${harness[@]}" sweep --file benchmarks/readme/distill/sst2-student.yaml --save-model --output results \
+    --distill-from d1da42b801cc870b --distill-unlabeled train --distill-unlabeled-limit 20000 "$@"
+"${harness[@]}" sweep --file benchmarks/readme/distill/sst2-student.yaml --save-model --output results "$@"
+"${harness[@]}" run --model minilm --method full --task conll2003 --epochs 2 --save-model --force --output results
+"${harness[@]}" sweep --file benchmarks/readme/distill/conll2003-student.yaml --output results \
+    --distill-from f4b187a598ebaa73 "$@"
+"${harness[@]}" sweep --file benchmarks/readme/distill/conll2003-student.yaml --output results "$@"
+# other teachers: the SST-2 full ensemble above, and a Gemma 3 270M LoRA run (another tokenizer)
+"${harness[@]}" run --model minilm --method full --task sst2 --train-limit 4000 --init-seed 0 \
+    --distill-from 29c1e8fc30ec8136 --output results
+"${harness[@]}" run --model gemma3-270m --method lora --task sst2 --train-limit 2000 --epochs 2 --save-model --output results
+"${harness[@]}" run --model minilm --method full --task sst2 --train-limit 2000 --distill-from 6cdd4ad2ea81f7da --output results
+
 .venv/bin/python benchmarks/readme_tables.py

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from harness.distill.layers import layer_stack
 from harness.errors import HarnessError
+from harness.models.layers import layer_stack
 
 PAIRS = re.compile(r"^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$")
 

@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.ranges import EXAMPLES, Range
+from harness.ranges import DISTILL_ALPHA as ALPHA
+from harness.ranges import EXAMPLES as UNLABELED_LIMIT
+from harness.ranges import STUDENT_LAYERS, TEMPERATURE  # noqa: F401 (the flags read them here)
 from harness.tasks import TaskDef, kinds
 
-ALPHA = Range(float, 0, 1, meaning="the gold labels' share of the loss, the teacher's being 1 - alpha")
-TEMPERATURE = Range(float, 0, 100, low_open=True, meaning="the softening temperature, such as 2")
-STUDENT_LAYERS = Range(int, 1, 1000, meaning="transformer layers the student keeps")
-UNLABELED_LIMIT = EXAMPLES
 DEFAULT_ALPHA = 0.5
 DEFAULT_TEMPERATURE = 2.0
 
@@ -89,15 +87,6 @@ def _unlabeled(request: DistillRequest, task: TaskDef) -> dict[str, Any]:
     if request.unlabeled_limit is not None:
         entry["unlabeled_limit"] = UNLABELED_LIMIT.check("--distill-unlabeled-limit", request.unlabeled_limit)
     return entry
-
-
-def check_entry(entry: dict[str, Any]) -> None:
-    """The numbers of a spec's `distill` entry (from a record or the API) within their ranges."""
-    ALPHA.check("--distill-alpha", entry.get("alpha"))
-    if "temperature" in entry:
-        TEMPERATURE.check("--distill-temperature", entry["temperature"])
-    if entry.get("unlabeled_limit") is not None:
-        UNLABELED_LIMIT.check("--distill-unlabeled-limit", entry["unlabeled_limit"])
 
 
 def _or(value, default):

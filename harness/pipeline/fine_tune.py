@@ -18,7 +18,7 @@ from typing import Any
 from accelerate.utils import set_seed
 
 from harness.artifact import model_bytes, save_trained, trained_state
-from harness.distill.layers import keep_layers
+from harness.models.layers import keep_layers
 from harness.distill.prepare import Distillation
 from harness.encode import encode
 from harness.errors import HarnessError
