@@ -124,8 +124,10 @@ def test_a_distilled_run_records_its_teacher_and_retention(results, ids, encoder
 
     headline = teacher["headline"]
     student = record["metrics"][headline["split"]]["values"][headline["metric"]]
-    assert headline["value"] > 0  # the teachers beat zero, so every task checks a real ratio
-    assert distill["headline_retention"] == pytest.approx(student / headline["value"])
+    if headline["value"]:
+        assert distill["headline_retention"] == pytest.approx(student / headline["value"])
+    else:  # a tiny teacher may score 0 (entity F1 on a handful of sentences): no ratio then
+        assert distill["headline_retention"] is None
     assert set(distill["retention"]) == set(teacher["metrics"])
     for split, values in distill["retention"].items():
         for metric, share in values.items():
