@@ -13,6 +13,8 @@ from tiny_models import tiny_decoder, tiny_encoder  # noqa: E402
 from user_tasks import write_user_tasks  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+# fixtures several test modules share, kept beside the tests that use them
+pytest_plugins = ("distill_fixtures",)
 
 
 def shared_data_dir() -> Path | None:

@@ -1,6 +1,6 @@
 """Distillation end to end on the tiny tasks: `harness run --distill-from` with a recorded run or an output ensemble
 as the teacher, the teacher's outputs cached, exact repeats, NER across two tokenizers, transfer data from a file,
-a layer-cut student saved and re-evaluated, and bad input refused in one line before anything changes."""
+a layer-cut student saved and re-evaluated."""
 
 from __future__ import annotations
 
@@ -12,94 +12,28 @@ from pathlib import Path
 
 import pytest
 import torch
+from distill_fixtures import (
+    STUDENT,
+    TASKS,
+    TEACHER,
+    _cache,
+    _distil,
+    _load,
+    _new_record,
+    _record,
+)
 from safetensors.torch import load_file
 from transformers import AutoConfig, BertModel
-from user_tasks import write_user_tasks
 
 from harness.artifact import WEIGHTS, load_trained
 from harness.cli.main import main
-from harness.models.layers import layers_of
 from harness.distill.teacher import member_outputs
 from harness.encode import collate, encode
+from harness.models.layers import layers_of
 from harness.models.load import load_tokenizer
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore
 from harness.tasks import Example, load_task, prepare_data
-
-TASKS = ("tiny-sentiment", "tiny-ner", "tiny-similarity")
-TEACHER = ("--epochs", "3", "--lr", "0.001")  # a teacher a little better than chance
-STUDENT = ("--epochs", "1", "--student-layers", "1")
-
-
-def _new_record(results: Path, task: str, before: set[Path]) -> str:
-    (path,) = set((results / task).glob("*.json")) - before
-    return path.stem
-
-
-def _record(results: Path, model: Path, task: str, *args: str) -> str:
-    """Record one run in `results`; its run id."""
-    before = set((results / task).glob("*.json"))
-    assert main(["run", "--model", str(model), "--task", task, "--output", str(results), "--quiet", *args]) == 0
-    return _new_record(results, task, before)
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory, encoder_dir, causal_lm_dir) -> dict:
-    """Teachers recorded once for the module: a saved run per tiny task, two more saved seeds of tiny-sentiment
-    and their output ensemble, a run without a saved model and a prompted run."""
-    root = tmp_path_factory.mktemp("distill")
-    tasks = write_user_tasks(root / "my_tasks")
-    results = root / "results"
-    ids: dict[str, str] = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HARNESS_TASKS_PATH", str(tasks))
-        patch.delenv("HARNESS_DATA_DIR", raising=False)
-        for task in TASKS:
-            ids[task] = _record(results, encoder_dir, task, *TEACHER, "--save-model")
-        seeds = [ids["tiny-sentiment"]] + [_record(results, encoder_dir, "tiny-sentiment", *TEACHER, "--seed",
-                                                   str(seed), "--save-model") for seed in (1, 2)]
-        before = set((results / "tiny-sentiment").glob("*.json"))
-        assert main(["ensemble", *seeds, "--results", str(results), "--n-boot", "200"]) == 0
-        ids["ensemble"] = _new_record(results, "tiny-sentiment", before)
-        ids["members"] = seeds
-        ids["unsaved"] = _record(results, encoder_dir, "tiny-sentiment", "--epochs", "1", "--seed", "9")
-        ids["prompted"] = _record(results, causal_lm_dir, "tiny-sentiment", "--method", "zero-shot")
-    return {"root": root, "ids": ids}
-
-
-@pytest.fixture()
-def results(recorded, tmp_path, monkeypatch) -> Path:
-    """A copy of the recorded runs this test may change, with the tests' tasks on the search path."""
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(recorded["root"] / "my_tasks"))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    shutil.copytree(recorded["root"] / "results", tmp_path / "results")
-    return tmp_path / "results"
-
-
-@pytest.fixture()
-def ids(recorded) -> dict:
-    return recorded["ids"]
-
-
-def _snapshot(folder: Path) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".locks" not in p.parts}
-
-
-def _distil(capsys, results: Path, model: Path, task: str, teacher: str, *args: str) -> dict:
-    """A distilled student recorded in `results`: its record."""
-    capsys.readouterr()
-    assert main(["run", "--model", str(model), "--task", task, "--output", str(results), "--quiet", "--json",
-                 *STUDENT, "--distill-from", teacher, *args]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
-def _load(results: Path, task: str, run_id: str) -> dict:
-    return json.loads((results / task / f"{run_id}.json").read_text())
-
-
-def _cache(results: Path, task: str, teacher: str) -> Path:
-    return results / task / f"{teacher}.teacher-outputs.pt"
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -292,117 +226,6 @@ def test_transfer_data_from_a_split_the_run_does_not_use(results, ids, encoder_d
 
 
 # --- bad input: one line on stderr, exit 2, nothing in the results folder changed ---------------------------------
-
-
-def _edit_teacher_data(recorded, tmp_path, monkeypatch) -> None:
-    """The tasks copied and the sentiment training file edited after the teachers were recorded."""
-    shutil.copytree(recorded["root"] / "my_tasks", tmp_path / "edited_tasks")
-    train = tmp_path / "edited_tasks" / "sentiment" / "train.tsv"
-    train.write_text(train.read_text() + "an unexpectedly moving film\t1\n")
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(tmp_path / "edited_tasks"))
-
-
-def _remove_saved_model(results: Path, ids: dict) -> None:
-    shutil.rmtree(results / "tiny-sentiment" / f"{ids['tiny-sentiment']}.model")
-
-
-def _bad_file(tmp_path: Path) -> str:
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"text": "a fine film"}\n{"sentence": "no text field"}\n')
-    return str(path)
-
-
-BAD = [
-    ("unknown-teacher", lambda ids, tmp: ["--distill-from", "ffffffffffff"], None,
-     "--distill-from ffffffffffff: no run ffffffffffff recorded"),
-    ("unsaved-teacher", lambda ids, tmp: ["--distill-from", ids["unsaved"]], None,
-     "has no saved model; rerun it with"),
-    ("saved-model-gone", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"]], "remove_model",
-     "is not there"),
-    ("other-task", lambda ids, tmp: ["--distill-from", ids["tiny-ner"]], None,
-     "the teacher was trained on task tiny-ner, the student's task is tiny-sentiment"),
-    ("prompted-teacher", lambda ids, tmp: ["--distill-from", ids["prompted"]], None,
-     "the teacher is a prompted run"),
-    ("temperature-0", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--distill-temperature", "0"], None,
-     "--distill-temperature 0: expected a number above 0"),
-    ("alpha-1.5", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--distill-alpha", "1.5"], None,
-     "--distill-alpha 1.5: expected a number from 0 to 1"),
-    ("student-layers-0", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--student-layers", "0"], None,
-     "--student-layers 0: expected a whole number from 1"),
-    ("unlabeled-line-without-text", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"],
-                                                      "--distill-unlabeled", _bad_file(tmp)], None,
-     "line 2 needs text (a non-empty string)"),
-    ("unlabeled-missing-file", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--distill-unlabeled",
-                                                 str(tmp / "nowhere.jsonl")], None,
-     "neither a split of the task nor a file"),
-    ("alpha-without-teacher", lambda ids, tmp: ["--distill-alpha", "0.3"], None,
-     "--distill-alpha needs a teacher: add --distill-from RUN_ID"),
-    ("limit-without-unlabeled", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"],
-                                                  "--distill-unlabeled-limit", "3"], None,
-     "--distill-unlabeled-limit needs --distill-unlabeled"),
-    ("teacher-data-changed", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"]], "edit_data",
-     "was recorded on other data"),
-    ("method-trains-nothing", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--method", "zero-shot"],
-     None, "--distill-from trains a student"),
-    ("hidden-from-an-ensemble", lambda ids, tmp: ["--distill-from", ids["ensemble"], "--distill-hidden", "auto"],
-     None, "is an output ensemble, which has no hidden states of its own"),
-    ("hidden-pairs-text", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--distill-hidden", "1-2"],
-     None, "--distill-hidden 1-2: expected auto or pairs"),
-    ("hidden-layer-0", lambda ids, tmp: ["--distill-from", ids["tiny-sentiment"], "--distill-hidden", "0:1"],
-     None, "layer numbers start at 1"),
-    ("hidden-without-teacher", lambda ids, tmp: ["--distill-hidden", "auto"], None,
-     "--distill-hidden needs a teacher"),
-]
-
-
-@pytest.mark.parametrize("make_args, setup, message", [case[1:] for case in BAD], ids=[case[0] for case in BAD])
-def test_bad_distillation_input_is_one_line_exit_2_and_changes_nothing(recorded, results, ids, encoder_dir, tmp_path,
-                                                                       monkeypatch, capsys, make_args, setup,
-                                                                       message):
-    if setup == "remove_model":
-        _remove_saved_model(results, ids)
-    elif setup == "edit_data":
-        _edit_teacher_data(recorded, tmp_path, monkeypatch)
-    args = make_args(ids, tmp_path)
-    before = _snapshot(results)
-    capsys.readouterr()
-    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--output",
-                 str(results), "--quiet", *args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1 and err.startswith("error:") and "Traceback" not in err, err
-    assert message in err
-    assert _snapshot(results) == before
-
-
-def test_a_regression_teacher_takes_no_temperature(results, ids, encoder_dir, capsys):
-    before = _snapshot(results)
-    capsys.readouterr()
-    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-similarity", "--epochs", "1", "--output",
-                 str(results), "--quiet", "--distill-from", ids["tiny-similarity"], "--distill-temperature", "2"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error:") and "does not apply to a regression task" in err
-    assert _snapshot(results) == before
-
-
-LATE = [
-    ("too-many-student-layers", "encoder_dir", ["--student-layers", "3"], "--student-layers 3: the model has 2 layers"),
-    ("hidden-across-tokenizers", "decoder_dir", ["--distill-hidden", "auto"], "reads other tokens than the student"),
-    ("hidden-layer-the-student-lacks", "encoder_dir", ["--distill-hidden", "5:1"], "the student has 2 layers"),
-]
-
-
-@pytest.mark.parametrize("model, args, message", [case[1:] for case in LATE], ids=[case[0] for case in LATE])
-def test_what_the_student_model_decides_is_refused_before_the_teacher_runs(request, results, ids, capsys, model,
-                                                                            args, message):
-    before = _snapshot(results)
-    capsys.readouterr()
-    code = main(["run", "--model", str(request.getfixturevalue(model)), "--task", "tiny-sentiment", "--epochs", "1",
-                 "--output", str(results), "--quiet", "--distill-from", ids["tiny-sentiment"], *args])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error:") and "Traceback" not in err, err
-    assert message in err
-    assert _snapshot(results) == before  # fails: <teacher>.teacher-outputs.pt was written
 
 
 @pytest.mark.parametrize("task", TASKS)
