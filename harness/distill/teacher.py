@@ -88,11 +88,11 @@ def find_teacher(store: ResultStore, run_id: str, task: TaskDef, data_dir: Path 
 
 
 def _member_record(store: ResultStore, run_id: str, where: str) -> dict[str, Any]:
-    found = store.find(run_id)
-    if len(found) != 1:
-        raise HarnessError(f"{where}: the ensemble's member {run_id} is not recorded in {store.root}; distil from "
-                           "an ensemble whose members are there")
-    return store.load(found[0].parent.name, found[0].stem)
+    try:
+        path = store.find_one(run_id)
+    except HarnessError as exc:
+        raise HarnessError(f"{where}: the ensemble's member {run_id} cannot be read ({exc})") from None
+    return store.load(path.parent.name, path.stem)
 
 
 def _check_saved(store: ResultStore, record: dict[str, Any], where: str) -> None:
