@@ -42,24 +42,28 @@ class Evaluated:
     rows: list[dict[str, Any]] = field(default_factory=list)  # every split's prediction rows, in order
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)  # split -> SplitOutput.summary()
     robustness: dict[str, dict[str, Any]] = field(default_factory=dict)  # split -> report; empty without perturb
+    perturbed_rows: list[dict[str, Any]] = field(default_factory=list)  # per example of every perturbed copy
 
 
 def evaluate_splits(task: TaskDef, splits: Mapping[str, Sequence[Example]], predictor: Predictor, *, seed: int,
                     metrics: Sequence[str] | None = None, n_boot: int | None = None, perturb: str | None = None,
-                    train: Sequence[Example] = (), selection: tuple[str, Sequence[Example]] | None = None) -> Evaluated:
+                    train: Sequence[Example] = (), selection: tuple[str, Sequence[Example]] | None = None,
+                    seen: Sequence[str] = ()) -> Evaluated:
     """Predict and score every split (the task's metrics unless `metrics`); with `perturb`, also the
     perturbed copies of each (`train` feeds perturbations that draw from it, such as entity swaps).
     `selection` (name, examples): also keep the model's outputs on the selection split as rows, unscored
-    (an ensemble fits its weights on them, never on a reported split)."""
+    (an ensemble fits its weights on them, never on a reported split). `seen`: the perturbations the model
+    was trained on (augmentation), whose worst case the robustness report keeps apart."""
     names = list(task.metrics if metrics is None else metrics)
     bootstrap = {} if n_boot is None else {"n_boot": n_boot}
     evaluated = Evaluated()
     for split, examples in splits.items():
         output = predictor(examples, split, False)
         if perturb:
-            evaluated.robustness[split] = evaluate_robustness(
+            evaluated.robustness[split], rows = evaluate_robustness(
                 task, perturb, seed, examples, output.values, train,
-                lambda perturbed, split=split: predictor(perturbed, split, True).values)
+                lambda perturbed, split=split: predictor(perturbed, split, True).values, seen=seen, split=split)
+            evaluated.perturbed_rows.extend(rows)
         evaluated.metrics[split] = score_predictions(task, names, output.values, examples, seed=seed,
                                                      **bootstrap).to_dict()
         evaluated.summaries[split] = output.summary()

@@ -80,6 +80,8 @@ class RunSpec:
     student_layers: int | None = None  # the model cut down to this many of its layers (harness.models.layers)
     # a student taught by a recorded run: teacher run id, alpha, temperature, transfer data (harness.distill)
     distill: dict[str, Any] | None = None
+    # training for robustness: augmentation and adversarial training with their settings (harness.remedy)
+    remedy: dict[str, Any] | None = None
 
     @property
     def shared_seed(self) -> int:
@@ -89,7 +91,7 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
         # left out when unset: older run ids stay as they were
-        for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill"):
+        for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill", "remedy"):
             if values[optional] is None:
                 del values[optional]
         return values
@@ -105,7 +107,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                train_limit: int | None = None, eval_limit: int | None = None,
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
                variant: str | None = None, init_seed: int | None = None, student_layers: int | None = None,
-               distill: dict[str, Any] | None = None) -> RunSpec:
+               distill: dict[str, Any] | None = None, remedy: dict[str, Any] | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -137,7 +139,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
         init_seed=_checked("init_seed", init_seed), student_layers=_checked("student_layers", student_layers),
-        distill=distill,
+        distill=distill, remedy=remedy,
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):
@@ -189,3 +191,7 @@ def check_bounds(spec: RunSpec) -> None:
             TEMPERATURE.check("--distill-temperature", spec.distill["temperature"])
         if spec.distill.get("unlabeled_limit") is not None:
             EXAMPLES.check("--distill-unlabeled-limit", spec.distill["unlabeled_limit"])
+    if spec.remedy is not None:
+        from harness.remedy.settings import check_bounds as check_remedy
+
+        check_remedy(spec.remedy)

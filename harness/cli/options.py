@@ -11,7 +11,8 @@ import click
 from harness.cli.range_type import ranged
 from harness.distill import settings
 from harness.distill.settings import DistillRequest
-from harness.ranges import ALPHA, N_BOOT, SEED, Range
+from harness.ranges import ADV_ALPHA, ADV_EPSILON, ADV_STEPS, ALPHA, AUGMENT_COPIES, AUGMENT_PROB, N_BOOT, SEED, Range
+from harness.remedy.settings import ADVERSARIES, DEFAULT_COPIES, DEFAULT_PROB, RemedyRequest
 from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
@@ -108,3 +109,37 @@ def distill_request(values: dict) -> DistillRequest:
     return DistillRequest(teacher=values.pop("distill_from"), alpha=values.pop("distill_alpha"),
                           temperature=values.pop("distill_temperature"), unlabeled=values.pop("distill_unlabeled"),
                           unlabeled_limit=values.pop("distill_unlabeled_limit"), hidden=values.pop("distill_hidden"))
+
+
+def remedy_options(command):
+    """Decorator: training for robustness, by augmentation and by adversarial training (harness.remedy)."""
+    flags = [
+        click.option("--augment", metavar="NAME[:SEVERITY],...|FAMILY|all",
+                     help="Train on perturbed copies of the training examples, drawn anew each epoch: perturbation "
+                          "names, a family (typos, case, wording, word_edits, ...) or all (`harness perturb --list`)."),
+        click.option("--augment-prob", type=ranged(AUGMENT_PROB),
+                     help=f"Share of training examples perturbed each epoch (default {DEFAULT_PROB})."),
+        click.option("--augment-copies", type=ranged(AUGMENT_COPIES),
+                     help=f"Extra perturbed copies of every training example per epoch (default {DEFAULT_COPIES})."),
+        click.option("--augment-file", metavar="PATH",
+                     help='Paraphrases to augment with (back-translation, ...): JSON lines {"id": ..., "text": ...} '
+                          "keyed by training example id."),
+        click.option("--adversarial", type=click.Choice(list(ADVERSARIES)),
+                     help="Adversarial training on the input embeddings: fgm (one step), pgd (steps in a ball) or "
+                          "freelb (the mean gradient over the ascent)."),
+        click.option("--adv-epsilon", type=ranged(ADV_EPSILON),
+                     help="Largest L2 norm of an example's embedding perturbation (default 1.0)."),
+        click.option("--adv-steps", type=ranged(ADV_STEPS), help="Ascent steps per batch, pgd and freelb (default 3)."),
+        click.option("--adv-alpha", type=ranged(ADV_ALPHA), help="L2 norm of one ascent step, pgd and freelb "
+                                                                 "(default 0.3)."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def remedy_request(values: dict) -> RemedyRequest:
+    """The remedy flags' values (popped from a command's keyword arguments) as one request."""
+    return RemedyRequest(**{name: values.pop(name) for name in (
+        "augment", "augment_prob", "augment_copies", "augment_file", "adversarial", "adv_epsilon", "adv_steps",
+        "adv_alpha")})

@@ -42,6 +42,8 @@ class Method:
     training_defaults: dict[str, Any] = field(default_factory=dict)
     applies_to: tuple[str, ...] | None = None  # task kinds; None means every kind
     trains: bool = True  # False for prompting methods (zero/few-shot): they score, never train
+    # why adversarial training (harness.remedy) cannot perturb this method's input embeddings; "" when it can
+    no_adversarial_because: str = ""
 
     def resolve_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in, unknown option names refused."""

@@ -64,6 +64,10 @@ class TaskModel(nn.Module):
         self.virtual_tokens = 0
         self.use_token_types = True
 
+    def get_input_embeddings(self) -> nn.Module:
+        """The backbone's token embeddings (adversarial training perturbs their output)."""
+        return self.backbone.get_input_embeddings()
+
     def set_target_scale(self, targets: list[float]) -> None:
         """Standardise regression targets by the training labels' mean and spread."""
         values = torch.tensor(targets, dtype=torch.float32)

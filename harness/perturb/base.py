@@ -80,6 +80,11 @@ class Perturbation:
     not_ner_safe_because: ClassVar[str] = ""
     needs_tags: ClassVar[bool] = False  # True: only for token classification (entity swaps)
     needs_training_data: ClassVar[bool] = False
+    # a kind of noise ("typos", "case", ...): `--augment typos` names them all, and robustness reports
+    # split perturbations seen in training from those held out by name
+    family: ClassVar[str] = ""
+    in_all: ClassVar[bool] = True  # False: only when named, never through "all" (augmentations that may change meaning)
+    why_not_in_all: ClassVar[str] = ""
 
     def __init__(self, severity: float | None = None) -> None:
         self.severity = check_severity(type(self), self.default_severity if severity is None else severity)

@@ -56,6 +56,7 @@ def homophone_groups(charset: str) -> dict[str, tuple[str, ...]]:
 
 class Homophones(WordPerturbation):
     name, language, default_severity = "zh_homophones", "zh", 0.1
+    family = "typos"
     description = "a character replaced by a common character with the same toned pinyin"
     source = "pypinyin readings over GB2312 level-1 characters"
     unit = CHINESE_CHARACTERS
@@ -85,6 +86,7 @@ def _similar_table() -> dict[str, tuple[str, ...]]:
 
 class SimilarChars(WordPerturbation):
     name, language, default_severity = "zh_similar_chars", "zh", 0.5
+    family = "typos"
     description = "a character replaced by one that looks alike (己 -> 已, 未 -> 末)"
     source = HAND_WRITTEN
     unit = "characters with a look-alike"
@@ -105,6 +107,7 @@ _PUNCTUATION = re.compile("[" + re.escape("".join(wordlists_zh.FULL_TO_HALF)) + 
 
 class PunctuationWidth(WordPerturbation):
     name, language, default_severity = "zh_punct_width", "zh", 1.0
+    family = "punctuation"
     description = "full-width punctuation written half-width (，-> ,) and half-width written full-width"
     source = HAND_WRITTEN
     unit = "punctuation marks"
@@ -129,6 +132,7 @@ def traditional_char(char: str) -> str:
 
 class Traditional(Perturbation):
     name, language, default_severity = "zh_traditional", "zh", 1.0
+    family = "script"
     description = "simplified characters written in traditional form (这个 -> 這個)"
     source = "opencc-python-reimplemented (OpenCC s2t tables)"
     unit = "characters that have a traditional form"
@@ -162,6 +166,7 @@ class _CharEdit(Perturbation):
 
     language = "zh"
     source = "no data"
+    family = "typos"
     unit = CHINESE_CHARACTERS
     ner_safe = True
     times: int

@@ -29,6 +29,7 @@ def _letters(word: str) -> list[int]:
 
 class KeyboardTypos(WordPerturbation):
     name, language, default_severity = "keyboard_typos", "en", 0.2
+    family = "typos"
     description = "one letter of a word replaced by a key next to it on a QWERTY keyboard"
     source = HAND_WRITTEN
 
@@ -43,6 +44,7 @@ class KeyboardTypos(WordPerturbation):
 
 class CharSwap(WordPerturbation):
     name, language, default_severity = "char_swap", "en", 0.2
+    family = "typos"
     description = "two neighbouring, different letters of a word swapped"
     source = "no data"
 
@@ -61,6 +63,7 @@ class CharSwap(WordPerturbation):
 
 class CharInsert(WordPerturbation):
     name, language, default_severity = "char_insert", "en", 0.2
+    family = "typos"
     description = "a random letter inserted next to a letter of a word"
     source = "no data"
 
@@ -76,6 +79,7 @@ class CharInsert(WordPerturbation):
 
 class CharDelete(WordPerturbation):
     name, language, default_severity = "char_delete", "en", 0.2
+    family = "typos"
     description = "one letter deleted from a word of two letters or more"
     source = "no data"
 
@@ -101,6 +105,7 @@ class _FromTable(WordPerturbation):
 
 class Misspellings(_FromTable):
     name, language, default_severity = "misspellings", "en", 0.5
+    family = "typos"
     description = "a word replaced by a common misspelling of it (definately, recieve, teh)"
     source = HAND_WRITTEN
     table = wordlists.MISSPELLINGS
@@ -108,6 +113,7 @@ class Misspellings(_FromTable):
 
 class Synonyms(_FromTable):
     name, language, default_severity = "synonyms", "en", 0.5
+    family = "wording"
     description = "a word replaced by a single-word synonym that keeps its sentiment"
     source = HAND_WRITTEN
     table = wordlists.SYNONYMS
@@ -115,6 +121,7 @@ class Synonyms(_FromTable):
 
 class NameSwap(WordPerturbation):
     name, language, default_severity = "name_swap", "en", 1.0
+    family = "entities"
     description = "a common first name or city name replaced by another one from the same list"
     source = HAND_WRITTEN
     _lists = (wordlists.FIRST_NAMES, wordlists.CITIES)
@@ -129,6 +136,7 @@ class NameSwap(WordPerturbation):
 
 class Lowercase(WordPerturbation):
     name, language, default_severity = "lowercase", "en", 1.0
+    family = "case"
     description = "words written in lower case"
     source = "Python's str.lower"
 
@@ -141,6 +149,7 @@ class Lowercase(WordPerturbation):
 
 class Uppercase(WordPerturbation):
     name, language, default_severity = "uppercase", "en", 1.0
+    family = "case"
     description = "words written in upper case"
     source = "Python's str.upper"
 
@@ -158,6 +167,7 @@ def title(word: str) -> str:
 
 class TitleCase(WordPerturbation):
     name, language, default_severity = "title_case", "en", 1.0
+    family = "case"
     description = "words written with a capital first letter and the rest in lower case"
     source = "Python's str.upper and str.lower"
     # Not the letters after an apostrophe ("it 's", "does n't" in tokenised text).
@@ -176,6 +186,7 @@ def _is_punctuation(char: str) -> bool:
 
 class RemovePunctuation(Perturbation):
     name, language, default_severity = "remove_punctuation", "en", 1.0
+    family = "punctuation"
     description = "punctuation marks deleted; a word made only of them disappears"
     source = "Unicode punctuation categories (unicodedata)"
     unit = "punctuation marks"
@@ -222,6 +233,7 @@ class RemovePunctuation(Perturbation):
 
 class ExtraWhitespace(Perturbation):
     name, language, default_severity = "extra_whitespace", "en", 0.3
+    family = "spacing"
     description = "one to three extra spaces added between words"
     source = "no data"
     unit = "gaps between words"
@@ -243,6 +255,7 @@ class ExtraWhitespace(Perturbation):
 
 class FillerWords(Perturbation):
     name, language, default_severity = "filler_words", "en", 0.1
+    family = "wording"
     description = "spoken fillers (um, like, you know) inserted between words"
     source = HAND_WRITTEN
     unit = "gaps between words"
@@ -330,6 +343,7 @@ class _RegexReplace(Perturbation):
 
 class ExpandContractions(_RegexReplace):
     name, language, default_severity = "expand_contractions", "en", 1.0
+    family = "wording"
     description = "contractions written out: don't -> do not, it's -> it is (also tokenised do n't)"
     unit = "contractions"
     pattern = _CONTRACTED_RE
@@ -340,6 +354,7 @@ class ExpandContractions(_RegexReplace):
 
 class Contract(_RegexReplace):
     name, language, default_severity = "contract", "en", 1.0
+    family = "wording"
     description = "pairs of words contracted: do not -> don't, it is -> it's"
     unit = "contractible word pairs"
     pattern = _EXPANDED_RE

@@ -32,6 +32,7 @@ def entity_pool(train: Sequence[Example], labels: Sequence[str]) -> dict[str, li
 
 class EntitySwap(Perturbation):
     name, language, default_severity = "entity_swap", "en", 1.0
+    family = "entities"
     description = "an entity replaced by another entity of the same type from the training split"
     source = "entities of the task's training split"
     unit = "entities"

@@ -7,7 +7,9 @@ Plugins come from two places, neither of which needs an edit to the harness:
   `register(MyPerturbation)` itself or lists its classes in `PERTURBATIONS`.
 
 `resolve("keyboard_typos,lowercase:0.5", kind=..., language=...)` turns a user's spec into ready
-perturbations; "all" means every one that serves the task's kind and language.
+perturbations; "all" means every one that serves the task's kind and language (except those
+that are only used when named, `in_all = False`), and a family name ("typos") every one of
+that family that serves it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import inspect
 from collections.abc import Iterable
 
 from harness.errors import HarnessError, unknown_name
-from harness.perturb import chinese, english, entities
+from harness.perturb import chinese, eda, english, entities
 from harness.perturb.base import LANGUAGES, Perturbation, check_severity
 from harness.registry import Registry
 from harness.tasks import kinds
@@ -40,6 +42,10 @@ def _check(cls: type[Perturbation]) -> None:
         raise HarnessError(f"{where} says ner_safe = True but has no perturb_words(words, tags, rng)")
     if not cls.ner_safe and not cls.not_ner_safe_because:
         raise HarnessError(f"{where} is not NER-safe: say why in `not_ner_safe_because`")
+    if cls.family and not cls.family.replace("_", "").isalnum():
+        raise HarnessError(f"{where} has family {cls.family!r}: use letters, digits and underscores")
+    if not cls.in_all and not cls.why_not_in_all:
+        raise HarnessError(f"{where} says in_all = False: say why in `why_not_in_all`")
 
 
 # Perturbation classes by name; a module hands over its classes by listing them in PERTURBATIONS.
@@ -87,10 +93,21 @@ def create(name: str, severity: float | None = None) -> Perturbation:
     return get(name)(severity)
 
 
-def available(kind: str | None = None, language: str | None = None) -> list[str]:
-    """Names of the perturbations for a task kind and language (None: any)."""
+def available(kind: str | None = None, language: str | None = None, *, in_all: bool = False) -> list[str]:
+    """Names of the perturbations for a task kind and language (None: any); `in_all`: only those "all" means."""
     return [name for name, cls in sorted(PERTURBATIONS.all().items())
-            if (language is None or cls.language == language) and (kind is None or cls.why_not(kind) is None)]
+            if (language is None or cls.language == language) and (kind is None or cls.why_not(kind) is None)
+            and (cls.in_all or not in_all)]
+
+
+def family_members(family: str, kind: str | None = None, language: str | None = None) -> list[str]:
+    """Names of the perturbations of `family` for a task kind and language (None: any)."""
+    return [name for name in available(kind, language) if get(name).family == family]
+
+
+def families() -> list[str]:
+    """Every family name of a registered perturbation, sorted."""
+    return sorted({cls.family for cls in PERTURBATIONS.all().values() if cls.family})
 
 
 def _parse(item: str) -> tuple[str, float | None]:
@@ -121,8 +138,11 @@ def resolve(spec: str | Iterable[str], *, kind: str, language: str) -> list[Pert
     chosen: list[Perturbation] = []
     for item in items:
         name, severity = _parse(item)
-        if name == "all":
-            found = available(kind, language)
+        if name == "all" or (name in families() and name not in PERTURBATIONS.names()):
+            found = available(kind, language, in_all=True) if name == "all" else family_members(name, kind, language)
+            if not found:
+                raise HarnessError(f"no perturbation of family {name} serves {kind} tasks in language '{language}'; "
+                                   f"choose from: {', '.join(available(kind, language))}")
             chosen += [create(n, severity) for n in found]
             continue
         cls = get(name)
@@ -137,5 +157,5 @@ def resolve(spec: str | Iterable[str], *, kind: str, language: str) -> list[Pert
     return list({p.name: p for p in chosen}.values())  # a name given twice counts once, the last wins
 
 
-for _module in (english, chinese, entities):
+for _module in (english, chinese, entities, eda):
     PERTURBATIONS.register_found(_module)

@@ -13,12 +13,15 @@ from typing import Any
 
 from harness.device import resolve_device
 from harness.distill.settings import DistillRequest, distill_entry
+from harness.errors import HarnessError
 from harness.evaluation import evaluate_splits
 from harness.methods import get_method
 from harness.models.sources import resolve_model
 from harness.pipeline.fine_tune import fine_tune
 from harness.pipeline.prompted import prompted
 from harness.pipeline.record import build_record
+from harness.remedy.prepare import seen_perturbations
+from harness.remedy.settings import RemedyRequest, remedy_entry
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
 from harness.spec import RunSpec, build_spec
@@ -46,7 +49,7 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          init_seed: int | None = None, student_layers: int | None = None, distill: DistillRequest | None = None,
-         results: Path | str = "results", data_dir: Path | None = None,
+         remedy: RemedyRequest | None = None, results: Path | str = "results", data_dir: Path | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
     a YAML path, or a task already loaded (a grid plans many runs of one task). A `distill` request's teacher
@@ -55,10 +58,15 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
     method_def = get_method(method)
     distill_settings = distill_entry(distill or DistillRequest(), task_def, trains=method_def.trains,
                                      results=results, data_dir=data_dir)
+    remedy_settings = remedy_entry(remedy or RemedyRequest(), task_def, trains=method_def.trains,
+                                   method=method_def.name)
+    if remedy_settings and distill_settings and "augment" in remedy_settings:
+        raise HarnessError("--augment with --distill-from: the teacher's outputs are for the clean examples; use one "
+                           "of the two")
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
                       fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,
-                      distill=distill_settings)
+                      distill=distill_settings, remedy=remedy_settings)
     return spec, task_def
 
 
@@ -106,11 +114,12 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, data_dir=data_dir, **options)
     with ready.scoring() as predictor:
         evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
-                                    train=data.train, selection=selection_outputs(spec, data))
+                                    train=data.train, selection=selection_outputs(spec, data),
+                                    seen=seen_perturbations(spec.remedy, task, data.train))
     record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
     if not ready.writes:
         return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
-    path = store.write(record, evaluated.rows)
+    path = store.write(record, evaluated.rows, evaluated.perturbed_rows)
     ready.finish()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
 

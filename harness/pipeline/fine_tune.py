@@ -30,6 +30,7 @@ from harness.pipeline.ready import ReadyModel
 from harness.pipeline.record import FineTunedFacts
 from harness.predict import Predictions, evaluation_batch_size, predict
 from harness.record.store import ResultStore
+from harness.remedy.prepare import Remedies
 from harness.scoring import score_predictions
 from harness.spec import RunSpec
 from harness.tasks import TaskData, TaskDef, kinds
@@ -48,6 +49,7 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     distillation = Distillation.prepare(spec, task, data, teachers, data_dir=data_dir, device=device,
                                         source=source) \
         if spec.distill else None
+    remedies = Remedies.prepare(spec, task, data, data_dir)  # names and paraphrase ids checked before loading
     set_seed(spec.shared_seed)
     method = get_method(spec.method)
     loaded = build_model(spec, task, data, source, method)
@@ -68,6 +70,10 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     if distillation:
         distillation.attach(train_features, train_examples)
         distillation.bind(model, loaded.tokenizer)
+    train_features = remedies.training_features(train_examples, train_features, predictor.features)
+    adversary = remedies.adversary()
+    if adversary is not None:
+        adversary.attach(model)
     accelerator = make_accelerator(device, spec.training["grad_accum"])
     predictor.accelerator = accelerator
     checkpointer, resume = _checkpointing(store, task, run_id, accelerator, data, resume, checkpoint_every,
@@ -80,9 +86,11 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     result = train(model, train_features, kind=task.kind, pad_id=predictor.pad_id, config=spec.training,
                    seed=spec.seed, select=select, accelerator=accelerator, after_update=method.after_update,
                    show_progress=show_progress, checkpointer=checkpointer, resume=resume,
-                   method_state=(method.training_state, method.load_training_state),
+                   method_state=(method.training_state, method.load_training_state), adversary=adversary,
                    **({"objective": distillation.objective(task.kind, loaded.model.target_scale)} if distillation else {}))
     trained = accelerator.unwrap_model(model)
+    if adversary is not None:
+        adversary.detach()
     if distillation:
         distillation.unbind(trained)
     artifact, deploy_bytes = _save_weights(spec, task, run_id, store, trained, loaded, total_updates, accelerator,
@@ -91,7 +99,7 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
         trained = apply_variant(spec.variant, trained, accelerator.device, method=spec.method)
     facts = FineTunedFacts(loaded, trainable, total, whole_model_bytes, deploy_bytes, result, accelerator,
                            None if artifact is None else str(artifact.relative_to(store.root)),
-                           distill=distillation.facts() if distillation else None)
+                           distill=distillation.facts() if distillation else None, remedy=remedies.facts())
     return ReadyModel(scoring=lambda: nullcontext(predictor.bound(trained)), facts=facts, device=accelerator.device,
                       writes=accelerator.is_main_process,
                       finish=checkpointer.remove if checkpointer is not None else lambda: None)

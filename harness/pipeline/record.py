@@ -42,6 +42,7 @@ class FineTunedFacts:
     accelerator: Any  # accelerate.Accelerator the run trained under
     artifact: str | None  # the saved model's folder relative to the results folder, when --save-model
     distill: dict[str, Any] | None = None  # a distilled student's teacher and settings (harness.distill)
+    remedy: dict[str, Any] | None = None  # training for robustness: settings and what augmentation drew
 
 
 @dataclass
@@ -107,6 +108,8 @@ def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, evaluated: Ev
         "inference": evaluated.summaries,
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
         **({"distill": with_retention(facts.distill, evaluated.metrics)} if facts.distill else {}),
+        **({"remedy": {**facts.remedy, "seconds_per_step": round(result.train_seconds / max(result.steps, 1), 4)}}
+           if facts.remedy else {}),
         "costs": {"trainable_parameters": trainable, "total_parameters": total, "trainable_share": share,
                   "deploy_bytes": facts.deploy_bytes, "whole_model_bytes": facts.whole_model_bytes,
                   "train_seconds": round(result.train_seconds, 3),

@@ -87,6 +87,22 @@ class ResultStore:
     def predictions_path(self, task: str, run_id: str) -> Path:
         return self.root / task / f"{run_id}.predictions.jsonl"
 
+    def perturbed_path(self, task: str, run_id: str) -> Path:
+        """Per-example predictions on the perturbed copies of the reported splits (runs with --perturb)."""
+        return self.root / task / f"{run_id}.perturbed.jsonl"
+
+    def load_perturbed(self, task: str, run_id: str) -> list[dict[str, Any]]:
+        """The rows of `perturbed_path`; [] for a run that has none (no --perturb, or recorded before they were)."""
+        path = self.perturbed_path(task, run_id)
+        if not path.is_file():
+            return []
+        try:
+            with path.open(encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except (OSError, json.JSONDecodeError) as exc:
+            raise HarnessError(f"perturbed predictions of run {run_id} ({path}) cannot be read "
+                               f"({type(exc).__name__}); rerun it with --force") from None
+
     def model_path(self, task: str, run_id: str) -> Path:
         """Folder of a run's saved trained weights (`harness run --save-model`)."""
         return self.root / task / f"{run_id}.model"
@@ -140,20 +156,29 @@ class ResultStore:
             raise HarnessError(f"results folder {self.root} is not writable ({exc.strerror}); "
                                "pass --output DIR with a folder you can write to") from None
 
-    def write(self, record: dict[str, Any], predictions: list[dict[str, Any]]) -> Path:
-        """Both files staged in full before either is renamed into place (predictions first): a write
-        that fails (a full disk) leaves neither, and a crash between the renames leaves predictions
-        that `harness results check` reports as an orphan."""
+    def write(self, record: dict[str, Any], predictions: list[dict[str, Any]],
+              perturbed: list[dict[str, Any]] | None = None) -> Path:
+        """Every file staged in full before any is renamed into place (the record last): a write that
+        fails (a full disk) leaves none, and a crash between the renames leaves predictions that
+        `harness results check` reports as an orphan."""
         task, run_id = record["task"]["name"], record["run_id"]
         rows_path, path = self.predictions_path(task, run_id), self.record_path(task, run_id)
-        rows = _staged(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))
+        files = [(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))]
+        if perturbed:
+            files.append((self.perturbed_path(task, run_id), _text(strict_json.dumps(row) + "\n" for row in perturbed)))
+        files.append((path, _text([strict_json.dumps(record, indent=2) + "\n"])))
+        staged: list[tuple[Path, Path]] = []
         try:
-            staged = _staged(path, _text([strict_json.dumps(record, indent=2) + "\n"]))
+            for target, text in files:
+                staged.append((_staged(target, text), target))
         except BaseException:
-            rows.unlink(missing_ok=True)
+            for scratch, _ in staged:
+                scratch.unlink(missing_ok=True)
             raise
-        os.replace(rows, rows_path)
-        os.replace(staged, path)
+        for scratch, target in staged:
+            os.replace(scratch, target)
+        if not perturbed:  # a rerun without --perturb leaves no stale rows behind
+            self.perturbed_path(task, run_id).unlink(missing_ok=True)
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:

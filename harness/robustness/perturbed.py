@@ -15,10 +15,10 @@ def task_language(task: TaskDef, examples: Sequence[Example]) -> str:
     return guess_language(list(examples))
 
 
-def check_perturb_spec(spec: str, task: TaskDef) -> str:
+def check_perturb_spec(spec: str, task: TaskDef, flag: str = "--perturb") -> str:
     """The perturbation list checked against the task kind (names, severities) before anything loads."""
     if not isinstance(spec, str):  # from a sweep file, `perturb: 0.2` is a number
-        raise HarnessError(f"--perturb {spec!r}: expected 'all' or NAME[:SEVERITY],... as text "
+        raise HarnessError(f"{flag} {spec!r}: expected 'all' or NAME[:SEVERITY],... as text "
                            "(`harness perturb --list` lists the names)")
     spec = ",".join(part.strip() for part in spec.split(",") if part.strip())
     # languages are only known once the data is read; a name valid for either passes here

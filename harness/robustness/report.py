@@ -28,7 +28,11 @@ Score = Callable[[Sequence[Any], Sequence[Example]], dict[str, float]]  # -> met
 
 
 def robustness_report(kind: str, clean: Predicted, variants: Mapping[str, Predicted], score: Score,
-                      severities: Mapping[str, float] | None = None, labels: Sequence[str] = ()) -> dict[str, Any]:
+                      severities: Mapping[str, float] | None = None, labels: Sequence[str] = (),
+                      seen: Sequence[str] = ()) -> dict[str, Any]:
+    """Per perturbation: metrics, drop from clean and share changed; the worst case over all of them.
+    With `seen` (the perturbations a model was augmented with), also the worst case over those
+    (`seen`) and over the rest (`unseen`): noise a model trained on says little about robustness."""
     clean_examples, clean_values = clean
     clean_scores = score(clean_values, clean_examples)
     perturbations = {}
@@ -40,10 +44,22 @@ def robustness_report(kind: str, clean: Predicted, variants: Mapping[str, Predic
             "drop": {metric: clean_scores[metric] - value for metric, value in scores.items()},
             "changed_share": _changed_share(kind, clean, (examples, values), labels),
         }
-    worst_examples, worst_values = worst_case_predictions(kind, clean, list(variants.values()), labels)
-    worst = score(worst_values, worst_examples)
-    return {"examples": len(clean_examples), "clean": clean_scores, "perturbations": perturbations,
-            "worst_case": worst, "worst_case_drop": {m: clean_scores[m] - v for m, v in worst.items()}}
+    worst = _worst(kind, clean, list(variants.values()), labels, score)
+    report = {"examples": len(clean_examples), "clean": clean_scores, "perturbations": perturbations,
+              "worst_case": worst, "worst_case_drop": {m: clean_scores[m] - v for m, v in worst.items()}}
+    if seen:
+        for group, names in (("seen", [n for n in variants if n in seen]),
+                             ("unseen", [n for n in variants if n not in seen])):
+            group_worst = _worst(kind, clean, [variants[n] for n in names], labels, score)
+            report[group] = {"perturbations": names, "worst_case": group_worst,
+                             "worst_case_drop": {m: clean_scores[m] - v for m, v in group_worst.items()}}
+    return report
+
+
+def _worst(kind: str, clean: Predicted, variants: Sequence[Predicted], labels: Sequence[str],
+           score: Score) -> dict[str, float]:
+    worst_examples, worst_values = worst_case_predictions(kind, clean, variants, labels)
+    return score(worst_values, worst_examples)
 
 
 def worst_case_predictions(kind: str, clean: Predicted, variants: Sequence[Predicted],

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 from transformers import get_linear_schedule_with_warmup
 
 from harness.encode import Features, collate
+from harness.remedy.adversarial import Adversary
 from harness.train.batching import LengthGroupedBatches
 from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
 
@@ -36,12 +37,15 @@ def model_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor
 
 def training_batches(features: Sequence[Features], batch_size: int, generator: torch.Generator, pad_id: int,
                      kind: str, group_by_length: bool = True) -> DataLoader:
-    """Random batches drawn from `generator`, grouped by length unless asked not to."""
+    """Random batches drawn from `generator`, grouped by length unless asked not to. Features that are
+    redrawn each epoch (augmentation) are grouped by their clean `lengths()`."""
     collate_fn = partial(collate, pad_id=pad_id, kind=kind)
+    dataset = features if hasattr(features, "set_epoch") else list(features)
     if group_by_length:
-        sampler = LengthGroupedBatches([len(f) for f in features], batch_size, generator)
-        return DataLoader(list(features), batch_sampler=sampler, collate_fn=collate_fn)
-    return DataLoader(list(features), batch_size=batch_size, shuffle=True, generator=generator, collate_fn=collate_fn)
+        lengths = features.lengths() if hasattr(features, "lengths") else [len(f) for f in features]
+        sampler = LengthGroupedBatches(lengths, batch_size, generator)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_fn)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator, collate_fn=collate_fn)
 
 
 def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -75,13 +79,16 @@ class Attempt:
     checkpointer: Checkpointer | None
     method_state: MethodState
     objective: Objective = model_loss
+    features: Sequence[Features] = ()  # what the loader draws from; augmented ones are redrawn each epoch
+    adversary: Adversary | None = None  # adversarial training: its step replaces the plain forward and backward
     at: Position = field(default_factory=Position)
     pending_rng: dict[str, Any] | None = None  # a checkpoint's global RNG states, not yet put back
 
     @classmethod
     def prepare(cls, model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int,
                 config: dict[str, Any], seed: int, accelerator: Accelerator, checkpointer: Checkpointer | None,
-                method_state: MethodState, objective: Objective = model_loss) -> Attempt:
+                method_state: MethodState, objective: Objective = model_loss,
+                adversary: Adversary | None = None) -> Attempt:
         generator = torch.Generator().manual_seed(seed)
         loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
                                   group_by_length=config.get("group_by_length", True))
@@ -92,7 +99,7 @@ class Attempt:
                                                     total_updates)
         model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
         attempt = cls(model, optimizer, scheduler, loader, generator, accelerator, config, checkpointer, method_state,
-                      objective)
+                      objective, features, adversary)
         attempt.at = Position(best_state=trainable_state(attempt.unwrapped))
         return attempt
 
@@ -118,14 +125,23 @@ class Attempt:
             restore_rng_states(self.pending_rng)
             self.pending_rng = None
 
+    def begin_epoch(self, epoch: int) -> None:
+        """Before an epoch's batches are drawn: augmented features draw that epoch's perturbed examples."""
+        if hasattr(self.features, "set_epoch"):
+            self.features.set_epoch(epoch)
+
     def step(self, batch: dict[str, torch.Tensor],
              after_update: Callable[[nn.Module, int], None] | None) -> tuple[torch.Tensor, bool]:
         """Forward and backward on one batch, and an optimiser update when the accumulation is complete;
         returns the loss and whether it updated."""
         accelerator, model = self.accelerator, self.model
         with accelerator.accumulate(model):
-            loss = self.objective(model, batch)
-            accelerator.backward(loss)
+            if self.adversary is None:
+                loss = self.objective(model, batch)
+                accelerator.backward(loss)
+            else:
+                loss = self.adversary.step(lambda: self.objective(model, batch), batch, accelerator.backward,
+                                           lambda: accelerator.no_sync(model))
             if accelerator.sync_gradients and self.config["max_grad_norm"]:
                 accelerator.clip_grad_norm_(model.parameters(), self.config["max_grad_norm"])
             self.optimizer.step()

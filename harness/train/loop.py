@@ -19,6 +19,7 @@ from torch import nn
 
 from harness.encode import Features
 from harness.errors import HarnessError
+from harness.remedy.adversarial import Adversary
 from harness.train.attempt import (
     Attempt,
     MethodState,
@@ -90,7 +91,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
           after_update: Callable[[nn.Module, int], None] | None = None, show_progress: bool = True,
           checkpointer: Checkpointer | None = None, resume: bool = False,
           method_state: tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]] | None = None,
-          objective: Objective = model_loss) -> TrainResult:
+          objective: Objective = model_loss, adversary: Adversary | None = None) -> TrainResult:
     """Train on `features`; `select(model)` scores the selection split (higher is better) after each epoch.
 
     `after_update(model, updates_so_far)` runs after each optimiser update, before gradients
@@ -99,7 +100,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     state is saved when it says so; `resume` continues from its file, and the run ends with
     the numbers an uninterrupted run reaches. `method_state` is the method's (get, set) pair
     for state it keeps outside the weights; `objective(model, batch)` is a step's loss (default: the model's
-    own). Out of accelerator memory, training starts over
+    own); an `adversary` (harness.remedy) replaces each step's plain forward and backward. Out of accelerator memory, training starts over
     with half the batch and twice the accumulation (the same effective batch).
     """
     method_state = method_state or (lambda _: {}, lambda _m, _s: None)
@@ -118,7 +119,8 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     def fit(run_config: dict[str, Any], notes: list[str]) -> TrainResult:
         result = _fit(model, features, kind=kind, pad_id=pad_id, config=run_config, seed=seed, select=select,
                       accelerator=accelerator, after_update=after_update, show_progress=show_progress,
-                      checkpointer=checkpointer, saved=saved, method_state=method_state, objective=objective)
+                      checkpointer=checkpointer, saved=saved, method_state=method_state, objective=objective,
+                      adversary=adversary)
         result.batch_size, result.grad_accum, result.notes = run_config["batch_size"], run_config["grad_accum"], notes
         return result
 
@@ -129,11 +131,11 @@ def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: i
          seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
          after_update: Callable[[nn.Module, int], None] | None, show_progress: bool,
          checkpointer: Checkpointer | None, saved: dict[str, Any] | None, method_state: MethodState,
-         objective: Objective) -> TrainResult:
+         objective: Objective, adversary: Adversary | None) -> TrainResult:
     """One training attempt with fixed batching; continues from `saved` (a loaded checkpoint) when given."""
     attempt = Attempt.prepare(model, features, kind=kind, pad_id=pad_id, config=config, seed=seed,
                               accelerator=accelerator, checkpointer=checkpointer, method_state=method_state,
-                              objective=objective)
+                              objective=objective, adversary=adversary)
     resumed_from = attempt.restore(saved) if saved is not None else None
     at = attempt.at
     memory = PeakMemory(accelerator.device)
