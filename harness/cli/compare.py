@@ -25,8 +25,15 @@ from harness.compare import (
     verdict_sentences,
 )
 from harness.compare.grouping import group_methods
+from harness.compare.remedies import build_remedy_comparison
+from harness.compare.remedies_render import (
+    plot_remedies,
+    remedy_markdown,
+    rich_remedy_tables,
+)
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore
+from harness.remedy.settings import describe, parse_remedies
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
 from harness.tasks.fingerprint import data_change
 from harness.train.progress import stderr_console
@@ -44,6 +51,10 @@ DEFAULT_METHODS = "full,lora"
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the markdown and PNG go (default: <results>/compare).")
 @click.option("--no-run", is_flag=True, help="Compare what is recorded; run nothing.")
+@click.option("--remedies", help="Compare training remedies for robustness instead of methods: none, "
+                                 "augment:NAME+NAME (perturbations or a family, e.g. augment:typos), fgm, pgd, freelb, "
+                                 "comma-separated; --augment-prob, --adv-epsilon, ... set them. Runs are evaluated "
+                                 "with --perturb (default all); the reference is 'none' when listed.")
 @click.option("--with", "extra_runs", help="Also these recorded runs, comma-separated ids (an ensemble or merge from "
                                            "`harness ensemble`/`merge`), paired with the reference on the seeds "
                                            "they share (an ensemble or merge is seed 0).")
@@ -54,14 +65,17 @@ DEFAULT_METHODS = "full,lora"
 @options.in_process
 @options.quiet
 @backend_options
-def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
+def compare(reference, alpha, n_boot, report_dir, no_run, remedies, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
-    grid = grid_from_options(flags, default_methods=DEFAULT_METHODS)
-    if reference not in [m.name for m in grid.methods]:
-        grid.methods.insert(0, MethodEntry(reference))
-    planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
+    grid = grid_from_options(flags, default_methods="full" if remedies else DEFAULT_METHODS)
+    if remedies:
+        planned, reference = _plan_remedies(grid, remedies, reference, list(tasks_dirs), output, data_dir)
+    else:
+        if reference not in [m.name for m in grid.methods]:
+            grid.methods.insert(0, MethodEntry(reference))
+        planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
     taught = grid.run_settings.get("distill") is not None
     if taught:  # the same students without a teacher, so that the teacher's help is tested
         untaught = replace(grid, run_settings={k: v for k, v in grid.run_settings.items() if k != "distill"})
@@ -91,10 +105,14 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
                                      "recorded on this data" + (" (--no-run)" if no_run else " (failed)") +
                                      "; comparing the rest")
             predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
+            stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
+            if remedies:
+                perturbed = {run_id: store.load_perturbed(task, run_id) for run_id in recorded}
+                _report_remedies(records, predictions, perturbed, reference, alpha, n_boot, report_dir, stem)
+                continue
             if taught and reference == "full":  # not chosen: the student without a teacher
                 reference = _untaught_label(records, reference)
             comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
-            stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
             plot = plot_pareto(comparison, report_dir / f"{stem}.png")
             text = markdown(comparison) + f"\n![score against trainable parameters]({plot.name})\n"
             report = report_dir / f"{stem}.md"
@@ -104,6 +122,38 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0
+
+
+def _plan_remedies(grid, remedies: str, reference: str, tasks_dirs, output, data_dir):
+    """The grid once per remedy (evaluated under --perturb, all by default); the reference's label."""
+    requests = parse_remedies(remedies, grid.run_settings.pop("remedy", None))
+    grid.run_settings.setdefault("perturb", "all")
+    planned = []
+    for request in requests:
+        planned += plan_grid(replace(grid, run_settings={**grid.run_settings, "remedy": request}), tasks_dirs,
+                             results=output, data_dir=data_dir)
+    method = grid.methods[0].name
+    if reference == "full":  # not chosen: no remedy when listed, else the first listed
+        first = next((run for run in planned if not run.spec.remedy), planned[0])
+        reference = f"{first.spec.method} ({describe(first.spec.remedy)})" if len(requests) > 1 else method
+    return planned, reference
+
+
+def _report_remedies(records, predictions, perturbed, reference, alpha, n_boot, report_dir: Path, stem: str) -> None:
+    from rich.console import Console
+
+    comparison = build_remedy_comparison(records, predictions, perturbed, reference=reference, alpha=alpha,
+                                         n_boot=n_boot)
+    plot = plot_remedies(comparison, report_dir / f"{stem}-remedies.png")
+    report = report_dir / f"{stem}-remedies.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(remedy_markdown(comparison) + f"\n![clean against worst-case score]({plot.name})\n",
+                      encoding="utf-8")
+    console = Console()
+    console.width = max(console.width, 200)
+    for table in rich_remedy_tables(comparison):
+        console.print(table)
+    console.print(f"markdown: {report}\nplot: {plot}", highlight=False)
 
 
 def _teachers(planned) -> list[str]:

@@ -10,6 +10,7 @@ import click
 from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.distill.settings import DistillRequest
+from harness.remedy.settings import RemedyRequest
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
@@ -30,6 +31,7 @@ def grid_options(command):
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
         options.perturb,
         options.distill_options,
+        options.remedy_options,
         method_option_flags,
     ]
     for decorator in reversed(decorators):
@@ -64,6 +66,9 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
     distill = merge_distill(content.get("distill"), options.distill_request(kwargs))
     if distill is not None:
         run_settings["distill"] = distill
+    remedy = merge_remedy(content.get("remedy"), options.remedy_request(kwargs))
+    if remedy is not None:
+        run_settings["remedy"] = remedy
     return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, run_settings=run_settings)
 
 
@@ -72,3 +77,11 @@ def merge_distill(from_file: DistillRequest | None, from_flags: DistillRequest) 
     merged = {**(vars(from_file) if from_file else {}),
               **{k: v for k, v in vars(from_flags).items() if v is not None}}
     return DistillRequest(**merged) if any(v is not None for v in merged.values()) else None
+
+
+def merge_remedy(from_file: RemedyRequest | None, from_flags: RemedyRequest) -> RemedyRequest | None:
+    """The sweep file's remedy mapping with the flags given on top; None when neither asks for anything."""
+    merged = {**(vars(from_file) if from_file else {}),
+              **{k: v for k, v in vars(from_flags).items() if v is not None}}
+    request = RemedyRequest(**merged)
+    return request if request.any() else None

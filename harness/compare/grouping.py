@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import HarnessError, unknown_name
+from harness.remedy.settings import describe
 from harness.tasks import kinds
 
 Record = dict[str, Any]
@@ -71,7 +72,8 @@ def settings_of(record: Record) -> dict[str, Any]:
     # a smaller student, a taught one, a teacher of another model: rows of their own
     student = {"student_layers": spec.get("student_layers"), "model": spec.get("model"),
                **{f"distill.{k}": v for k, v in (spec.get("distill") or {}).items()}}
-    return {**(spec.get("training") or {}), **options, **student}
+    # what a run trained against (none, augment typos, fgm...): a row of its own
+    return {**(spec.get("training") or {}), **options, **student, "remedy": describe(spec.get("remedy"))}
 
 
 def _label(method: str, settings: dict[str, Any], differing: list[str]) -> str:
@@ -102,7 +104,7 @@ def _shown(key: str, value: Any) -> str:
         return "all layers" if value is None else f"{value} layers"
     if key == "distill.teacher":
         return "no teacher" if value is None else f"taught by {value[:8]}"
-    if key == "model":
+    if key in ("model", "remedy"):
         return str(value)
     return f"{key.removeprefix('method_options.').removeprefix('distill.')}={value}"
 

@@ -32,4 +32,22 @@ def rerun_command(spec: dict[str, Any], *extra: str) -> str:
     for name, value in (spec.get("distill") or {}).items():
         if name in _DISTILL:
             words += [_DISTILL[name], str(value)]
+    words += remedy_flags(spec.get("remedy"))
     return " ".join([*words, *extra])
+
+
+def remedy_flags(remedy: dict[str, Any] | None) -> list[str]:
+    """The flags that ask for a spec's `remedy` entry (harness.remedy), every setting spelled out."""
+    augment, adversarial = (remedy or {}).get("augment") or {}, (remedy or {}).get("adversarial") or {}
+    words: list[str] = []
+    if augment:
+        if augment.get("perturbations"):
+            words += ["--augment", augment["perturbations"]]
+        words += ["--augment-prob", str(augment["prob"]), "--augment-copies", str(augment["copies"])]
+        if augment.get("file"):
+            words += ["--augment-file", augment["file"]["path"]]
+    if adversarial:
+        words += ["--adversarial", adversarial["kind"]]
+        words += [word for name in ("epsilon", "steps", "alpha") if name in adversarial
+                  for word in (f"--adv-{name}", str(adversarial[name]))]
+    return words

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, unknown_name
-from harness.ranges import ADV_ALPHA, ADV_EPSILON, ADV_STEPS, AUGMENT_COPIES, AUGMENT_PROB
+from harness.ranges import (
+    ADV_ALPHA,
+    ADV_EPSILON,
+    ADV_STEPS,
+    AUGMENT_COPIES,
+    AUGMENT_PROB,
+)
 from harness.tasks import TaskDef
 
 DEFAULT_PROB = 0.5
@@ -134,3 +140,55 @@ def check_bounds(entry: dict[str, Any]) -> None:
     for name, (flag, declared) in _RANGES.items():
         if name in adversarial:
             declared.check(flag, adversarial[name])
+
+
+def describe(entry: dict[str, Any] | None) -> str:
+    """A short name for a spec's remedy entry: 'none', 'augment typos', 'fgm', 'augment typos + freelb eps 0.5'."""
+    if not entry:
+        return "none"
+    parts = []
+    augment, adversarial = entry.get("augment") or {}, entry.get("adversarial") or {}
+    if augment:
+        what = augment.get("perturbations") or "paraphrases"
+        if augment.get("perturbations") and augment.get("file"):
+            what += " + paraphrases"
+        extra = [f"p {augment['prob']:g}"] if augment.get("prob") != DEFAULT_PROB else []
+        extra += [f"{augment['copies']} copies"] if augment.get("copies") else []
+        parts.append(f"augment {what}" + (f" ({', '.join(extra)})" if extra else ""))
+    if adversarial:
+        kind = adversarial["kind"]
+        changed = [f"{name} {adversarial[name]:g}" for name, default in ADVERSARIES[kind].items()
+                   if adversarial.get(name) != default]
+        parts.append(kind + (f" ({', '.join(changed)})" if changed else ""))
+    return " + ".join(parts)
+
+
+def parse_remedies(text: str, base: RemedyRequest | None = None) -> list[RemedyRequest]:
+    """`harness compare --remedies none,augment:typos,fgm,freelb`: one request per item, the numeric flags of
+    `base` (--augment-prob, --adv-epsilon, ...) applied to the items they concern. Inside an item, '+' joins
+    perturbation names (augment:keyboard_typos+lowercase)."""
+    base = base or RemedyRequest()
+    if base.augment is not None or base.adversarial is not None:
+        raise HarnessError("--remedies names the remedies to compare; drop --augment/--adversarial and list them "
+                           "there (e.g. --remedies none,augment:typos,fgm)")
+    augment_flags = {"augment_prob": base.augment_prob, "augment_copies": base.augment_copies}
+    adversarial_flags = {"adv_epsilon": base.adv_epsilon, "adv_steps": base.adv_steps, "adv_alpha": base.adv_alpha}
+    requests: list[RemedyRequest] = []
+    for item in [part.strip() for part in text.split(",") if part.strip()]:
+        name, _, argument = item.partition(":")
+        if name == "none" and not argument:
+            requests.append(RemedyRequest())
+        elif name == "augment" and (argument or base.augment_file):
+            requests.append(RemedyRequest(augment=argument.replace("+", ",") or None, augment_file=base.augment_file,
+                                          **augment_flags))
+        elif name in ADVERSARIES and not argument:
+            requests.append(RemedyRequest(adversarial=name, **{k: v for k, v in adversarial_flags.items()
+                                                               if k[4:] in ADVERSARIES[name]}))
+        else:
+            raise HarnessError(f"--remedies item '{item}' is not a remedy; use none, augment:NAME+NAME (perturbation "
+                               f"names or a family such as typos), or one of {', '.join(ADVERSARIES)}")
+    if not requests:
+        raise HarnessError("--remedies names no remedy; e.g. --remedies none,augment:typos,fgm,freelb")
+    if len(set(requests)) < len(requests):
+        raise HarnessError("--remedies names a remedy twice; list each once")
+    return requests

@@ -13,6 +13,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     training: {epochs: 3}   # for every method (a method entry's own `training` wins)
     student_layers: 3   # every model cut to 3 of its layers (as `harness run --student-layers`)
     distill: {from: RUN_ID, alpha: 0.5, temperature: 2, unlabeled: train, unlabeled_limit: 20000}
+    remedy: {augment: typos, augment_prob: 0.5, adversarial: fgm, adv_epsilon: 1.0}   # as the run flags
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from typing import Any
 
 from harness.distill.settings import DistillRequest
 from harness.errors import HarnessError
+from harness.remedy.settings import RemedyRequest, describe
 from harness.ranges import SEED, Range
 from harness.spec import RunSpec
 from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "init_seed", "perturb", "training", "student_layers", "distill"}
+             "init_seed", "perturb", "training", "student_layers", "distill", "remedy"}
 DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
                 "unlabeled_limit": "unlabeled_limit", "hidden": "hidden"}
 METHOD_KEYS = {"name", "options", "training"}
@@ -117,7 +119,21 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
         raise HarnessError(f"sweep file {path}: training must be a mapping of training options")
     if "distill" in content:
         content["distill"] = _distill_request(content["distill"], path)
+    if "remedy" in content:
+        content["remedy"] = _remedy_request(content["remedy"], path)
     return content
+
+
+def _remedy_request(value: Any, path: Path) -> RemedyRequest:
+    """The file's `remedy` mapping as a request (checked when the runs are planned)."""
+    keys = list(RemedyRequest.__dataclass_fields__)
+    if not isinstance(value, dict):
+        raise HarnessError(f"sweep file {path}: remedy must be a mapping, e.g. remedy: {{augment: typos}} or "
+                           "remedy: {adversarial: fgm, adv_epsilon: 1.0}")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise HarnessError(f"sweep file {path}: remedy has unknown key {', '.join(unknown)} (valid: {', '.join(keys)})")
+    return RemedyRequest(**value)
 
 
 def _distill_request(value: Any, path: Path) -> DistillRequest:
@@ -176,6 +192,8 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path
                     except HarnessError as exc:
                         problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
                         continue
+                    if spec.remedy:
+                        label += f" · {describe(spec.remedy)}"
                     planned.append(PlannedRun(spec, task_def, label))
     if problems:
         problems = [f"{where}: {error}" for error, where in problems.items()]
