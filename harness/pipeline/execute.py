@@ -56,13 +56,13 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
     is looked up in `results` and checked against the files in `data_dir`."""
     task_def = task if isinstance(task, TaskDef) else load_task(task, tasks_dirs)
     method_def = get_method(method)
+    if distill is not None and distill.teacher and remedy is not None and (remedy.augment or remedy.augment_file):
+        raise HarnessError("--augment with --distill-from: the teacher's outputs are for the clean examples; use one "
+                           "of the two")
     distill_settings = distill_entry(distill or DistillRequest(), task_def, trains=method_def.trains,
                                      results=results, data_dir=data_dir)
     remedy_settings = remedy_entry(remedy or RemedyRequest(), task_def, trains=method_def.trains,
                                    method=method_def.name)
-    if remedy_settings and distill_settings and "augment" in remedy_settings:
-        raise HarnessError("--augment with --distill-from: the teacher's outputs are for the clean examples; use one "
-                           "of the two")
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
                       fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,

@@ -1,7 +1,7 @@
 """Data augmentation on the fly: each epoch, perturbed copies of training examples, seeded per (example, epoch).
 
     training = AugmentedTraining(examples, features, encode, sources, prob=0.5, copies=1, seed=0, labels=...)
-    training.set_epoch(3)        # the training loop calls it before drawing an epoch's batches
+    training.draw_epoch(3)        # the training loop calls it before drawing an epoch's batches
 
 The set holds `1 + copies` slots per example. Slot 0 is the example itself, perturbed with
 probability `prob`; every further slot is always a perturbed copy. A perturbed example goes
@@ -26,7 +26,8 @@ Encode = Callable[[list[Example]], list[Features]]
 
 
 class AugmentedTraining(Sequence):
-    """The training features of one epoch, clean and perturbed; `set_epoch` draws the next epoch's."""
+    """The training features of one epoch, clean and perturbed; `draw_epoch` draws the next epoch's (not
+    `set_epoch`: accelerate calls that on a dataset with its own 0-based count)."""
 
     def __init__(self, examples: Sequence[Example], features: Sequence[Features], encode: Encode,
                  perturbations: Sequence[Perturbation], *, prob: float, copies: int, seed: int,
@@ -49,7 +50,7 @@ class AugmentedTraining(Sequence):
         """Clean token lengths per slot: batches are grouped by them, so the batch order never depends on noise."""
         return [len(f) for f in self.clean] * (1 + self.copies)
 
-    def set_epoch(self, epoch: int) -> None:
+    def draw_epoch(self, epoch: int) -> None:
         """Draw this epoch's perturbed examples (the same ones on every process and every rerun)."""
         if epoch == self.epoch:
             return

@@ -153,7 +153,8 @@ def describe(entry: dict[str, Any] | None) -> str:
         if augment.get("perturbations") and augment.get("file"):
             what += " + paraphrases"
         extra = [f"p {augment['prob']:g}"] if augment.get("prob") != DEFAULT_PROB else []
-        extra += [f"{augment['copies']} copies"] if augment.get("copies") else []
+        copies = augment.get("copies") or 0
+        extra += [f"{copies} cop{'y' if copies == 1 else 'ies'}"] if copies else []
         parts.append(f"augment {what}" + (f" ({', '.join(extra)})" if extra else ""))
     if adversarial:
         kind = adversarial["kind"]

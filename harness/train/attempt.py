@@ -40,7 +40,7 @@ def training_batches(features: Sequence[Features], batch_size: int, generator: t
     """Random batches drawn from `generator`, grouped by length unless asked not to. Features that are
     redrawn each epoch (augmentation) are grouped by their clean `lengths()`."""
     collate_fn = partial(collate, pad_id=pad_id, kind=kind)
-    dataset = features if hasattr(features, "set_epoch") else list(features)
+    dataset = features if hasattr(features, "draw_epoch") else list(features)
     if group_by_length:
         lengths = features.lengths() if hasattr(features, "lengths") else [len(f) for f in features]
         sampler = LengthGroupedBatches(lengths, batch_size, generator)
@@ -127,8 +127,8 @@ class Attempt:
 
     def begin_epoch(self, epoch: int) -> None:
         """Before an epoch's batches are drawn: augmented features draw that epoch's perturbed examples."""
-        if hasattr(self.features, "set_epoch"):
-            self.features.set_epoch(epoch)
+        if hasattr(self.features, "draw_epoch"):
+            self.features.draw_epoch(epoch)
 
     def step(self, batch: dict[str, torch.Tensor],
              after_update: Callable[[nn.Module, int], None] | None) -> tuple[torch.Tensor, bool]:

@@ -1,0 +1,110 @@
+"""Runs with remedies on tiny models: they repeat exactly, augment only training examples, record what they did,
+split the robustness report into seen and unseen noise, and compare against no remedy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import harness.remedy.augment as augment_module
+from harness.cli.main import main
+from harness.pipeline import execute, plan
+from harness.pipeline.execute import load_data
+from harness.remedy.settings import RemedyRequest
+
+REMEDIES = {
+    "augment": ["--augment", "typos,word_edits", "--augment-copies", "1"],
+    "fgm": ["--adversarial", "fgm"],
+    "pgd": ["--adversarial", "pgd", "--adv-steps", "2"],
+    "freelb": ["--adversarial", "freelb", "--adv-steps", "2"],
+}
+
+
+def _run(capsys, model: Path, task: str, output: Path, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["run", "--model", str(model), "--task", task, "--epochs", "2", "--lr", "1e-3", "--output",
+                 str(output), "--quiet", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _rows(output: Path, record: dict, suffix: str = "predictions") -> str:
+    return (output / record["task"]["name"] / f"{record['run_id']}.{suffix}.jsonl").read_text()
+
+
+@pytest.mark.parametrize("task", ["tiny-sentiment", "tiny-ner"])
+@pytest.mark.parametrize("remedy", list(REMEDIES))
+def test_a_run_with_each_remedy_repeats_exactly_on_cpu(env, encoder_dir, capsys, task, remedy):
+    first = _run(capsys, encoder_dir, task, env / "a", *REMEDIES[remedy])
+    again = _run(capsys, encoder_dir, task, env / "b", *REMEDIES[remedy])
+    plain = _run(capsys, encoder_dir, task, env / "c")
+    assert first["run_id"] == again["run_id"] != plain["run_id"]  # the remedy is part of the spec
+    assert [h["train_loss"] for h in first["training"]["history"]] == [h["train_loss"] for h in
+                                                                       again["training"]["history"]]
+    assert _rows(env / "a", first) == _rows(env / "b", again)
+    # the remedy changed training: another loss than the same run without it once the weights have moved (FGM and
+    # PGD report the clean loss, the same as a plain run's on the very first batch)
+    assert first["training"]["history"][-1]["train_loss"] != plain["training"]["history"][-1]["train_loss"]
+    assert first["remedy"]["seconds_per_step"] > 0
+
+
+def test_lora_trains_adversarially_through_its_frozen_embeddings(env, encoder_dir, capsys):
+    plain = _run(capsys, encoder_dir, "tiny-sentiment", env / "r", "--method", "lora")
+    taught = _run(capsys, encoder_dir, "tiny-sentiment", env / "r", "--method", "lora", "--adversarial", "fgm",
+                  "--adv-epsilon", "5")
+    assert taught["spec"]["remedy"] == {"adversarial": {"kind": "fgm", "epsilon": 5.0}}
+    assert taught["training"]["history"][-1]["train_loss"] != plain["training"]["history"][-1]["train_loss"]
+
+
+def test_augmentation_touches_only_training_examples(env, encoder_dir, monkeypatch):
+    touched: list[str] = []
+    original = augment_module.perturb_example
+
+    def spy(example, perturbation, **kwargs):
+        touched.append(example.id)
+        return original(example, perturbation, **kwargs)
+
+    monkeypatch.setattr(augment_module, "perturb_example", spy)
+    spec, task = plan(str(encoder_dir), "full", "tiny-sentiment", training={"epochs": 2},
+                      remedy=RemedyRequest(augment="typos", augment_prob=1.0))
+    execute(spec, task, output=env / "results", show_progress=False)
+    data = load_data(spec, task, None)
+    train = {e.id for e in data.train}
+    held_out = {e.id for e in data.selection} | {e.id for split in data.evaluation.values() for e in split}
+    assert set(touched) == train  # every training example, each epoch: prob 1
+    assert len(touched) == 2 * len(train)
+    assert not set(touched) & held_out
+
+
+def test_record_keeps_seen_and_unseen_worst_cases_and_per_example_perturbed_rows(env, encoder_dir, capsys):
+    record = _run(capsys, encoder_dir, "tiny-sentiment", env / "r", "--augment", "keyboard_typos,char_swap",
+                  "--perturb", "keyboard_typos,char_swap,lowercase,synonyms")
+    assert record["remedy"]["augment"]["seen"] == ["keyboard_typos", "char_swap"]
+    report = record["robustness"]["dev"]
+    assert sorted(report["seen"]["perturbations"]) == ["char_swap", "keyboard_typos"]
+    assert sorted(report["unseen"]["perturbations"]) == ["lowercase", "synonyms"]
+    for group in ("seen", "unseen"):
+        assert report[group]["worst_case"]["accuracy"] >= report["worst_case"]["accuracy"]
+    rows = [json.loads(line) for line in _rows(env / "r", record, "perturbed").splitlines()]
+    assert {row["perturbation"] for row in rows} == set(report["perturbations"])
+    assert len(rows) == 4 * report["examples"]
+    for name, entry in report["perturbations"].items():  # the rows give back the recorded score
+        mine = [row for row in rows if row["perturbation"] == name]
+        references = {r["id"]: r["reference"] for r in map(json.loads, _rows(env / "r", record).splitlines())}
+        accuracy = sum(row["prediction"] == references[row["id"]] for row in mine) / len(mine)
+        assert accuracy == pytest.approx(entry["metrics"]["accuracy"])
+
+
+def test_compare_remedies_pairs_each_remedy_with_no_remedy_on_the_same_noise(env, encoder_dir, capsys):
+    output = env / "results"
+    code = main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--remedies",
+                 "none,augment:keyboard_typos,fgm", "--seeds", "2", "--epochs", "1", "--perturb",
+                 "keyboard_typos,lowercase", "--output", str(output), "--quiet", "--in-process", "--n-boot", "200"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "worst unseen" in out and "(augment keyboard_typos)" in out and "(fgm)" in out
+    markdown = next((output / "compare").glob("*-remedies.md")).read_text()
+    assert "| perturbation |" in markdown and "keyboard_typos |" in markdown
+    assert "+0.0000 *" in markdown or "-0" in markdown or "+0" in markdown
+    assert next((output / "compare").glob("*-remedies.png")).stat().st_size > 0
