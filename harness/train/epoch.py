@@ -27,11 +27,11 @@ def train_epoch(attempt: Attempt, epoch: int, progress: Progress,
         at.epoch_seen, at.epoch_seconds = 0, 0.0
         loss_sum = torch.zeros((), device=device)
     epoch_generator_state = attempt.generator.get_state()  # the batch order of this epoch is drawn from here
-    attempt.begin_epoch(epoch)
     bar = progress.add_task(f"epoch {epoch}/{attempt.config['epochs']}", total=len(loader), loss="-", speed="-",
                             completed=skip)
     attempt.model.train()
     epoch_start = time.perf_counter() - at.epoch_seconds
+    attempt.begin_epoch(epoch)  # inside the epoch's time: drawing augmented examples is part of its cost
     if not skip:  # before iter(loader), which draws from the global RNG
         attempt.resume_rng()
     for batch_index, batch in enumerate(loader):
