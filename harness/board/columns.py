@@ -38,8 +38,11 @@ FUSION = {"vs_best": True, "vs_mean": True, "p_vs_best": False, "p_vs_mean": Fal
           "mean_member": True}
 # a distilled student's teacher's score and the student's share of it (the record's distill section)
 DISTILL = {"teacher_score": True, "retention": True}
-# robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores
-ROBUSTNESS = {"worst_case_drop": False, "worst_case": True, "clean": True}
+# robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores; the
+# worst case over the perturbations a run did not train on (all of them for a run without augmentation) and
+# over those it did (augmented runs only)
+ROBUSTNESS = {"worst_case_drop": False, "worst_case": True, "clean": True, "worst_case_unseen": True,
+              "worst_case_unseen_drop": False, "worst_case_seen": True, "worst_case_seen_drop": False}
 # profile figures: latency_bN and speedup_bN take any batch size N that the profile measured
 PROFILE = {"size_mb": False, "memory_mb": False, "throughput": True, "metric": True, "metric_drop": False}
 PROFILE_PATTERNS = {r"latency_b(\d+)": False, r"speedup_b(\d+)": True}

@@ -105,8 +105,17 @@ def fusion_fact(record: Mapping[str, Any], name: str) -> Fact | None:
 
 
 def robustness_value(record: Mapping[str, Any], name: str, split: str, metric: str) -> Any:
-    """worst_case_drop, worst_case, clean, or a perturbation's drop, from the record's robustness section."""
+    """worst_case_drop, worst_case, clean, their unseen and seen versions, or a perturbation's drop, from the
+    record's robustness section. A run that trained on no perturbation saw none: its unseen worst case is its
+    worst case, and it has no seen one."""
     section = (record.get("robustness") or {}).get(split) or {}
+    group = re.fullmatch(r"worst_case_(unseen|seen)(_drop)?", name)
+    if group:
+        if group.group(1) in section:
+            section = section[group.group(1)]
+        elif group.group(1) == "seen":
+            return None
+        name = "worst_case" + (group.group(2) or "")
     if name in ("worst_case_drop", "worst_case", "clean"):
         return (section.get(name) or {}).get(metric)
     return (((section.get("perturbations") or {}).get(name) or {}).get("drop") or {}).get(metric)

@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.methods import get_method
+from harness.remedy.settings import describe
 from harness.spec import build_spec
 from harness.tasks import load_task
 
@@ -41,6 +42,8 @@ def settings_label(spec: dict[str, Any]) -> str:
     changed = [f"{k}={v}" for k, v in chosen.items() if k not in defaults or defaults[k] != v]
     if spec.get("distill"):
         changed.append(_taught(spec["distill"]))
+    if spec.get("remedy"):
+        changed.append(f"remedy: {describe(spec['remedy'])}")
     return ", ".join(changed) if changed else "defaults"
 
 

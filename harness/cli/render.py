@@ -27,6 +27,8 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         _print_training(console, record)
     if record.get("distill"):
         _print_distill(console, record)
+    if record.get("remedy"):
+        _print_remedy(console, record)
     if record.get("robustness"):
         console.print(robustness_table(record))
     console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))
@@ -48,6 +50,18 @@ def _print_distill(console: Console, record: dict) -> None:
                   highlight=False)
 
 
+def _print_remedy(console: Console, record: dict) -> None:
+    """'remedy: augment typos · 2,000 of 4,000 training slots perturbed in the last epoch · 0.412 s per step'"""
+    from harness.remedy.settings import describe
+
+    section = record["remedy"]
+    augment = section.get("augment") or {}
+    drawn = (f" · {augment['perturbed_last_epoch']:,} of {augment['slots_per_epoch']:,} training slots perturbed in "
+             "the last epoch" if "slots_per_epoch" in augment else "")
+    console.print(f"remedy: {describe(section)}{drawn} · {section['seconds_per_step']:.3f} s per training step",
+                  highlight=False)
+
+
 def robustness_table(record: dict) -> Table:
     """Clean score, each perturbation's score, drop and changed share, and the worst case (headline split)."""
     split, metric = record["headline"]["split"], record["headline"]["metric"]
@@ -58,12 +72,17 @@ def robustness_table(record: dict) -> Table:
     for column in ("perturbation", "severity", metric, "drop", "changed"):
         table.add_column(column, justify="left" if column == "perturbation" else "right")
     table.add_row("clean", "", f"{report['clean'][metric]:.4f}", "", "")
+    seen = set((report.get("seen") or {}).get("perturbations") or ())
     for name, result in report["perturbations"].items():
         severity = "" if result["severity"] is None else f"{result['severity']:g}"
-        table.add_row(name, severity, f"{result['metrics'][metric]:.4f}", f"{result['drop'][metric]:+.4f}",
+        table.add_row(name + (" (trained on)" if name in seen else ""), severity, f"{result['metrics'][metric]:.4f}", f"{result['drop'][metric]:+.4f}",
                       f"{100 * result['changed_share']:.1f}%")
     table.add_row("[bold]worst case[/]", "", f"[bold]{report['worst_case'][metric]:.4f}[/]",
                   f"{report['worst_case_drop'][metric]:+.4f}", "")
+    for group in ("unseen", "seen"):  # augmented runs: noise trained on says little about robustness
+        if group in report:
+            table.add_row(f"[bold]worst case, {group}[/]", "", f"[bold]{report[group]['worst_case'][metric]:.4f}[/]",
+                          f"{report[group]['worst_case_drop'][metric]:+.4f}", "")
     return table
 
 

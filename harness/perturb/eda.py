@@ -22,6 +22,22 @@ from harness.perturb.base import CJK_RE, Perturbation, choose
 _AUGMENTATION_ONLY = "an augmentation: it may change what a sentence means"
 
 
+def _swapped(items: list, positions: list[int], severity: float, rng: random.Random) -> list:
+    """`items` with a `severity` share of `positions` moved: the chosen ones trade places in random pairs (an odd
+    one out trades with a position not chosen), so each chosen item moves once."""
+    new = list(items)
+    if len(positions) < 2:
+        return new
+    chosen = [positions[j] for j in choose(rng, len(positions), severity)]
+    rng.shuffle(chosen)
+    if len(chosen) % 2:
+        others = [p for p in positions if p not in chosen]
+        chosen.append(rng.choice(others) if others else chosen.pop())
+    for i, k in zip(chosen[::2], chosen[1::2]):
+        new[i], new[k] = new[k], new[i]
+    return new
+
+
 class _WordEdit(Perturbation):
     language, source, unit, family = "en", "no data", "words", "word_edits"
     ner_safe, in_all = True, False
@@ -51,17 +67,11 @@ class WordDelete(_WordEdit):
 
 class WordSwap(_WordEdit):
     name, default_severity = "word_swap", 0.1
-    description = "two words trade places, once per chosen word (on NER only words tagged O)"
+    description = "the chosen words trade places in random pairs (on NER only words tagged O, among themselves)"
 
     def perturb_words(self, words: list[str], tags: list[str], rng: random.Random) -> tuple[list[str], list[str]]:
         outside = [i for i, tag in enumerate(tags) if tag == "O"]
-        new = list(words)
-        if len(outside) < 2:
-            return new, list(tags)
-        for j in choose(rng, len(outside), self.severity):
-            i, k = outside[j], rng.choice([p for p in outside if p != outside[j]])
-            new[i], new[k] = new[k], new[i]
-        return new, list(tags)
+        return _swapped(words, outside, self.severity, rng), list(tags)
 
 
 class WordInsert(_WordEdit):
@@ -90,7 +100,7 @@ class WordInsert(_WordEdit):
 
 class ChineseCharSwap(Perturbation):
     name, language, default_severity = "zh_char_swap", "zh", 0.1
-    description = "two Chinese characters of a text trade places, once per chosen character"
+    description = "the chosen Chinese characters trade places in random pairs"
     source, unit, family = "no data", "Chinese characters", "word_edits"
     in_all, why_not_in_all = False, _AUGMENTATION_ONLY
     not_ner_safe_because = "on character-tagged text a moved character would carry its tag into another entity"
@@ -99,15 +109,7 @@ class ChineseCharSwap(Perturbation):
         return len(CJK_RE.findall(text))
 
     def perturb(self, text: str, rng: random.Random) -> str:
-        positions = [m.start() for m in CJK_RE.finditer(text)]
-        chars = list(text)
-        if len(positions) < 2:
-            return text
-        for j in choose(rng, len(positions), self.severity):
-            i = positions[j]
-            k = rng.choice([p for p in positions if p != i])
-            chars[i], chars[k] = chars[k], chars[i]
-        return "".join(chars)
+        return "".join(_swapped(list(text), [m.start() for m in CJK_RE.finditer(text)], self.severity, rng))
 
 
 PERTURBATIONS: tuple[type[Perturbation], ...] = (WordDelete, WordSwap, WordInsert, ChineseCharSwap)

@@ -16,6 +16,7 @@ from harness.evaluation import evaluate_splits
 from harness.record import strict_json
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore, atomic_write
+from harness.remedy.prepare import seen_perturbations
 from harness.tasks import load_task
 
 
@@ -31,7 +32,11 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
     saved = open_saved_run(store, record, task, data_dir=data_dir, device=device,
                            missing="rerun it with --save-model, or use `harness run --perturb`")
     evaluated = evaluate_splits(task, saved.data.evaluation, saved.predictor, seed=spec["seed"], n_boot=0,
-                                perturb=perturb, train=saved.data.train)
+                                perturb=perturb, train=saved.data.train,
+                                seen=seen_perturbations(spec.get("remedy"), task, saved.data.train))
     updated = {**record, "robustness": evaluated.robustness}
+    # the per-example rows first: a record never names perturbations whose rows are missing
+    atomic_write(store.perturbed_path(task.name, record["run_id"]),
+                 [strict_json.dumps(row) + "\n" for row in evaluated.perturbed_rows])
     atomic_write(path, [strict_json.dumps(updated, indent=2) + "\n"])
     return updated
