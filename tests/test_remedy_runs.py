@@ -108,3 +108,31 @@ def test_compare_remedies_pairs_each_remedy_with_no_remedy_on_the_same_noise(env
     assert "| perturbation |" in markdown and "keyboard_typos |" in markdown
     assert "+0.0000 *" in markdown or "-0" in markdown or "+0" in markdown
     assert next((output / "compare").glob("*-remedies.png")).stat().st_size > 0
+
+
+def test_verify_reruns_a_remedied_run_to_the_same_numbers(env, encoder_dir, capsys):
+    record = _run(capsys, encoder_dir, "tiny-ner", env / "r", "--augment", "word_edits", "--adversarial", "pgd",
+                  "--adv-steps", "2", "--perturb", "keyboard_typos")
+    assert main(["verify", record["run_id"], "--results", str(env / "r"), "--device", "cpu", "--quiet"]) == 0
+
+
+def test_sweep_files_take_a_remedy_mapping(env, encoder_dir, capsys):
+    sweep = env / "sweep.yaml"
+    sweep.write_text(f"models: [{encoder_dir}]\nmethods: [full]\ntasks: [tiny-sentiment]\nseeds: 2\n"
+                     "remedy: {adversarial: fgm, adv_epsilon: 0.5}\n")
+    capsys.readouterr()
+    assert main(["sweep", "--file", str(sweep), "--dry-run", "--output", str(env / "r")]) == 0
+    assert "fgm (epsilon 0.5)" in capsys.readouterr().out
+    sweep.write_text(sweep.read_text().replace("adv_epsilon", "adv_eps"))
+    assert main(["sweep", "--file", str(sweep), "--dry-run", "--output", str(env / "r")]) == 2
+    assert "remedy has unknown key adv_eps" in capsys.readouterr().err
+
+
+def test_the_rerun_command_asks_for_the_same_remedy():
+    from harness.record.rerun import rerun_command
+
+    spec = {"model": "minilm", "method": "full", "task": "sst2", "seed": 0,
+            "remedy": {"augment": {"perturbations": "typos", "prob": 0.3, "copies": 1},
+                       "adversarial": {"kind": "pgd", "epsilon": 1.0, "steps": 2, "alpha": 0.3}}}
+    assert rerun_command(spec).endswith("--augment typos --augment-prob 0.3 --augment-copies 1 --adversarial pgd "
+                                        "--adv-epsilon 1.0 --adv-steps 2 --adv-alpha 0.3")
