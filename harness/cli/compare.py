@@ -33,7 +33,7 @@ from harness.compare.remedies_render import (
 )
 from harness.errors import HarnessError, RunFailed
 from harness.record.store import ResultStore
-from harness.remedy.settings import describe, parse_remedies
+from harness.remedy.settings import describe
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
 from harness.tasks.fingerprint import data_change
 from harness.train.progress import stderr_console
@@ -51,10 +51,6 @@ DEFAULT_METHODS = "full,lora"
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the markdown and PNG go (default: <results>/compare).")
 @click.option("--no-run", is_flag=True, help="Compare what is recorded; run nothing.")
-@click.option("--remedies", help="Compare training remedies for robustness instead of methods: none, "
-                                 "augment:NAME+NAME (perturbations or a family, e.g. augment:typos), fgm, pgd, freelb, "
-                                 "comma-separated; --augment-prob, --adv-epsilon, ... set them. Runs are evaluated "
-                                 "with --perturb (default all); the reference is 'none' when listed.")
 @click.option("--with", "extra_runs", help="Also these recorded runs, comma-separated ids (an ensemble or merge from "
                                            "`harness ensemble`/`merge`), paired with the reference on the seeds "
                                            "they share (an ensemble or merge is seed 0).")
@@ -65,13 +61,15 @@ DEFAULT_METHODS = "full,lora"
 @options.in_process
 @options.quiet
 @backend_options
-def compare(reference, alpha, n_boot, report_dir, no_run, remedies, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
+def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
+    remedies = bool(flags.get("remedies"))  # remedies against no remedy, instead of methods against full
     grid = grid_from_options(flags, default_methods="full" if remedies else DEFAULT_METHODS)
     if remedies:
-        planned, reference = _plan_remedies(grid, remedies, reference, list(tasks_dirs), output, data_dir)
+        planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
+        reference = _remedy_reference(planned, reference)
     else:
         if reference not in [m.name for m in grid.methods]:
             grid.methods.insert(0, MethodEntry(reference))
@@ -124,19 +122,14 @@ def compare(reference, alpha, n_boot, report_dir, no_run, remedies, extra_runs, 
     return 0
 
 
-def _plan_remedies(grid, remedies: str, reference: str, tasks_dirs, output, data_dir):
-    """The grid once per remedy (evaluated under --perturb, all by default); the reference's label."""
-    requests = parse_remedies(remedies, grid.run_settings.pop("remedy", None))
-    grid.run_settings.setdefault("perturb", "all")
-    planned = []
-    for request in requests:
-        planned += plan_grid(replace(grid, run_settings={**grid.run_settings, "remedy": request}), tasks_dirs,
-                             results=output, data_dir=data_dir)
-    method = grid.methods[0].name
-    if reference == "full":  # not chosen: no remedy when listed, else the first listed
-        first = next((run for run in planned if not run.spec.remedy), planned[0])
-        reference = f"{first.spec.method} ({describe(first.spec.remedy)})" if len(requests) > 1 else method
-    return planned, reference
+def _remedy_reference(planned, reference: str) -> str:
+    """The reference of a remedy comparison: as chosen, else the runs without a remedy (or the first listed)."""
+    if reference != "full":
+        return reference
+    first = next((run for run in planned if not run.spec.remedy), planned[0])
+    if len({describe(run.spec.remedy) for run in planned}) == 1:  # one remedy: its rows carry no remedy label
+        return first.spec.method
+    return f"{first.spec.method} ({describe(first.spec.remedy)})"
 
 
 def _report_remedies(records, predictions, perturbed, reference, alpha, n_boot, report_dir: Path, stem: str) -> None:

@@ -10,7 +10,7 @@ import click
 from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
 from harness.distill.settings import DistillRequest
-from harness.remedy.settings import RemedyRequest
+from harness.remedy.settings import RemedyRequest, parse_remedies
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 
@@ -32,6 +32,10 @@ def grid_options(command):
         options.perturb,
         options.distill_options,
         options.remedy_options,
+        click.option("--remedies", help="Training remedies for robustness as a dimension of the grid: none, "
+                                        "augment:NAME+NAME (perturbations or a family, e.g. augment:typos), fgm, pgd, "
+                                        "freelb, comma-separated; --augment-prob, --adv-epsilon, ... set them. Runs "
+                                        "are evaluated with --perturb (default all)."),
         method_option_flags,
     ]
     for decorator in reversed(decorators):
@@ -67,9 +71,15 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
     if distill is not None:
         run_settings["distill"] = distill
     remedy = merge_remedy(content.get("remedy"), options.remedy_request(kwargs))
-    if remedy is not None:
+    remedies_text = kwargs.pop("remedies") or content.get("remedies")
+    remedies = []
+    if remedies_text:
+        remedies = parse_remedies(str(remedies_text), remedy)
+        run_settings.setdefault("perturb", "all")  # a remedy is judged by the noise it meets
+    elif remedy is not None:
         run_settings["remedy"] = remedy
-    return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, run_settings=run_settings)
+    return Grid(models=models, methods=methods, tasks=tasks, seeds=seeds, training=training, run_settings=run_settings,
+                remedies=remedies)
 
 
 def merge_distill(from_file: DistillRequest | None, from_flags: DistillRequest) -> DistillRequest | None:

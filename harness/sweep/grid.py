@@ -14,6 +14,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     student_layers: 3   # every model cut to 3 of its layers (as `harness run --student-layers`)
     distill: {from: RUN_ID, alpha: 0.5, temperature: 2, unlabeled: train, unlabeled_limit: 20000}
     remedy: {augment: typos, augment_prob: 0.5, adversarial: fgm, adv_epsilon: 1.0}   # as the run flags
+    remedies: none,augment:typos,fgm    # or a dimension of remedies (as --remedies; perturb defaults to all)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "init_seed", "perturb", "training", "student_layers", "distill", "remedy"}
+             "init_seed", "perturb", "training", "student_layers", "distill", "remedy", "remedies"}
 DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
                 "unlabeled_limit": "unlabeled_limit", "hidden": "hidden"}
 METHOD_KEYS = {"name", "options", "training"}
@@ -58,10 +59,11 @@ class Grid:
     seeds: list[int]
     training: dict[str, Any] = field(default_factory=dict)
     run_settings: dict[str, Any] = field(default_factory=dict)  # train_limit, eval_limit, max_length, pooling, fold, perturb
+    remedies: list[RemedyRequest] = field(default_factory=list)  # a dimension of its own (`--remedies`); [] none asked
 
     @property
     def size(self) -> int:
-        return len(self.models) * len(self.methods) * len(self.tasks) * len(self.seeds)
+        return len(self.models) * len(self.methods) * len(self.tasks) * len(self.seeds) * max(len(self.remedies), 1)
 
 
 SEED_COUNT = Range(int, 1, 1000, meaning="a count of seeds, 3 meaning seeds 0, 1, 2; or a list such as 0,5")
@@ -182,19 +184,21 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path
     for model in grid.models:
         for index, entry in enumerate(grid.methods):
             for task in [task for task in grid.tasks if task in tasks]:
-                for seed in grid.seeds:
-                    label = f"{model} · {entry.name} · {task} · seed {seed}"
-                    try:
-                        spec, task_def = plan(model, entry.name, tasks[task], seed=seed,
-                                              training={**grid.training, **entry.training},
-                                              method_options=entry.options, tasks_dirs=tasks_dirs, results=results,
-                                              data_dir=data_dir, **grid.run_settings)
-                    except HarnessError as exc:
-                        problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
-                        continue
-                    if spec.remedy:
-                        label += f" · {describe(spec.remedy)}"
-                    planned.append(PlannedRun(spec, task_def, label))
+                for remedy in grid.remedies or [None]:
+                    settings = {**grid.run_settings, **({"remedy": remedy} if remedy is not None else {})}
+                    for seed in grid.seeds:
+                        label = f"{model} · {entry.name} · {task} · seed {seed}"
+                        try:
+                            spec, task_def = plan(model, entry.name, tasks[task], seed=seed,
+                                                  training={**grid.training, **entry.training},
+                                                  method_options=entry.options, tasks_dirs=tasks_dirs,
+                                                  results=results, data_dir=data_dir, **settings)
+                        except HarnessError as exc:
+                            problems.setdefault(str(exc), f"methods[{index}] {entry.name}, task {task}")
+                            continue
+                        if spec.remedy or grid.remedies:
+                            label += f" · {describe(spec.remedy)}"
+                        planned.append(PlannedRun(spec, task_def, label))
     if problems:
         problems = [f"{where}: {error}" for error, where in problems.items()]
         raise HarnessError(f"the sweep has {len(problems)} bad entr{'y' if len(problems) == 1 else 'ies'}, "
