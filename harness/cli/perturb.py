@@ -60,11 +60,13 @@ def _show(example, task) -> str:
 
 
 def _catalogue() -> Table:
-    table = Table(title="perturbations (NAME[:SEVERITY] in --perturb; severity in (0, 1])", title_justify="left")
-    for column in ("name", "language", "NER", "default severity", "what it does", "source"):
+    table = Table(title="perturbations (NAME[:SEVERITY] or a family in --perturb and --augment; severity in (0, 1]; "
+                        "* only when named, never in all)", title_justify="left")
+    for column in ("name", "family", "language", "NER", "default severity", "what it does", "source"):
         table.add_column(column)
     for name in names():
         cls = get(name)
-        table.add_row(name, cls.language, "yes" if cls.why_not(kinds.TOKEN_CLASSIFICATION) is None else "no",
+        table.add_row(name + ("" if cls.in_all else " *"), cls.family, cls.language,
+                      "yes" if cls.why_not(kinds.TOKEN_CLASSIFICATION) is None else "no",
                       f"{cls.default_severity:g}", cls.description, getattr(cls, "source", ""))
     return table
