@@ -64,4 +64,9 @@ done
 "${harness[@]}" run --model gemma3-270m --method lora --task sst2 --train-limit 2000 --epochs 2 --save-model --output results
 "${harness[@]}" run --model minilm --method full --task sst2 --train-limit 2000 --distill-from 6cdd4ad2ea81f7da --output results
 
+# Training remedies for robustness (benchmarks/readme/remedies/): no remedy, typo augmentation, FGM, FreeLB.
+for remedies in sst2-full conll2003-full sst2-lora; do
+    "${harness[@]}" sweep --file "benchmarks/readme/remedies/$remedies.yaml" --output results "$@"
+done
+
 .venv/bin/python benchmarks/readme_tables.py

@@ -40,7 +40,8 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
     planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
     check_data(planned, data_dir)
     stderr_console.print(f"sweep: {len(planned)} runs ({len(grid.models)} models x {len(grid.methods)} methods x "
-                         f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds) into {output}")
+                         f"{len(grid.tasks)} tasks x {len(grid.seeds)} seeds"
+                         + (f" x {len(grid.remedies)} remedies" if grid.remedies else "") + f") into {output}")
     if dry_run:
         store = ResultStore(output)
         for run in planned:
