@@ -44,10 +44,11 @@ def check_results(root: Path | str) -> list[Finding]:
         findings += _check_run(path)
     for path in sorted(root.glob("*/profiles/*.json")):
         findings += _check_profile(path)
-    for path in sorted(root.glob("*/*.predictions.jsonl")):
-        if not path.with_name(path.name.removesuffix(".predictions.jsonl") + ".json").is_file():
-            findings.append(Finding(path, ORPHAN, "predictions without their record: the run stopped before "
-                                                  "recording; rerunning it records it"))
+    for suffix in (".predictions.jsonl", ".perturbed.jsonl"):
+        for path in sorted(root.glob(f"*/*{suffix}")):
+            if not path.with_name(path.name.removesuffix(suffix) + ".json").is_file():
+                findings.append(Finding(path, ORPHAN, "predictions without their record: the run stopped before "
+                                                      "recording; rerunning it records it"))
     return findings
 
 
