@@ -70,3 +70,19 @@ def test_the_rank_comes_from_torchrun_or_mpi_variables(monkeypatch):
     assert launch.is_main_process()
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
     assert launch.process_rank() == 1 and not launch.is_main_process()
+
+
+@pytest.mark.parametrize("remedy", [["--adversarial", "pgd", "--adv-steps", "2"], ["--adversarial", "freelb"],
+                                    ["--augment", "typos", "--adversarial", "fgm"]], ids=["pgd", "freelb", "augment-fgm"])
+def test_remedies_train_under_ddp(env, encoder_dir, remedy):
+    """Two gloo processes: PGD's unsynchronised ascent steps, FreeLB's several backward passes and augmentation
+    drawn the same on both processes; the run records once."""
+    results = env / "results"
+    command = [*LAUNCHERS["torchrun"], "-m", "harness", "run", "--model", str(encoder_dir), "--task", "tiny-sentiment",
+               "--epochs", "2", "--batch-size", "4", "--quiet", "--output", str(results), *remedy]
+    child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MASTER_PORT": str(29900 + os.getpid() % 90)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=child_env, cwd=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (path,) = (results / "tiny-sentiment").glob("*.json")
+    record = json.loads(path.read_text())
+    assert record["training"]["processes"] == 2 and record["spec"]["remedy"]
