@@ -46,6 +46,7 @@ class Scored:
     mean: float
     std: float
     paired: PairedResult | None = None  # against the reference on the same perturbations
+    reference_mean: float | None = None  # the reference's mean over the paired seeds, on the same perturbations
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,13 @@ def build_remedy_comparison(records: Sequence[Mapping[str, Any]], predictions: M
     def group_score(group: MethodRuns, names: Sequence[str], against: MethodRuns | None) -> Scored:
         runs = {s: scored(r, names) for s, r in group.by_seed.items()}
         summary = seed_summary([run.value for run in runs.values()])
-        paired = None
+        paired, reference_mean = None, None
         if against is not None and against is not group:
-            paired = paired_delta({s: scored(r, names) for s, r in against.by_seed.items()}, runs,
-                                  confidence=1 - alpha)
-        return Scored(summary.mean, summary.std, paired)
+            reference = {s: scored(r, names) for s, r in against.by_seed.items()}
+            paired = paired_delta(reference, runs, confidence=1 - alpha)
+            if paired is not None:
+                reference_mean = float(np.mean([reference[s].value for s in paired.seeds]))
+        return Scored(summary.mean, summary.std, paired, reference_mean)
 
     rows = []
     for group in [ref, *[g for g in groups if g is not ref]]:
