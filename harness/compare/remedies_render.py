@@ -23,7 +23,7 @@ def _delta(scored: Scored | None, n_boot: int) -> str:
         return ""
     paired = scored.paired
     return (f"{units.signed(paired.delta)} {units.interval(paired.interval)} p {units.p_value(paired.p_value, n_boot)}"
-            f" (none {scored.reference_mean:.4f})")
+            f" (reference {scored.reference_mean:.4f})")
 
 
 def _cost(row: RemedyRow, reference: RemedyRow) -> str:
