@@ -143,3 +143,24 @@ def test_report_splits_seen_from_unseen_perturbations():
     assert report["unseen"]["perturbations"] == ["lowercase", "synonyms"]
     assert report["unseen"]["worst_case"] == {"accuracy": 0.5}
     assert "seen" not in robustness_report(kinds.TEXT_CLASSIFICATION, predicted([1, 1, 1, 1]), variants, score)
+
+
+def test_worst_rows_take_each_examples_worst_version():
+    from harness.compare.remedies import worst_rows
+
+    clean = [{"split": "dev", "id": "a", "prediction": 1, "reference": 1},
+             {"split": "dev", "id": "b", "prediction": 0, "reference": 1}]
+    perturbed = [{"split": "dev", "perturbation": "typos", "id": "a", "prediction": 0},
+                 {"split": "dev", "perturbation": "lowercase", "id": "a", "prediction": 1},
+                 {"split": "dev", "perturbation": "typos", "id": "b", "prediction": 1}]
+    assert [r["prediction"] for r in worst_rows(kinds.TEXT_CLASSIFICATION, clean, perturbed, ["typos"], "dev")] == [0, 0]
+    assert [r["prediction"] for r in worst_rows(kinds.TEXT_CLASSIFICATION, clean, perturbed, ["lowercase"], "dev")] \
+        == [1, 0]
+    with pytest.raises(HarnessError, match="no per-example predictions under synonyms"):
+        worst_rows(kinds.TEXT_CLASSIFICATION, clean, perturbed, ["synonyms"], "dev")
+    # NER: the version with the most entity errors, with its own reference (an inserted word moves the tags)
+    ner_clean = [{"split": "test", "id": "s", "prediction": ["B-PER", "O"], "reference": ["B-PER", "O"]}]
+    ner_perturbed = [{"split": "test", "perturbation": "fillers", "id": "s", "prediction": ["O", "O", "O"],
+                      "reference": ["O", "B-PER", "O"]}]
+    (worst,) = worst_rows(kinds.TOKEN_CLASSIFICATION, ner_clean, ner_perturbed, ["fillers"], "test")
+    assert worst["reference"] == ["O", "B-PER", "O"] and worst["prediction"] == ["O", "O", "O"]
