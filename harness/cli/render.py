@@ -7,6 +7,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.remedy.settings import describe
+
 
 def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
     console = Console()
@@ -52,8 +54,6 @@ def _print_distill(console: Console, record: dict) -> None:
 
 def _print_remedy(console: Console, record: dict) -> None:
     """'remedy: augment typos · 2,000 of 4,000 training slots perturbed in the last epoch · 0.412 s per step'"""
-    from harness.remedy.settings import describe
-
     section = record["remedy"]
     augment = section.get("augment") or {}
     drawn = (f" · {augment['perturbed_last_epoch']:,} of {augment['slots_per_epoch']:,} training slots perturbed in "
@@ -96,7 +96,8 @@ def robustness_comparison(records: list[dict]) -> Table:
     reports = []
     for record in records:
         spec = record["spec"]
-        table.add_column(f"{spec['model']} · {spec['method']} · seed {spec['seed']}", justify="right")
+        remedy = f" · {describe(spec['remedy'])}" if spec.get("remedy") else ""
+        table.add_column(f"{spec['model']} · {spec['method']} · seed {spec['seed']}{remedy}", justify="right")
         reports.append(record["robustness"][split])
     names = list(dict.fromkeys(name for report in reports for name in report["perturbations"]))
     table.add_row("clean", *(f"{r['clean'][metric]:.4f}" for r in reports))
@@ -109,6 +110,11 @@ def robustness_comparison(records: list[dict]) -> Table:
         table.add_row(name, *cells)
     table.add_row("[bold]worst case[/]", *(f"[bold]{r['worst_case'][metric]:.4f}[/] "
                                           f"({-r['worst_case_drop'][metric]:+.4f})" for r in reports))
+    for group in ("unseen", "seen"):  # augmented runs: held-out noise and noise trained on, apart
+        if any(group in r for r in reports):
+            table.add_row(f"[bold]worst case, {group}[/]", *(
+                "–" if group not in r else f"[bold]{r[group]['worst_case'][metric]:.4f}[/] "
+                f"({-r[group]['worst_case_drop'][metric]:+.4f})" for r in reports))
     return table
 
 
