@@ -65,8 +65,8 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
-    remedies = bool(flags.get("remedies"))  # remedies against no remedy, instead of methods against full
-    grid = grid_from_options(flags, default_methods="full" if remedies else DEFAULT_METHODS)
+    grid = grid_from_options(flags, default_methods="full" if flags.get("remedies") else DEFAULT_METHODS)
+    remedies = bool(grid.remedies)  # remedies (flag or sweep file) against no remedy, instead of methods against full
     if remedies:
         planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
         reference = _remedy_reference(planned, reference)
