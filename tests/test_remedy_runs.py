@@ -10,6 +10,7 @@ import pytest
 
 import harness.remedy.augment as augment_module
 from harness.cli.main import main
+from harness.record.store import ResultStore
 from harness.pipeline import execute, plan
 from harness.pipeline.execute import load_data
 from harness.remedy.settings import RemedyRequest
@@ -29,8 +30,8 @@ def _run(capsys, model: Path, task: str, output: Path, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def _rows(output: Path, record: dict, suffix: str = "predictions") -> str:
-    return (output / record["task"]["name"] / f"{record['run_id']}.{suffix}.jsonl").read_text()
+def _rows(output: Path, record: dict) -> str:
+    return (output / record["task"]["name"] / f"{record['run_id']}.predictions.jsonl").read_text()
 
 
 @pytest.mark.parametrize("task", ["tiny-sentiment", "tiny-ner"])
@@ -86,7 +87,7 @@ def test_record_keeps_seen_and_unseen_worst_cases_and_per_example_perturbed_rows
     assert sorted(report["unseen"]["perturbations"]) == ["lowercase", "synonyms"]
     for group in ("seen", "unseen"):
         assert report[group]["worst_case"]["accuracy"] >= report["worst_case"]["accuracy"]
-    rows = [json.loads(line) for line in _rows(env / "r", record, "perturbed").splitlines()]
+    rows = ResultStore(env / "r").load_perturbed("tiny-sentiment", record["run_id"])
     assert {row["perturbation"] for row in rows} == set(report["perturbations"])
     assert len(rows) == 4 * report["examples"]
     for name, entry in report["perturbations"].items():  # the rows give back the recorded score

@@ -7,7 +7,7 @@ perturbations it did not train on, and the reference (no remedy) is scored on th
 the paired test compares the two models on the same noise; the worst case over *seen* ones exists
 only for augmented runs. Worst cases are per example, as the robustness report takes them (an
 example counts as correct only when every version of it is; NER: the sentence version with the
-most entity errors), rebuilt from the per-example rows in `<run>.perturbed.jsonl`, so they can
+most entity errors), rebuilt from the per-example rows in `<run>.perturbed.jsonl.gz`, so they can
 be resampled and paired like the clean score.
 """
 

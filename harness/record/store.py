@@ -8,6 +8,7 @@ the record, so a record on disk always has its predictions.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -71,6 +72,15 @@ def _text(chunks: Iterable[str]) -> Callable[[BinaryIO], None]:
     return write
 
 
+def gzipped_rows(rows: Iterable[dict[str, Any]]) -> Callable[[BinaryIO], None]:
+    """JSON lines, gzip-compressed with no timestamp: the same rows give the same bytes."""
+    def write(handle: BinaryIO) -> None:
+        with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as packed:
+            for row in rows:
+                packed.write((strict_json.dumps(row) + "\n").encode("utf-8"))
+    return write
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -88,8 +98,9 @@ class ResultStore:
         return self.root / task / f"{run_id}.predictions.jsonl"
 
     def perturbed_path(self, task: str, run_id: str) -> Path:
-        """Per-example predictions on the perturbed copies of the reported splits (runs with --perturb)."""
-        return self.root / task / f"{run_id}.perturbed.jsonl"
+        """Per-example predictions on the perturbed copies of the reported splits (runs with --perturb), gzipped:
+        a copy per perturbation makes them 15 times the clean predictions, and they repeat ids and values."""
+        return self.root / task / f"{run_id}.perturbed.jsonl.gz"
 
     def load_perturbed(self, task: str, run_id: str) -> list[dict[str, Any]]:
         """The rows of `perturbed_path`; [] for a run that has none (no --perturb, or recorded before they were)."""
@@ -97,9 +108,9 @@ class ResultStore:
         if not path.is_file():
             return []
         try:
-            with path.open(encoding="utf-8") as handle:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
                 return [json.loads(line) for line in handle if line.strip()]
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, EOFError, json.JSONDecodeError) as exc:
             raise HarnessError(f"perturbed predictions of run {run_id} ({path}) cannot be read "
                                f"({type(exc).__name__}); rerun it with --force") from None
 
@@ -165,7 +176,7 @@ class ResultStore:
         rows_path, path = self.predictions_path(task, run_id), self.record_path(task, run_id)
         files = [(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))]
         if perturbed:
-            files.append((self.perturbed_path(task, run_id), _text(strict_json.dumps(row) + "\n" for row in perturbed)))
+            files.append((self.perturbed_path(task, run_id), gzipped_rows(perturbed)))
         files.append((path, _text([strict_json.dumps(record, indent=2) + "\n"])))
         staged: list[tuple[Path, Path]] = []
         try:

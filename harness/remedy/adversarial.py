@@ -104,26 +104,25 @@ class Adversary:
         finally:
             self.noise.disarm()
 
-    def _fgm(self, loss_of, batch, backward, no_sync) -> torch.Tensor:
-        noise = self.noise
-        noise.arm(_zeros)
+    def _clean_pass(self, loss_of, batch, backward) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Forward and backward on the clean batch: its loss, the loss's gradient at the embeddings, the mask."""
+        self.noise.arm(_zeros)
         clean = loss_of()
         backward(clean)
-        delta = noise.fired()
-        mask = token_mask(batch, delta)
-        push = (self.epsilon * unit_direction(delta.grad, mask)).detach()
-        noise.arm(lambda output: push)
+        zero = self.noise.fired()
+        return clean.detach(), zero.grad, token_mask(batch, zero)
+
+    def _fgm(self, loss_of, batch, backward, no_sync) -> torch.Tensor:
+        clean, gradient, mask = self._clean_pass(loss_of, batch, backward)
+        push = (self.epsilon * unit_direction(gradient, mask)).detach()
+        self.noise.arm(lambda output: push)
         backward(loss_of())
-        return clean.detach()
+        return clean
 
     def _pgd(self, loss_of, batch, backward, no_sync) -> torch.Tensor:
         noise = self.noise
-        noise.arm(_zeros)
-        clean = loss_of()
-        backward(clean)
-        first = noise.fired()
-        mask = token_mask(batch, first)
-        delta = project(self.alpha * unit_direction(first.grad, mask), self.epsilon).detach()
+        clean, gradient, mask = self._clean_pass(loss_of, batch, backward)
+        delta = project(self.alpha * unit_direction(gradient, mask), self.epsilon).detach()
         for _ in range(self.steps - 1):  # ascent only: no weight gradient, no synchronisation
             with no_sync():
                 noise.arm(_tracked(delta))
@@ -131,7 +130,7 @@ class Adversary:
             delta = project(delta + self.alpha * unit_direction(gradient, mask), self.epsilon).detach()
         noise.arm(lambda output: delta)
         backward(loss_of())
-        return clean.detach()
+        return clean
 
     def _freelb(self, loss_of, batch, backward, no_sync) -> torch.Tensor:
         noise = self.noise

@@ -15,7 +15,7 @@ from harness.errors import HarnessError
 from harness.evaluation import evaluate_splits
 from harness.record import strict_json
 from harness.record.saved_model import open_saved_run
-from harness.record.store import ResultStore, atomic_write
+from harness.record.store import ResultStore, atomic_replace, atomic_write, gzipped_rows
 from harness.remedy.prepare import seen_perturbations
 from harness.tasks import load_task
 
@@ -36,7 +36,6 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
                                 seen=seen_perturbations(spec.get("remedy"), task, saved.data.train))
     updated = {**record, "robustness": evaluated.robustness}
     # the per-example rows first: a record never names perturbations whose rows are missing
-    atomic_write(store.perturbed_path(task.name, record["run_id"]),
-                 [strict_json.dumps(row) + "\n" for row in evaluated.perturbed_rows])
+    atomic_replace(store.perturbed_path(task.name, record["run_id"]), gzipped_rows(evaluated.perturbed_rows))
     atomic_write(path, [strict_json.dumps(updated, indent=2) + "\n"])
     return updated
