@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.encode import Features
-from harness.errors import HarnessError
 from harness.perturb import Perturbation, resolve
 from harness.remedy.adversarial import Adversary
 from harness.remedy.augment import AugmentedTraining, Encode
@@ -48,10 +47,9 @@ class Remedies:
     def prepare(cls, spec: RunSpec, task: TaskDef, data: TaskData, data_dir: Path | None) -> Remedies:
         settings = spec.remedy or {}
         augment = settings.get("augment") or {}
-        perturbations = []
+        perturbations, labels = [], list(task.labels) or None
         if augment.get("perturbations"):
             perturbations = resolve(augment["perturbations"], kind=task.kind, language=task_language(task, data.train))
-            labels = list(task.labels) or None
             for perturbation in perturbations:
                 if perturbation.needs_training_data:
                     perturbation.prepare(data.train, labels)
@@ -62,16 +60,13 @@ class Remedies:
             path = augment["file"]["path"]
             paraphrases = read_paraphrases(Path(path), task)
             check_ids(paraphrases, load_split(task, task.train_split, data_dir), path)
-        return cls(settings, perturbations, paraphrases, list(task.labels) or None, spec.seed)
+        return cls(settings, perturbations, paraphrases, labels, spec.seed)
 
     def training_features(self, examples: Sequence[Example], features: Sequence[Features],
                           encode: Encode) -> Sequence[Features]:
         augment = self.settings.get("augment")
         if not augment:
             return features
-        if any(f.teacher is not None for f in features):
-            raise HarnessError("--augment with --distill-from: the teacher's outputs are for the clean examples; "
-                               "use one of the two")
         self.augmented = AugmentedTraining(examples, features, encode, self.perturbations, prob=augment["prob"],
                                            copies=augment["copies"], seed=self.seed, labels=self.labels,
                                            paraphrases=self.paraphrases)

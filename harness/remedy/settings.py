@@ -10,7 +10,6 @@ task here, before anything loads, so bad input costs nothing and changes nothing
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -123,10 +122,6 @@ def _adversarial(request: RemedyRequest, method: str) -> dict[str, Any] | None:
                 raise HarnessError(f"{flag} does not apply to --adversarial {kind} (it takes "
                                    f"{', '.join('--adv-' + n for n in defaults)}); drop it")
             continue
-        if name == "steps" and given is not None and not isinstance(given, bool) and given == 0:
-            raise HarnessError(f"--adv-steps 0 with --adversarial {kind}: it needs at least one ascent step")
-        if isinstance(given, float) and math.isnan(given):
-            raise HarnessError(f"{flag} nan: expected {declared.describe()}")
         entry[name] = declared.check(flag, defaults[name] if given is None else given)
     return entry
 
