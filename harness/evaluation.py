@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from harness.attack import evaluate_attacks
 from harness.robustness import evaluate_robustness
 from harness.scoring import score_predictions
 from harness.tasks import Example, TaskDef
@@ -43,17 +44,20 @@ class Evaluated:
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)  # split -> SplitOutput.summary()
     robustness: dict[str, dict[str, Any]] = field(default_factory=dict)  # split -> report; empty without perturb
     perturbed_rows: list[dict[str, Any]] = field(default_factory=list)  # per example of every perturbed copy
+    attacks: dict[str, dict[str, Any]] = field(default_factory=dict)  # split -> attack report; empty without attack
+    attacked_rows: list[dict[str, Any]] = field(default_factory=list)  # per example and attack
 
 
 def evaluate_splits(task: TaskDef, splits: Mapping[str, Sequence[Example]], predictor: Predictor, *, seed: int,
                     metrics: Sequence[str] | None = None, n_boot: int | None = None, perturb: str | None = None,
                     train: Sequence[Example] = (), selection: tuple[str, Sequence[Example]] | None = None,
-                    seen: Sequence[str] = ()) -> Evaluated:
+                    seen: Sequence[str] = (), attack: dict[str, Any] | None = None) -> Evaluated:
     """Predict and score every split (the task's metrics unless `metrics`); with `perturb`, also the
     perturbed copies of each (`train` feeds perturbations that draw from it, such as entity swaps).
     `selection` (name, examples): also keep the model's outputs on the selection split as rows, unscored
     (an ensemble fits its weights on them, never on a reported split). `seen`: the perturbations the model
-    was trained on (augmentation), whose worst case the robustness report keeps apart."""
+    was trained on (augmentation), whose worst case the robustness report keeps apart. `attack`: the spec's
+    attack entry (harness.attack): each split is also attacked, example by example."""
     names = list(task.metrics if metrics is None else metrics)
     bootstrap = {} if n_boot is None else {"n_boot": n_boot}
     evaluated = Evaluated()
@@ -64,6 +68,11 @@ def evaluate_splits(task: TaskDef, splits: Mapping[str, Sequence[Example]], pred
                 task, perturb, seed, examples, output.values, train,
                 lambda perturbed, split=split: predictor(perturbed, split, True).values, seen=seen, split=split)
             evaluated.perturbed_rows.extend(rows)
+        if attack:
+            evaluated.attacks[split], rows = evaluate_attacks(
+                task, attack, seed, examples, output,
+                lambda attacked, split=split: predictor(attacked, split, True), split=split)
+            evaluated.attacked_rows.extend(rows)
         evaluated.metrics[split] = score_predictions(task, names, output.values, examples, seed=seed,
                                                      **bootstrap).to_dict()
         evaluated.summaries[split] = output.summary()

@@ -124,3 +124,7 @@ ADV_EPSILON = Range(float, 0, 1000, low_open=True,
                     meaning="the largest L2 norm of one example's embedding perturbation, such as 1.0")
 ADV_STEPS = Range(int, 1, 100, meaning="ascent steps per batch")
 ADV_ALPHA = Range(float, 0, 1000, low_open=True, meaning="the L2 norm of one ascent step, such as 0.3")
+# adversarial attacks in evaluation (harness.attack)
+ATTACK_BUDGET = Range(int, 1, 100_000, meaning="model queries per attacked example, such as 100")
+ATTACK_MAX_SHARE = Range(float, 0, 1, low_open=True,
+                         meaning="the largest share of an example's words (or characters) an attack changes")

@@ -82,6 +82,8 @@ class RunSpec:
     distill: dict[str, Any] | None = None
     # training for robustness: augmentation and adversarial training with their settings (harness.remedy)
     remedy: dict[str, Any] | None = None
+    # adversarial attacks in evaluation: names, query budget and largest share changed (harness.attack)
+    attack: dict[str, Any] | None = None
 
     @property
     def shared_seed(self) -> int:
@@ -91,7 +93,8 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
         # left out when unset: older run ids stay as they were
-        for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill", "remedy"):
+        for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill", "remedy",
+                         "attack"):
             if values[optional] is None:
                 del values[optional]
         return values
@@ -107,7 +110,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                train_limit: int | None = None, eval_limit: int | None = None,
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
                variant: str | None = None, init_seed: int | None = None, student_layers: int | None = None,
-               distill: dict[str, Any] | None = None, remedy: dict[str, Any] | None = None) -> RunSpec:
+               distill: dict[str, Any] | None = None, remedy: dict[str, Any] | None = None,
+               attack: dict[str, Any] | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -139,7 +143,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
         init_seed=_checked("init_seed", init_seed), student_layers=_checked("student_layers", student_layers),
-        distill=distill, remedy=remedy,
+        distill=distill, remedy=remedy, attack=attack,
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):
@@ -195,3 +199,7 @@ def check_bounds(spec: RunSpec) -> None:
         from harness.remedy.settings import check_bounds as check_remedy
 
         check_remedy(spec.remedy)
+    if spec.attack is not None:
+        from harness.attack.settings import check_bounds as check_attack
+
+        check_attack(spec.attack)

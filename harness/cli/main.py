@@ -20,6 +20,7 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so `harness --help` lists every command and each module stays independent.
     from harness.cli import (
+        attacks,
         compare,
         ensemble,
         leaderboard,
@@ -37,7 +38,7 @@ def _register() -> None:
     )
 
     for command in (run.run, sweep.sweep, compare.compare, ensemble.ensemble, merge.merge, regress.regress,
-                    perturb.perturb, profile.profile,
+                    perturb.perturb, attacks.attacks, profile.profile,
                     robustness.robustness, tasks.tasks, leaderboard.leaderboard, models.models, results.results,
                     verify.verify):
         cli.add_command(command)

@@ -11,7 +11,20 @@ import click
 from harness.cli.range_type import ranged
 from harness.distill import settings
 from harness.distill.settings import DistillRequest
-from harness.ranges import ADV_ALPHA, ADV_EPSILON, ADV_STEPS, ALPHA, AUGMENT_COPIES, AUGMENT_PROB, N_BOOT, SEED, Range
+from harness.attack.settings import DEFAULT_BUDGET, DEFAULT_MAX_SHARE, AttackRequest
+from harness.ranges import (
+    ADV_ALPHA,
+    ADV_EPSILON,
+    ADV_STEPS,
+    ALPHA,
+    ATTACK_BUDGET,
+    ATTACK_MAX_SHARE,
+    AUGMENT_COPIES,
+    AUGMENT_PROB,
+    N_BOOT,
+    SEED,
+    Range,
+)
 from harness.remedy.settings import ADVERSARIES, DEFAULT_COPIES, DEFAULT_PROB, RemedyRequest
 from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
@@ -136,6 +149,29 @@ def remedy_options(command):
     for option in reversed(flags):
         command = option(command)
     return command
+
+
+def attack_options(command):
+    """Decorator: adversarial attacks in evaluation (harness.attack)."""
+    flags = [
+        click.option("--attack", metavar="NAME[,NAME]",
+                     help="Also attack each evaluation example: search for the edit that flips the model (word, char, "
+                          "zh_char, ner; `harness attacks` lists them)."),
+        click.option("--attack-budget", type=ranged(ATTACK_BUDGET),
+                     help=f"Model queries per attacked example (default {DEFAULT_BUDGET})."),
+        click.option("--attack-max-share", type=ranged(ATTACK_MAX_SHARE),
+                     help=f"Largest share of an example's words (characters) an attack changes "
+                          f"(default {DEFAULT_MAX_SHARE})."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def attack_request(values: dict) -> AttackRequest:
+    """The attack flags' values (popped from a command's keyword arguments) as one request."""
+    return AttackRequest(attack=values.pop("attack"), budget=values.pop("attack_budget"),
+                         max_share=values.pop("attack_max_share"))
 
 
 def remedy_request(values: dict) -> RemedyRequest:

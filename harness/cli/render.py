@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.cli.render_attack import attack_table
 from harness.remedy.settings import describe
 
 
@@ -33,6 +34,8 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
         _print_remedy(console, record)
     if record.get("robustness"):
         console.print(robustness_table(record))
+    if record.get("attack"):
+        console.print(attack_table(record))
     console.print(("already recorded (pass --force to run again): " if skipped else "recorded: ") + str(path))
 
 

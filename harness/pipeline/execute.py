@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.attack.settings import AttackRequest, attack_entry
 from harness.device import resolve_device
 from harness.distill.settings import DistillRequest, distill_entry
 from harness.errors import HarnessError
@@ -49,7 +50,8 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          train_limit: int | None = None, eval_limit: int | None = None, pooling: str | None = None,
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          init_seed: int | None = None, student_layers: int | None = None, distill: DistillRequest | None = None,
-         remedy: RemedyRequest | None = None, results: Path | str = "results", data_dir: Path | None = None,
+         remedy: RemedyRequest | None = None, attack: AttackRequest | None = None,
+         results: Path | str = "results", data_dir: Path | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
     a YAML path, or a task already loaded (a grid plans many runs of one task). A `distill` request's teacher
@@ -66,7 +68,8 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
                       fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,
-                      distill=distill_settings, remedy=remedy_settings)
+                      distill=distill_settings, remedy=remedy_settings,
+                      attack=attack_entry(attack or AttackRequest(), task_def))
     return spec, task_def
 
 
@@ -115,11 +118,11 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     with ready.scoring() as predictor:
         evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
                                     train=data.train, selection=selection_outputs(spec, data),
-                                    seen=seen_perturbations(spec.remedy, task, data.train))
+                                    seen=seen_perturbations(spec.remedy, task, data.train), attack=spec.attack)
     record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
     if not ready.writes:
         return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
-    path = store.write(record, evaluated.rows, evaluated.perturbed_rows)
+    path = store.write(record, evaluated.rows, evaluated.perturbed_rows, evaluated.attacked_rows)
     ready.finish()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
 

@@ -107,6 +107,7 @@ def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, evaluated: Ev
                      "history": result.history},
         "inference": evaluated.summaries,
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
+        **({"attack": evaluated.attacks} if spec.attack else {}),
         **({"distill": with_retention(facts.distill, evaluated.metrics)} if facts.distill else {}),
         **({"remedy": {**facts.remedy, "seconds_per_step": round(result.train_seconds / max(result.steps, 1), 4)}}
            if facts.remedy else {}),
@@ -128,6 +129,7 @@ def _prompted(spec: RunSpec, task: TaskDef, source: ModelSource, data: TaskData,
                   "trainable_share": 0.0, "scorer": loaded.scorer},
         "prompting": prompting_section(facts, evaluated, data),
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
+        **({"attack": evaluated.attacks} if spec.attack else {}),
         "costs": {"trainable_parameters": 0, "total_parameters": loaded.parameters, "trainable_share": 0.0,
                   "inference_examples_per_second": evaluated.summaries[task.headline_split]["examples_per_second"]},
     }

@@ -87,6 +87,18 @@ def _umask() -> int:
     return mask
 
 
+def _read_gzipped(path: Path, run_id: str, what: str) -> list[dict[str, Any]]:
+    """The JSON lines of a gzipped rows file; [] when there is none."""
+    if not path.is_file():
+        return []
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except (OSError, EOFError, json.JSONDecodeError) as exc:
+        raise HarnessError(f"{what} of run {run_id} ({path}) cannot be read ({type(exc).__name__}); rerun it "
+                           "with --force") from None
+
+
 class ResultStore:
     def __init__(self, root: Path | str):
         self.root = Path(root)
@@ -104,15 +116,16 @@ class ResultStore:
 
     def load_perturbed(self, task: str, run_id: str) -> list[dict[str, Any]]:
         """The rows of `perturbed_path`; [] for a run that has none (no --perturb, or recorded before they were)."""
-        path = self.perturbed_path(task, run_id)
-        if not path.is_file():
-            return []
-        try:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                return [json.loads(line) for line in handle if line.strip()]
-        except (OSError, EOFError, json.JSONDecodeError) as exc:
-            raise HarnessError(f"perturbed predictions of run {run_id} ({path}) cannot be read "
-                               f"({type(exc).__name__}); rerun it with --force") from None
+        return _read_gzipped(self.perturbed_path(task, run_id), run_id, "perturbed predictions")
+
+    def attacked_path(self, task: str, run_id: str) -> Path:
+        """Per-example results of the attacks on the reported splits (runs with --attack), gzipped: status,
+        queries, the words changed, the adversarial text and the prediction on it."""
+        return self.root / task / f"{run_id}.attacked.jsonl.gz"
+
+    def load_attacked(self, task: str, run_id: str) -> list[dict[str, Any]]:
+        """The rows of `attacked_path`; [] for a run that has none."""
+        return _read_gzipped(self.attacked_path(task, run_id), run_id, "attacked examples")
 
     def model_path(self, task: str, run_id: str) -> Path:
         """Folder of a run's saved trained weights (`harness run --save-model`)."""
@@ -168,7 +181,7 @@ class ResultStore:
                                "pass --output DIR with a folder you can write to") from None
 
     def write(self, record: dict[str, Any], predictions: list[dict[str, Any]],
-              perturbed: list[dict[str, Any]] | None = None) -> Path:
+              perturbed: list[dict[str, Any]] | None = None, attacked: list[dict[str, Any]] | None = None) -> Path:
         """Every file staged in full before any is renamed into place (the record last): a write that
         fails (a full disk) leaves none, and a crash between the renames leaves predictions that
         `harness results check` reports as an orphan."""
@@ -177,6 +190,8 @@ class ResultStore:
         files = [(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))]
         if perturbed:
             files.append((self.perturbed_path(task, run_id), gzipped_rows(perturbed)))
+        if attacked:
+            files.append((self.attacked_path(task, run_id), gzipped_rows(attacked)))
         files.append((path, _text([strict_json.dumps(record, indent=2) + "\n"])))
         staged: list[tuple[Path, Path]] = []
         try:
@@ -190,6 +205,8 @@ class ResultStore:
             os.replace(scratch, target)
         if not perturbed:  # a rerun without --perturb leaves no stale rows behind
             self.perturbed_path(task, run_id).unlink(missing_ok=True)
+        if not attacked:
+            self.attacked_path(task, run_id).unlink(missing_ok=True)
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:
