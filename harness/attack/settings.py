@@ -66,6 +66,14 @@ def check_attack_names(text: object, task: TaskDef, language: str | None = None)
     return ",".join(chosen)
 
 
+def check_attack_language(entry: dict[str, Any], task: TaskDef, splits: dict[str, Any]) -> None:
+    """The entry's attacks checked against the language of the task's evaluation data (once it is read)."""
+    from harness.robustness.perturbed import task_language
+
+    for examples in splits.values():
+        check_attack_names(entry["attacks"], task, task_language(task, examples))
+
+
 def check_bounds(entry: dict[str, Any]) -> None:
     """A recorded or API-given `attack` entry's numbers within their declared ranges."""
     ATTACK_BUDGET.check("--attack-budget", entry.get("budget"))

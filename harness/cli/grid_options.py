@@ -9,10 +9,12 @@ import click
 
 from harness.cli import options
 from harness.cli.method_flags import method_option_flags, pop_method_options
+from harness.attack.settings import AttackRequest
 from harness.distill.settings import DistillRequest
 from harness.remedy.settings import RemedyRequest, parse_remedies
 from harness.errors import HarnessError
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
+from harness.sweep.grid import ATTACK_FILE_KEYS
 
 TRAINING_FLAGS = options.TRAINING_SETTINGS
 RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "init_seed", "perturb", "student_layers")
@@ -30,6 +32,7 @@ def grid_options(command):
         options.run_settings,
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
         options.perturb,
+        options.attack_options,
         options.distill_options,
         options.remedy_options,
         click.option("--remedies", help="Training remedies for robustness as a dimension of the grid: none, "
@@ -70,6 +73,11 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
     distill = merge_distill(content.get("distill"), options.distill_request(kwargs))
     if distill is not None:
         run_settings["distill"] = distill
+    attack = options.attack_request(kwargs)
+    attack = AttackRequest(**{field: getattr(attack, field) if getattr(attack, field) is not None else content.get(key)
+                              for field, key in ATTACK_FILE_KEYS.items()})
+    if attack != AttackRequest():
+        run_settings["attack"] = attack
     remedy = merge_remedy(content.get("remedy"), options.remedy_request(kwargs))
     remedies_text = kwargs.pop("remedies") or content.get("remedies")
     remedies = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.attack.settings import AttackRequest, attack_entry
+from harness.attack.settings import AttackRequest, attack_entry, check_attack_language
 from harness.device import resolve_device
 from harness.distill.settings import DistillRequest, distill_entry
 from harness.errors import HarnessError
@@ -113,6 +113,8 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     check_runnable(spec, device)
     source = resolve_model(spec.model)
     data = load_data(spec, task, data_dir)
+    if spec.attack:  # the task's language is known once its data is read: refuse a misfit before training
+        check_attack_language(spec.attack, task, data.evaluation)
     build = fine_tune if get_method(spec.method).trains else prompted  # build model, apply method, train
     ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, data_dir=data_dir, **options)
     with ready.scoring() as predictor:

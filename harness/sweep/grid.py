@@ -15,6 +15,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     distill: {from: RUN_ID, alpha: 0.5, temperature: 2, unlabeled: train, unlabeled_limit: 20000}
     remedy: {augment: typos, augment_prob: 0.5, adversarial: fgm, adv_epsilon: 1.0}   # as the run flags
     remedies: none,augment:typos,fgm    # or a dimension of remedies (as --remedies; perturb defaults to all)
+    attack: word,char   # also attack every evaluation example (as --attack), with attack_budget, attack_max_share
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
-             "init_seed", "perturb", "training", "student_layers", "distill", "remedy", "remedies"}
+             "init_seed", "perturb", "training", "student_layers", "distill", "remedy", "remedies", "attack",
+             "attack_budget", "attack_max_share"}
+# AttackRequest field -> sweep file key
+ATTACK_FILE_KEYS = {"attack": "attack", "budget": "attack_budget", "max_share": "attack_max_share"}
 DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
                 "unlabeled_limit": "unlabeled_limit", "hidden": "hidden"}
 METHOD_KEYS = {"name", "options", "training"}
