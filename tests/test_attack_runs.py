@@ -79,3 +79,16 @@ def test_saved_runs_are_attacked_afterwards_and_keep_everything_else(env, encode
     assert main(["attacks", "--run", record["run_id"], "--output", str(env / "s")]) == 0
     shown = capsys.readouterr().out
     assert "adversarial examples" in shown and "char" in shown
+
+
+def test_compare_judges_methods_under_attack_with_paired_tests(env, encoder_dir, capsys):
+    output = env / "results"
+    capsys.readouterr()
+    assert main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "full,lora",
+                 "--seeds", "2", "--epochs", "2", "--attack", "char", "--attack-max-share", "0.5", "--perturb",
+                 "uppercase", "--output", str(output), "--quiet", "--in-process"]) == 0
+    out = capsys.readouterr().out
+    assert "under attack ·" in out and "random worst case" in out and "char (success, queries)" in out
+    markdown = next((output / "compare").glob("*-attacks.md")).read_text()
+    assert markdown.count("\n| ") == 3  # header and two rows: full (the reference) and lora
+    assert "| lora | 0,1 |" in markdown and " p " in markdown

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.attack import ATTACKS, Attacked, evaluate_attacks, greedy_search, outcomes, run_searches
+from harness.attack import (
+    ATTACKS,
+    Attacked,
+    evaluate_attacks,
+    greedy_search,
+    outcomes,
+    run_searches,
+)
 from harness.attack.search import FAILED, SKIPPED, SUCCEEDED, UNTOUCHABLE
 from harness.tasks import Example, TaskDef, kinds, load_task
 

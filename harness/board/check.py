@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from harness.board.columns import ROBUSTNESS, ColumnSpec, expand_perturbations
+from harness.board.columns import ATTACK_PREFIX, ROBUSTNESS, ColumnSpec, expand_perturbations
 from harness.board.facts import perturbations_recorded
 from harness.board.sources import Source, Sources
 from harness.board.view import View
@@ -74,6 +74,12 @@ def _perturbation_names() -> set[str]:
     return set(registry.names())
 
 
+def _attack_figures() -> set[str]:
+    from harness.attack import names  # only views with robustness columns pay for the import
+
+    return {ATTACK_PREFIX + name for name in names()}
+
+
 def resolve_columns(view: View, sources: Sources,
                     tasks_dirs: Iterable[Path] | None = None) -> tuple[list[ColumnSpec], dict[str, str]]:
     """The view's columns with task names made canonical and perturbation globs expanded (names checked),
@@ -98,7 +104,7 @@ def resolve_columns(view: View, sources: Sources,
             columns += expanded  # a glob matching nothing recorded adds no column
             continue
         if spec.kind == "robustness" and spec.name not in ROBUSTNESS:
-            known = _perturbation_names() | tasks.perturbations(task, spec.split)
+            known = _perturbation_names() | tasks.perturbations(task, spec.split) | _attack_figures()
             if spec.name not in known:
                 raise unknown_name("robustness figure", spec.name, {*ROBUSTNESS, *known})
         columns.append(spec)

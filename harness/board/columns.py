@@ -41,8 +41,12 @@ DISTILL = {"teacher_score": True, "retention": True}
 # robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores; the
 # worst case over the perturbations a run did not train on (all of them for a run without augmentation) and
 # over those it did (augmented runs only)
+# over attacks (runs with --attack): the score under the worst attack per example, its drop from clean, the
+# highest success rate of any attack, and `attack_NAME` the score under one attack
 ROBUSTNESS = {"worst_case_drop": False, "worst_case": True, "clean": True, "worst_case_unseen": True,
-              "worst_case_unseen_drop": False, "worst_case_seen": True, "worst_case_seen_drop": False}
+              "worst_case_unseen_drop": False, "worst_case_seen": True, "worst_case_seen_drop": False,
+              "under_attack": True, "under_attack_drop": False, "attack_success": False}
+ATTACK_PREFIX = "attack_"
 # profile figures: latency_bN and speedup_bN take any batch size N that the profile measured
 PROFILE = {"size_mb": False, "memory_mb": False, "throughput": True, "metric": True, "metric_drop": False}
 PROFILE_PATTERNS = {r"latency_b(\d+)": False, r"speedup_b(\d+)": True}
@@ -73,6 +77,8 @@ class ColumnSpec:
         if self.kind == "cost":
             return COSTS[self.name]
         if self.kind == "robustness":
+            if self.name.startswith(ATTACK_PREFIX) and self.name not in ROBUSTNESS:
+                return True  # the score under one attack
             return ROBUSTNESS.get(self.name, False)  # a perturbation's drop: lower is better
         if self.kind == "profile":
             return profile_direction(self.name)

@@ -108,6 +108,8 @@ def robustness_value(record: Mapping[str, Any], name: str, split: str, metric: s
     """worst_case_drop, worst_case, clean, their unseen and seen versions, or a perturbation's drop, from the
     record's robustness section. A run that trained on no perturbation saw none: its unseen worst case is its
     worst case, and it has no seen one."""
+    if name in ("under_attack", "under_attack_drop", "attack_success") or name.startswith("attack_"):
+        return attack_value(record, name, split, metric)
     section = (record.get("robustness") or {}).get(split) or {}
     group = re.fullmatch(r"worst_case_(unseen|seen)(_drop)?", name)
     if group:
@@ -119,6 +121,21 @@ def robustness_value(record: Mapping[str, Any], name: str, split: str, metric: s
     if name in ("worst_case_drop", "worst_case", "clean"):
         return (section.get(name) or {}).get(metric)
     return (((section.get("perturbations") or {}).get(name) or {}).get("drop") or {}).get(metric)
+
+
+def attack_value(record: Mapping[str, Any], name: str, split: str, metric: str) -> Any:
+    """under_attack (the worst over attacks), under_attack_drop, attack_success (the highest success rate of
+    any attack) or attack_NAME (the score under one attack), from the record's attack section."""
+    section = (record.get("attack") or {}).get(split) or {}
+    attacks = section.get("attacks") or {}
+    if name == "attack_success":
+        rates = [(a.get("success_rate") or {}).get("value") for a in attacks.values()]
+        rates = [rate for rate in rates if rate is not None]
+        return max(rates) if rates else None
+    if name == "under_attack_drop":
+        return ((section.get("worst_case") or {}).get("drop") or {}).get(metric)
+    found = section.get("worst_case") if name == "under_attack" else attacks.get(name.removeprefix("attack_"))
+    return (((found or {}).get("metrics") or {}).get("values") or {}).get(metric)
 
 
 def perturbations_recorded(run: Source, split: str | None) -> list[str]:

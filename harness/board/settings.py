@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from harness.attack.settings import describe as describe_attack
 from harness.errors import HarnessError
 from harness.methods import get_method
 from harness.remedy.settings import describe
@@ -44,6 +45,8 @@ def settings_label(spec: dict[str, Any]) -> str:
         changed.append(_taught(spec["distill"]))
     if spec.get("remedy"):
         changed.append(f"remedy: {describe(spec['remedy'])}")
+    if spec.get("attack"):
+        changed.append(f"attack: {describe_attack(spec['attack'])}")
     return ", ".join(changed) if changed else "defaults"
 
 

@@ -24,6 +24,8 @@ from harness.compare import (
     rich_table,
     verdict_sentences,
 )
+from harness.compare.attacks import attacked_everywhere, build_attack_comparison
+from harness.compare.attacks_render import attack_markdown, rich_attack_table
 from harness.compare.grouping import group_methods
 from harness.compare.remedies import build_remedy_comparison
 from harness.compare.remedies_render import (
@@ -104,12 +106,14 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
                                      "; comparing the rest")
             predictions = {run_id: store.load_predictions(task, run_id) for run_id in recorded}
             stem = re.sub(r"[^\w.-]+", "_", f"{model}-{task}")
+            if taught and reference == "full":  # not chosen: the student without a teacher
+                reference = _untaught_label(records, reference)
+            if attacked_everywhere(records):  # judged under attack too, beside clean and random noise
+                _report_attacks(store, task, records, predictions, reference, alpha, n_boot, report_dir, stem)
             if remedies:
                 perturbed = {run_id: store.load_perturbed(task, run_id) for run_id in recorded}
                 _report_remedies(records, predictions, perturbed, reference, alpha, n_boot, report_dir, stem)
                 continue
-            if taught and reference == "full":  # not chosen: the student without a teacher
-                reference = _untaught_label(records, reference)
             comparison = build_comparison(records, predictions, reference=reference, alpha=alpha, n_boot=n_boot)
             plot = plot_pareto(comparison, report_dir / f"{stem}.png")
             text = markdown(comparison) + f"\n![score against trainable parameters]({plot.name})\n"
@@ -147,6 +151,22 @@ def _report_remedies(records, predictions, perturbed, reference, alpha, n_boot, 
     for table in rich_remedy_tables(comparison):
         console.print(table)
     console.print(f"markdown: {report}\nplot: {plot}", highlight=False)
+
+
+def _report_attacks(store, task, records, predictions, reference, alpha, n_boot, report_dir: Path, stem: str) -> None:
+    from rich.console import Console
+
+    ids = [record["run_id"] for record in records]
+    comparison = build_attack_comparison(
+        records, predictions, {run_id: store.load_perturbed(task, run_id) for run_id in ids},
+        {run_id: store.load_attacked(task, run_id) for run_id in ids}, reference=reference, alpha=alpha, n_boot=n_boot)
+    report = report_dir / f"{stem}-attacks.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(attack_markdown(comparison), encoding="utf-8")
+    console = Console()
+    console.width = max(console.width, 200)
+    console.print(rich_attack_table(comparison))
+    console.print(f"markdown: {report}", highlight=False)
 
 
 def _teachers(planned) -> list[str]:
