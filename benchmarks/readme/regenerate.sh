@@ -69,4 +69,14 @@ for remedies in sst2-full conll2003-full sst2-lora; do
     "${harness[@]}" sweep --file "benchmarks/readme/remedies/$remedies.yaml" --output results "$@"
 done
 
+# Adversarial attacks (benchmarks/readme/attacks/): the runs saved, then attacked (a saved model is rebuilt, so
+# one attack setting can be added to runs made before it; `harness run --attack` does it in the run itself).
+for attacked in sst2 sst2-remedy conll2003; do
+    "${harness[@]}" sweep --file "benchmarks/readme/attacks/$attacked.yaml" --output results --save-model "$@"
+done
+"${harness[@]}" robustness --task sst2 --attack word,char --output results \
+    --run f061cb099d17f952 --run 244fca25d6d1c3e1 --run 4d3473296cd48b8d --run dd52b34dbc1b35e2 \
+    --run d17ae75cdb5be7e5 --run 4873dbaf0cde6e07 --run d4ab750ec31f2759 --run 2ef55590876daa6a --run 5177fedcc79ab952
+"${harness[@]}" robustness --task conll2003 --attack ner --output results --run 3b89b2e62eca87b3
+
 .venv/bin/python benchmarks/readme_tables.py
