@@ -92,3 +92,25 @@ def test_compare_judges_methods_under_attack_with_paired_tests(env, encoder_dir,
     markdown = next((output / "compare").glob("*-attacks.md")).read_text()
     assert markdown.count("\n| ") == 3  # header and two rows: full (the reference) and lora
     assert "| lora | 0,1 |" in markdown and " p " in markdown
+
+
+def test_views_show_scores_under_attack(env, encoder_dir, capsys):
+    output = env / "results"
+    record = _run(capsys, encoder_dir, "tiny-sentiment", output, "--attack", "char", "--attack-max-share", "0.5",
+                  "--perturb", "uppercase")
+    view = env / "attacked.yaml"
+    view.write_text("name: attacked\ntitle: under attack\nruns: {task: [tiny-sentiment]}\ncolumns:\n"
+                    "  - {robustness: clean, task: tiny-sentiment, label: clean}\n"
+                    "  - {robustness: under_attack, task: tiny-sentiment, label: under attack}\n"
+                    "  - {robustness: attack_char, task: tiny-sentiment, label: char}\n"
+                    "  - {robustness: attack_success, task: tiny-sentiment, label: success}\n")
+    capsys.readouterr()
+    assert main(["leaderboard", str(view), "--results", str(output), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    report = record["attack"]["dev"]
+    assert row["cells"]["under attack"]["value"] == report["worst_case"]["metrics"]["values"]["accuracy"]
+    assert row["cells"]["char"]["value"] == report["attacks"]["char"]["metrics"]["values"]["accuracy"]
+    assert row["cells"]["success"]["value"] == report["attacks"]["char"]["success_rate"]["value"]
+    assert main(["robustness", "--results", str(output), "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert "attack char" in shown and "under attack (worst)" in shown

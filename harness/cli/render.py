@@ -118,6 +118,16 @@ def robustness_comparison(records: list[dict]) -> Table:
             table.add_row(f"[bold]worst case, {group}[/]", *(
                 "–" if group not in r else f"[bold]{r[group]['worst_case'][metric]:.4f}[/] "
                 f"({-r[group]['worst_case_drop'][metric]:+.4f})" for r in reports))
+    attacks = [(record.get("attack") or {}).get(split) for record in records]
+    if any(attacks):  # searched edits beside random noise
+        names = list(dict.fromkeys(name for report in attacks if report for name in report["attacks"]))
+        for name in names:
+            table.add_row(f"attack {name}", *("–" if not a or name not in a["attacks"] else
+                                              f"{a['attacks'][name]['metrics']['values'][metric]:.4f} "
+                                              f"({-a['attacks'][name]['drop'][metric]:+.4f})" for a in attacks))
+        table.add_row("[bold]under attack (worst)[/]", *("–" if not a else
+                                                        f"[bold]{a['worst_case']['metrics']['values'][metric]:.4f}[/] "
+                                                        f"({-a['worst_case']['drop'][metric]:+.4f})" for a in attacks))
     return table
 
 
