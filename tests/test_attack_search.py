@@ -181,3 +181,31 @@ def test_a_text_pair_has_its_second_text_attacked():
     assert document.written({1: "grat"}).text_pair == "a grat film"
     assert document.written({}, deleted=1).text_pair == "a film"
     del model
+
+
+def test_an_attack_plugin_registers_and_the_registry_refuses_a_broken_one():
+    from harness.attack import Attack, register
+    from harness.errors import HarnessError
+    from harness.perturb.base import WORD_RE
+
+    class Mirror(Attack):
+        name, description = "mirror_test", "words written backwards"
+        unit_pattern = WORD_RE
+
+        def eligible(self, document, i):
+            return len(document.units[i]) > 1
+
+        def candidates(self, document, i, rng):
+            return [document.units[i][::-1]]
+
+    class Broken(Attack):
+        name = "broken_test"
+
+    register(Mirror)
+    try:
+        result = _search("mirror_test", "a great story", 1, RuleModel(), max_share=1.0)
+        assert result.status == SUCCEEDED and result.example.text == "a taerg story"
+    finally:
+        ATTACKS.unregister("mirror_test")
+    with pytest.raises(HarnessError, match="has no `eligible`"):
+        register(Broken)
