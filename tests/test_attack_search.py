@@ -209,3 +209,24 @@ def test_an_attack_plugin_registers_and_the_registry_refuses_a_broken_one():
         ATTACKS.unregister("mirror_test")
     with pytest.raises(HarnessError, match="has no `eligible`"):
         register(Broken)
+
+
+def test_a_ner_sentence_already_partly_wrong_is_attacked_for_more_errors():
+    task = _task(kinds.TOKEN_CLASSIFICATION)
+    person, outside = task.labels.index("B-PER"), task.labels.index("O")
+
+    def tagger(examples):
+        """Finds 'Smith' only: 'Johnson' is always missed, 'Smith' hidden by a typo."""
+        values = [[person if w == "Smith" else outside for w in e.words] for e in examples]
+        probabilities = [[[0.9 if t == i else 0.1 / (len(task.labels) - 1) for i in range(len(task.labels))]
+                          for t in tags] for tags in values]
+        return Output(values, probabilities)
+
+    example = Example(id="validation-0", words=("Johnson", "and", "Smith", "played", "well"),
+                      tags=(person, outside, person, outside, outside))
+    clean = outcomes(task, tagger([example]), [example])[0]
+    assert clean.errors == 1 and not clean.settled  # one entity missed: still worth attacking
+    report, rows = evaluate_attacks(task, {"attacks": "ner", "budget": 100, "max_share": 0.4}, 0, [example],
+                                    tagger([example]), tagger, split="validation")
+    assert rows[0]["status"] == SUCCEEDED and rows[0]["words"][2] != "Smith"
+    assert report["attacks"]["ner"]["metrics"]["values"][task.metrics[0]] == 0.0

@@ -4,7 +4,7 @@
 
 `predict(examples)` returns the model's output on any examples (values and per-class or
 per-tag probabilities); `clean_output` is its output on the split itself, so examples it
-already gets wrong cost no query.
+already gets wrong cost no query (NER sentences are all attacked: each added entity error lowers F1).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def evaluate_attacks(task: TaskDef, entry: dict[str, Any], seed: int, examples: 
 
 
 def outcomes(task: TaskDef, output: Any, examples: Sequence[Example]) -> list[Outcome]:
-    """Gold-label score, wrongness and prediction of each example, from a model's output on them."""
+    """Gold-label score, errors and prediction of each example, from a model's output on them."""
     probabilities = getattr(output, "probabilities", None)
     if probabilities is None:
         raise HarnessError(f"the model's scorer gives no probabilities for task {task.name}, so no attack can "
@@ -77,10 +77,11 @@ def outcomes(task: TaskDef, output: Any, examples: Sequence[Example]) -> list[Ou
         if task.kind == kinds.TOKEN_CLASSIFICATION:
             per_word = probabilities[i]
             gold_score = sum(per_word[w][t] for w, t in enumerate(example.tags)) / max(len(example.tags), 1)
-            wrong = _entities(value, task.labels) != _entities(example.tags, task.labels)
+            errors = len(_entities(value, task.labels) ^ _entities(example.tags, task.labels))
+            found.append(Outcome(float(gold_score), errors, value))
         else:
-            gold_score, wrong = float(probabilities[i][example.label]), value != example.label
-        found.append(Outcome(float(gold_score), bool(wrong), value))
+            wrong = value != example.label
+            found.append(Outcome(float(probabilities[i][example.label]), int(wrong), value, settled=wrong))
     return found
 
 

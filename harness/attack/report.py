@@ -3,10 +3,11 @@
 - metrics under attack: the task's metrics on each example's final version (the adversarial
   text where the attack succeeded, the last tried where it failed, the clean text where it
   was skipped), with the task's bootstrap intervals;
-- success rate: flipped among the examples attacked (correct on clean text and touchable),
-  with a Wilson interval;
+- success rate: flipped among the examples attacked (correct on clean text and touchable; NER:
+  every touchable sentence, flipped when it has more entity errors than on clean text), with a
+  Wilson interval;
 - queries and share changed: means over the examples attacked, bootstrap intervals;
-- untouchable share: of the correctly predicted examples, those the constraints left nothing
+- untouchable share: of the examples not already wrong, those the constraints left nothing
   to change (every word a stop word, or a text too short for the maximum share);
 - worst case: per example, its worst version over every attack (HELM's worst case).
 """

@@ -1,12 +1,14 @@
 """The greedy search every attack shares, run for many examples at once with their queries batched.
 
 Per example (TextFooler's search, with the budget and share as hard limits):
-1. An example the model already gets wrong is not attacked: it costs no query.
+1. An example the model already gets wrong is not attacked: it costs no query. (NER: every sentence is
+   attacked, since entity F1 falls further with every entity error added to a sentence already partly wrong.)
 2. Importance: each eligible unit deleted in turn, ranked by how far the gold score falls
    (at most half the budget goes to ranking; units left unranked follow in text order).
 3. In order of importance, every candidate for the unit is scored at once; the one that
    lowers the gold score most is kept. A candidate that flips the prediction ends the search
-   (success); one that lowers nothing leaves the unit as it was.
+   (success: a wrong class; NER: more entity errors than on the clean sentence); one that lowers
+   nothing leaves the unit as it was.
 4. It stops when the budget of queries is spent or the share of units changed would pass the
    maximum (at most floor(max_share x units) units change; when that is 0, or no unit is
    eligible, the example is untouchable and costs no query).
@@ -34,8 +36,9 @@ class Outcome:
     """What the model says about one queried example."""
 
     gold_score: float  # the probability of the gold label (NER: the mean over words of the gold tag's)
-    wrong: bool  # the prediction is wrong (NER: the sentence's entities differ from the gold ones)
+    errors: int  # 1 for a wrong class, else 0 (NER: entities predicted or gold but not both)
     value: Any  # the prediction itself, as the task's metrics take it
+    settled: bool = False  # nothing left to attack: a class already wrong (never for NER)
 
 
 @dataclass
@@ -61,7 +64,7 @@ def greedy_search(attack: Attack, example: Example, clean: Outcome, *, budget: i
                   labels: Sequence[str] = ()) -> Search:
     """The search for one example (a generator; see the module docstring)."""
     document = attack.document(example, labels)
-    if clean.wrong:
+    if clean.settled:
         return Attacked(SKIPPED, example, clean.value, units=len(document))
     limit = math.floor(max_share * len(document) + 1e-9)
     eligible = [i for i in range(len(document)) if attack.eligible(document, i)]
@@ -86,7 +89,7 @@ def greedy_search(attack: Attack, example: Example, clean: Outcome, *, budget: i
             continue
         outcomes = yield [document.written({**replaced, i: c}) for c in candidates]
         queries += len(candidates)
-        flips = [(o.gold_score, c, o) for c, o in zip(candidates, outcomes) if o.wrong]
+        flips = [(o.gold_score, c, o) for c, o in zip(candidates, outcomes) if o.errors > clean.errors]
         best_score, best, outcome = min(flips or [(o.gold_score, c, o) for c, o in zip(candidates, outcomes)],
                                         key=lambda found: found[0])
         if flips or best_score < current.gold_score:
