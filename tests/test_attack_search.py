@@ -230,3 +230,11 @@ def test_a_ner_sentence_already_partly_wrong_is_attacked_for_more_errors():
                                     tagger([example]), tagger, split="validation")
     assert rows[0]["status"] == SUCCEEDED and rows[0]["words"][2] != "Smith"
     assert report["attacks"]["ner"]["metrics"]["values"][task.metrics[0]] == 0.0
+
+
+def test_a_failed_search_leaves_the_example_as_it_was():
+    model = RuleModel()
+    text = "great wonderful great funny movie good great fine wonderful"  # too much positive weight for 2 edits
+    result = _search("char", text, 1, model, max_share=0.25)
+    assert result.status == FAILED and result.queries > 0
+    assert result.example.text == text and result.changed == [] and result.value == 1

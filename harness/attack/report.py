@@ -1,8 +1,8 @@
 """Summaries of attacks on one split: accuracy under attack, success rate, queries, share changed, with intervals.
 
 - metrics under attack: the task's metrics on each example's final version (the adversarial
-  text where the attack succeeded, the last tried where it failed, the clean text where it
-  was skipped), with the task's bootstrap intervals;
+  text where the attack succeeded, the clean text where it failed or was skipped), with the
+  task's bootstrap intervals;
 - success rate: flipped among the examples attacked (correct on clean text and touchable; NER:
   every touchable sentence, flipped when it has more entity errors than on clean text), with a
   Wilson interval;

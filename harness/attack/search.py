@@ -11,7 +11,9 @@ Per example (TextFooler's search, with the budget and share as hard limits):
    nothing leaves the unit as it was.
 4. It stops when the budget of queries is spent or the share of units changed would pass the
    maximum (at most floor(max_share x units) units change; when that is 0, or no unit is
-   eligible, the example is untouchable and costs no query).
+   eligible, the example is untouchable and costs no query). A search that fails leaves the
+   example as it was (as TextAttack counts a failed attack): the edits it tried flipped nothing,
+   and an attacker would not keep them (for NER they might even have removed an error).
 
 A search is a generator: it yields the examples it wants scored and receives one `Outcome`
 each. `run_searches` gathers the requests of every live search into one call of the model, so
@@ -96,7 +98,7 @@ def greedy_search(attack: Attack, example: Example, clean: Outcome, *, budget: i
             replaced[i], current = best, outcome
         if flips:
             return _finish(SUCCEEDED, document, replaced, current, queries)
-    return _finish(FAILED, document, replaced, current, queries)
+    return Attacked(FAILED, example, clean.value, queries, len(document))
 
 
 def _finish(status: str, document: Document, replaced: dict[int, str], outcome: Outcome, queries: int) -> Attacked:
