@@ -78,5 +78,9 @@ done
     --run f061cb099d17f952 --run 244fca25d6d1c3e1 --run 4d3473296cd48b8d --run dd52b34dbc1b35e2 \
     --run d17ae75cdb5be7e5 --run 4873dbaf0cde6e07 --run d4ab750ec31f2759 --run 2ef55590876daa6a --run 5177fedcc79ab952
 "${harness[@]}" robustness --task conll2003 --attack ner --output results --run 3b89b2e62eca87b3
+"${harness[@]}" run --model smollm2-135m --method zero-shot --task sst2 --eval-limit 300 --attack word,char \
+    --attack-budget 50 --output results
+"${harness[@]}" run --model gemma3-270m --method zero-shot --task fewclue-eprstmt --eval-limit 200 --attack zh_char \
+    --attack-budget 50 --output results
 
 .venv/bin/python benchmarks/readme_tables.py
