@@ -75,6 +75,7 @@ def test_saved_runs_are_attacked_afterwards_and_keep_everything_else(env, encode
     assert updated["robustness"] == record["robustness"]  # --attack alone re-runs no perturbation
     assert updated["metrics"] == record["metrics"] and updated["spec"] == record["spec"]
     assert updated["attack"]["dev"]["examples"] == len(_attacked(env / "s", updated))
+    assert set(updated["attack"]["dev"]["added_by"]) == {"git", "at"}  # the code that attacked it, not trained it
     capsys.readouterr()
     assert main(["attacks", "--run", record["run_id"], "--output", str(env / "s")]) == 0
     shown = capsys.readouterr().out
@@ -110,6 +111,7 @@ def test_views_show_scores_under_attack(env, encoder_dir, capsys):
     report = record["attack"]["dev"]
     assert row["cells"]["under attack"]["value"] == report["worst_case"]["metrics"]["values"]["accuracy"]
     assert row["cells"]["char"]["value"] == report["attacks"]["char"]["metrics"]["values"]["accuracy"]
+    assert row["cells"]["under attack"]["interval"] == report["worst_case"]["metrics"]["intervals"]["accuracy"]
     assert row["cells"]["success"]["value"] == report["attacks"]["char"]["success_rate"]["value"]
     assert main(["robustness", "--results", str(output), "--show"]) == 0
     shown = capsys.readouterr().out

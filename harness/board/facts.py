@@ -75,7 +75,9 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
         return Fact(value, score_version(record, (metric,)), _interval((scored.get("intervals") or {}).get(metric)))
     if spec.kind == "robustness":
         value = _number(robustness_value(record, spec.name, split, metric))
-        return None if value is None else Fact(value, score_version(record, (metric,)))
+        if value is None:
+            return None
+        return Fact(value, score_version(record, (metric,)), _interval(attack_interval(record, spec.name, split, metric)))
     if spec.kind == "fusion":
         return fusion_fact(record, spec.name)
     if spec.kind == "distill":
@@ -136,6 +138,16 @@ def attack_value(record: Mapping[str, Any], name: str, split: str, metric: str) 
         return ((section.get("worst_case") or {}).get("drop") or {}).get(metric)
     found = section.get("worst_case") if name == "under_attack" else attacks.get(name.removeprefix("attack_"))
     return (((found or {}).get("metrics") or {}).get("values") or {}).get(metric)
+
+
+def attack_interval(record: Mapping[str, Any], name: str, split: str, metric: str) -> Any:
+    """The bootstrap interval behind under_attack or attack_NAME (the attack section keeps the task's); else None."""
+    if name != "under_attack" and not (name.startswith("attack_") and name != "attack_success"):
+        return None
+    section = (record.get("attack") or {}).get(split) or {}
+    found = section.get("worst_case") if name == "under_attack" else \
+        (section.get("attacks") or {}).get(name.removeprefix("attack_"))
+    return (((found or {}).get("metrics") or {}).get("intervals") or {}).get(metric)
 
 
 def perturbations_recorded(run: Source, split: str | None) -> list[str]:
