@@ -15,19 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from harness.compare.grouping import (
     MethodRuns,
     check_comparable,
     find_reference,
     group_methods,
 )
-from harness.compare.remedies import Rows, Scored, worst_rows
-from harness.compare.stats import paired_delta, resample, seed_summary
+from harness.compare.remedies import Rows, Scored, WorstScores, finite_mean
 from harness.errors import HarnessError
-from harness.metrics import example_stats, get_metric
-from harness.tasks import kinds
 
 
 @dataclass(frozen=True)
@@ -77,8 +72,8 @@ def build_attack_comparison(records: Sequence[Mapping[str, Any]], predictions: M
     groups = group_methods(records)
     ref = find_reference(groups, reference)
     first = records[0]
-    split, metric = first["headline"]["split"], get_metric(first["headline"]["metric"])
-    kind, labels = first["task"]["kind"], list(first["task"].get("labels") or [])
+    scores = WorstScores(first, predictions, alpha=alpha, n_boot=n_boot, seed=seed)
+    split, metric = scores.split, scores.metric
     settings = {(tuple(r["attack"][split]["attacks"]), r["attack"][split]["budget"], r["attack"][split]["max_share"])
                 for r in records}
     if len(settings) != 1:
@@ -88,26 +83,9 @@ def build_attack_comparison(records: Sequence[Mapping[str, Any]], predictions: M
     perturbations = {tuple(sorted(((r.get("robustness") or {}).get(split) or {}).get("perturbations") or ()))
                      for r in records}
     random_names = next(iter(perturbations)) if len(perturbations) == 1 else ()
-    options = {"tag_names": labels} if kind == kinds.TOKEN_CLASSIFICATION else \
-        {"num_classes": len(labels)} if kind in kinds.CLASSIFICATION_KINDS and labels else {}
 
-    def scored(record: Mapping[str, Any], versions: Rows, wanted: Sequence[str]):
-        rows = worst_rows(kind, predictions[record["run_id"]], versions, wanted, split)
-        stats = example_stats(metric.name, [r["prediction"] for r in rows], [r["reference"] for r in rows], **options)
-        return resample(metric, stats, n_boot=n_boot, seed=seed)
-
-    def group_score(group: MethodRuns, source: Mapping[str, Rows], wanted: Sequence[str]) -> Scored:
-        def of(runs: MethodRuns):
-            return {s: scored(r, source.get(r["run_id"], ()), wanted) for s, r in runs.by_seed.items()}
-        runs = of(group)
-        summary = seed_summary([run.value for run in runs.values()])
-        paired, reference_mean = None, None
-        if group is not ref:
-            against = of(ref)
-            paired = paired_delta(against, runs, confidence=1 - alpha)
-            if paired is not None:
-                reference_mean = float(np.mean([against[s].value for s in paired.seeds]))
-        return Scored(summary.mean, summary.std, paired, reference_mean)
+    def group_score(group: MethodRuns, versions: Mapping[str, Rows], names: Sequence[str]) -> Scored:
+        return scores.group(group, versions, names, ref)
 
     attacked = {run_id: as_perturbed_rows(rows) for run_id, rows in attacked.items()}
     rows = []
@@ -117,14 +95,10 @@ def build_attack_comparison(records: Sequence[Mapping[str, Any]], predictions: M
             label=group.label, seeds=tuple(group.by_seed), clean=group_score(group, {}, ()),
             random_worst=group_score(group, perturbed, random_names) if random_names else None,
             under_attack=group_score(group, attacked, names),
-            by_attack={n: _mean([rep[n]["metrics"]["values"][metric.name] for rep in reports]) for n in names},
-            success={n: _mean([rep[n]["success_rate"]["value"] for rep in reports]) for n in names},
-            queries={n: _mean([rep[n]["queries_mean"]["value"] for rep in reports]) for n in names},
+            by_attack={n: finite_mean([rep[n]["metrics"]["values"][metric.name] for rep in reports]) for n in names},
+            success={n: finite_mean([rep[n]["success_rate"]["value"] for rep in reports]) for n in names},
+            queries={n: finite_mean([rep[n]["queries_mean"]["value"] for rep in reports]) for n in names},
         ))
     return AttackComparison(first["task"]["name"], first["spec"]["model"], split, metric.name, ref.label, alpha,
                             n_boot, tuple(names), budget, max_share, rows)
 
-
-def _mean(values: Sequence[float | None]) -> float:
-    known = [v for v in values if v is not None]
-    return float(np.mean(known)) if known else float("nan")

@@ -6,24 +6,8 @@ import math
 
 from rich.table import Table
 
-from harness.compare import units
 from harness.compare.attacks import AttackComparison, AttackRow
-from harness.compare.remedies import Scored
-
-
-def _score(scored: Scored | None) -> str:
-    if scored is None:
-        return "-"
-    spread = f" ± {scored.std:.4f}" if math.isfinite(scored.std) else ""
-    return f"{scored.mean:.4f}{spread}"
-
-
-def _delta(scored: Scored | None, n_boot: int) -> str:
-    if scored is None or scored.paired is None:
-        return ""
-    paired = scored.paired
-    return (f"{units.signed(paired.delta)} {units.interval(paired.interval)} p {units.p_value(paired.p_value, n_boot)}"
-            f" (reference {scored.reference_mean:.4f})")
+from harness.compare.remedies_render import delta_text, score_text
 
 
 def _attack(row: AttackRow, name: str) -> str:
@@ -42,8 +26,8 @@ def _headers(comparison: AttackComparison) -> list[str]:
 
 def _cells(comparison: AttackComparison) -> list[list[str]]:
     n_boot = comparison.n_boot
-    return [[row.label, ",".join(map(str, row.seeds)), _score(row.clean), _score(row.random_worst),
-             _delta(row.random_worst, n_boot), _score(row.under_attack), _delta(row.under_attack, n_boot),
+    return [[row.label, ",".join(map(str, row.seeds)), score_text(row.clean), score_text(row.random_worst),
+             delta_text(row.random_worst, n_boot), score_text(row.under_attack), delta_text(row.under_attack, n_boot),
              *[_attack(row, name) for name in comparison.attacks]] for row in comparison.rows]
 
 

@@ -115,6 +115,41 @@ def _key(example_id: Any) -> Any:
     return tuple(example_id) if isinstance(example_id, list) else example_id
 
 
+class WorstScores:
+    """Runs scored on each example's worst version (over the named perturbations or attacks), resampled, and
+    summarised over seeds with a paired test against a reference: what the remedy and attack comparisons share."""
+
+    def __init__(self, first: Mapping[str, Any], predictions: Mapping[str, Rows], *, alpha: float, n_boot: int,
+                 seed: int) -> None:
+        self.split, self.metric = first["headline"]["split"], get_metric(first["headline"]["metric"])
+        self.kind, labels = first["task"]["kind"], list(first["task"].get("labels") or [])
+        self.options = {"tag_names": labels} if self.kind == kinds.TOKEN_CLASSIFICATION else \
+            {"num_classes": len(labels)} if self.kind in kinds.CLASSIFICATION_KINDS and labels else {}
+        self.predictions, self.alpha, self.n_boot, self.seed = predictions, alpha, n_boot, seed
+
+    def resampled(self, record: Mapping[str, Any], versions: Rows, names: Sequence[str]) -> Resampled:
+        rows = worst_rows(self.kind, self.predictions[record["run_id"]], versions, names, self.split)
+        stats = example_stats(self.metric.name, [r["prediction"] for r in rows], [r["reference"] for r in rows],
+                              **self.options)
+        return resample(self.metric, stats, n_boot=self.n_boot, seed=self.seed)
+
+    def group(self, group: MethodRuns, versions: Mapping[str, Rows], names: Sequence[str],
+              against: MethodRuns | None) -> Scored:
+        """Mean and std over the group's seeds; paired against `against` unless it is None or the group itself."""
+        def of(runs: MethodRuns) -> dict[int, Resampled]:
+            return {s: self.resampled(r, versions.get(r["run_id"], ()), names) for s, r in runs.by_seed.items()}
+
+        runs = of(group)
+        summary = seed_summary([run.value for run in runs.values()])
+        paired, reference_mean = None, None
+        if against is not None and against is not group:
+            reference = of(against)
+            paired = paired_delta(reference, runs, confidence=1 - self.alpha)
+            if paired is not None:
+                reference_mean = float(np.mean([reference[s].value for s in paired.seeds]))
+        return Scored(summary.mean, summary.std, paired, reference_mean)
+
+
 def build_remedy_comparison(records: Sequence[Mapping[str, Any]], predictions: Mapping[str, Rows],
                             perturbed: Mapping[str, Rows], *, reference: str, alpha: float = 0.05,
                             n_boot: int = 1000, seed: int = 0) -> RemedyComparison:
@@ -124,28 +159,12 @@ def build_remedy_comparison(records: Sequence[Mapping[str, Any]], predictions: M
     groups = group_methods(records)
     ref = find_reference(groups, reference)
     first = records[0]
-    split, metric = first["headline"]["split"], get_metric(first["headline"]["metric"])
-    kind, labels = first["task"]["kind"], list(first["task"].get("labels") or [])
+    scores = WorstScores(first, predictions, alpha=alpha, n_boot=n_boot, seed=seed)
+    split, metric = scores.split, scores.metric
     everything = _perturbations(records, split)
-    options = {"tag_names": labels} if kind == kinds.TOKEN_CLASSIFICATION else \
-        {"num_classes": len(labels)} if kind in kinds.CLASSIFICATION_KINDS and labels else {}
-
-    def scored(record: Mapping[str, Any], names: Sequence[str]) -> Resampled:
-        run_id = record["run_id"]
-        rows = worst_rows(kind, predictions[run_id], perturbed.get(run_id, ()), names, split)
-        stats = example_stats(metric.name, [r["prediction"] for r in rows], [r["reference"] for r in rows], **options)
-        return resample(metric, stats, n_boot=n_boot, seed=seed)
 
     def group_score(group: MethodRuns, names: Sequence[str], against: MethodRuns | None) -> Scored:
-        runs = {s: scored(r, names) for s, r in group.by_seed.items()}
-        summary = seed_summary([run.value for run in runs.values()])
-        paired, reference_mean = None, None
-        if against is not None and against is not group:
-            reference = {s: scored(r, names) for s, r in against.by_seed.items()}
-            paired = paired_delta(reference, runs, confidence=1 - alpha)
-            if paired is not None:
-                reference_mean = float(np.mean([reference[s].value for s in paired.seeds]))
-        return Scored(summary.mean, summary.std, paired, reference_mean)
+        return scores.group(group, perturbed, names, against)
 
     rows = []
     for group in [ref, *[g for g in groups if g is not ref]]:
@@ -156,8 +175,8 @@ def build_remedy_comparison(records: Sequence[Mapping[str, Any]], predictions: M
             unseen=group_score(group, unseen, ref) if unseen else None,
             seen=group_score(group, [n for n in everything if n in seen], None) if seen else None,
             seen_names=seen, drops=_mean_drops(group, split, metric.name),
-            train_seconds=_mean([r.get("costs", {}).get("train_seconds") for r in group.by_seed.values()]),
-            seconds_per_step=_mean([_per_step(r) for r in group.by_seed.values()]),
+            train_seconds=finite_mean([r.get("costs", {}).get("train_seconds") for r in group.by_seed.values()]),
+            seconds_per_step=finite_mean([_per_step(r) for r in group.by_seed.values()]),
         ))
     return RemedyComparison(first["task"]["name"], first["spec"]["model"], split, metric.name, ref.label, alpha,
                             n_boot, tuple(everything), rows)
@@ -187,6 +206,6 @@ def _per_step(record: Mapping[str, Any]) -> float | None:
     return seconds / steps if steps and seconds is not None else None
 
 
-def _mean(values: Sequence[float | None]) -> float:
+def finite_mean(values: Sequence[float | None]) -> float:
     known = [v for v in values if v is not None and math.isfinite(v)]
     return float(np.mean(known)) if known else float("nan")

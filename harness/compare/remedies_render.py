@@ -11,14 +11,14 @@ from harness.compare import units
 from harness.compare.remedies import RemedyComparison, RemedyRow, Scored
 
 
-def _score(scored: Scored | None) -> str:
+def score_text(scored: Scored | None) -> str:
     if scored is None:
         return "-"
     spread = f" ± {scored.std:.4f}" if math.isfinite(scored.std) else ""
     return f"{scored.mean:.4f}{spread}"
 
 
-def _delta(scored: Scored | None, n_boot: int) -> str:
+def delta_text(scored: Scored | None, n_boot: int) -> str:
     if scored is None or scored.paired is None:
         return ""
     paired = scored.paired
@@ -38,8 +38,8 @@ HEADERS = ("remedy", "seeds", "clean", "vs none", "worst unseen", "vs none (same
 
 def _cells(comparison: RemedyComparison) -> list[list[str]]:
     reference = comparison.rows[0]
-    return [[row.label, ",".join(map(str, row.seeds)), _score(row.clean), _delta(row.clean, comparison.n_boot),
-             _score(row.unseen), _delta(row.unseen, comparison.n_boot), _score(row.seen),
+    return [[row.label, ",".join(map(str, row.seeds)), score_text(row.clean), delta_text(row.clean, comparison.n_boot),
+             score_text(row.unseen), delta_text(row.unseen, comparison.n_boot), score_text(row.seen),
              units.seconds(row.train_seconds), _cost(row, reference)] for row in comparison.rows]
 
 
