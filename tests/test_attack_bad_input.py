@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from distill_fixtures import _snapshot
+from recorded_run import fresh_results, record_tiny_run
 
 from harness.cli.main import main
 
@@ -14,24 +14,12 @@ from harness.cli.main import main
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, encoder_dir) -> Path:
     """One recorded tiny run with its saved model, so each case can show it is left as it was."""
-    from user_tasks import write_user_tasks
-
-    root = tmp_path_factory.mktemp("attack-bad")
-    tasks = write_user_tasks(root / "my_tasks")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HARNESS_TASKS_PATH", str(tasks))
-        patch.delenv("HARNESS_DATA_DIR", raising=False)
-        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--output",
-                     str(root / "results"), "--quiet", "--save-model"]) == 0
-    return root
+    return record_tiny_run(tmp_path_factory.mktemp("attack-bad"), encoder_dir, "--save-model")
 
 
 @pytest.fixture()
 def results(recorded, tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(recorded / "my_tasks"))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    shutil.copytree(recorded / "results", tmp_path / "results")
-    return tmp_path / "results"
+    return fresh_results(recorded, tmp_path, monkeypatch)
 
 
 BAD = [

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from distill_fixtures import _snapshot
+from recorded_run import fresh_results, record_tiny_run
 
 from harness.cli.main import main
 from harness.methods.base import METHODS
@@ -17,24 +17,12 @@ from harness.methods.full import FullFineTuning
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, encoder_dir) -> Path:
     """One recorded tiny run, so that each case can show it is left as it was."""
-    from user_tasks import write_user_tasks
-
-    root = tmp_path_factory.mktemp("remedy-bad")
-    tasks = write_user_tasks(root / "my_tasks")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HARNESS_TASKS_PATH", str(tasks))
-        patch.delenv("HARNESS_DATA_DIR", raising=False)
-        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--output",
-                     str(root / "results"), "--quiet"]) == 0
-    return root
+    return record_tiny_run(tmp_path_factory.mktemp("remedy-bad"), encoder_dir)
 
 
 @pytest.fixture()
 def results(recorded, tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HARNESS_TASKS_PATH", str(recorded / "my_tasks"))
-    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    shutil.copytree(recorded / "results", tmp_path / "results")
-    return tmp_path / "results"
+    return fresh_results(recorded, tmp_path, monkeypatch)
 
 
 def _lines(tmp: Path, *rows: object) -> str:
