@@ -84,8 +84,8 @@ def full_disk_step(model: str, disk: Path, env: dict[str, str]) -> dict[str, int
     return {
         "sweep exit": done.returncode, "runs recorded": recorded, "runs failed with a reason": failed,
         "runs lost (neither)": 6 - recorded - failed,
-        "orphan predictions": sum(not p.with_name(p.name.replace(".predictions.jsonl", ".json")).exists()
-                                  for p in results.glob("sst2/*.predictions.jsonl")),
+        "orphan predictions": sum(not p.with_name(p.name.replace(".predictions.jsonl.gz", ".json")).exists()
+                                  for p in results.glob("sst2/*.predictions.jsonl.gz")),
         "temporary files": len(list(results.rglob("*.tmp"))),
         "half-saved model folders": sum(not ((p / "manifest.json").is_file() and any(p.glob("*.safetensors")))
                                         for p in results.glob("sst2/*.model")),

@@ -106,8 +106,8 @@ def same_as(output: Path, reference: Path, run_ids: list[str]) -> tuple[int, int
         a, b = ours[run_id], theirs[run_id]
         metrics += a["headline"] == b["headline"] and a["metrics"] == b["metrics"]
         task = a["task"]["name"]
-        predictions += (output / task / f"{run_id}.predictions.jsonl").read_bytes() == \
-                       (reference / task / f"{run_id}.predictions.jsonl").read_bytes()
+        predictions += (output / task / f"{run_id}.predictions.jsonl.gz").read_bytes() == \
+                       (reference / task / f"{run_id}.predictions.jsonl.gz").read_bytes()
     return metrics, predictions
 
 

@@ -63,7 +63,7 @@ def merge_cost(results: Path, run_ids: list[str]) -> None:
             record = store.load(path.parent.name, path.stem)
             target = Path(scratch) / path.parent.name
             target.mkdir(exist_ok=True)
-            for suffix in (".json", ".predictions.jsonl"):
+            for suffix in (".json", ".predictions.jsonl.gz"):
                 shutil.copy(path.with_suffix("").with_name(path.stem + suffix), target)
             (Path(scratch) / record["artifact"]).symlink_to((results / record["artifact"]).resolve())
         start = time.perf_counter()

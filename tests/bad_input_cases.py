@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from user_tasks import SENTIMENT
 
 from harness.errors import BAD_INPUT, RUN_FAILED
-from user_tasks import SENTIMENT
 
 TASK = "tiny-sentiment"
 
@@ -63,8 +63,8 @@ class World:
         record = json.loads(self.record().read_text())
         record["run_id"] = twin
         (self.results / TASK / f"{twin}.json").write_text(json.dumps(record))
-        shutil.copy(self.results / TASK / f"{self.run_id}.predictions.jsonl",
-                    self.results / TASK / f"{twin}.predictions.jsonl")
+        shutil.copy(self.results / TASK / f"{self.run_id}.predictions.jsonl.gz",
+                    self.results / TASK / f"{twin}.predictions.jsonl.gz")
         return self.run_id[:8]
 
 
@@ -403,7 +403,7 @@ CASES = [
         "compare", "--models", "{encoder}", "--tasks", TASK, "--methods", "full", "--epochs", "1", "--no-run")),
          BAD_INPUT, "{run_id}", "harness results check"),
     Case("regress-predictions-missing", with_setup(
-        lambda w: (w.results / TASK / f"{w.run_id}.predictions.jsonl").unlink(),
+        lambda w: (w.results / TASK / f"{w.run_id}.predictions.jsonl.gz").unlink(),
         cmd("regress", "--baseline", "results", "--candidate", "results")), BAD_INPUT, "predictions",
          "rerun the run with --force"),
     Case("verify-unknown-id", cmd("verify", "feedfacefeedface"), BAD_INPUT, "feedfacefeedface",

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from prediction_rows import rows_text
+
 from harness.record.check import LEFTOVER, check_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +37,7 @@ def records(output: Path) -> dict[str, dict]:
 
 
 def predictions(output: Path, run_id: str) -> str:
-    return (output / TASK / f"{run_id}.predictions.jsonl").read_text()
+    return rows_text(output / TASK / f"{run_id}.predictions.jsonl.gz")
 
 
 def assert_sound(output: Path) -> None:

@@ -17,6 +17,7 @@ from harness.tasks.example import Example
 from harness.train.checkpoint import Checkpointer
 from harness.train.loop import make_accelerator, train
 from interrupt import ctrl_c_after_update
+from prediction_rows import rows_text
 from tiny_models import CORPUS
 
 CONFIG = {"epochs": 3, "lr": 1e-3, "batch_size": 4, "grad_accum": 1, "warmup_ratio": 0.2, "weight_decay": 0.01,
@@ -91,8 +92,8 @@ def test_run_resume_on_the_command_line_records_the_same_metrics(env, encoder_di
     resumed = json.loads(next(folder.glob("*.json")).read_text())
     assert resumed["training"]["resumed_from_update"] == 2
     assert resumed["metrics"] == plain["metrics"]
-    assert (folder / f"{resumed['run_id']}.predictions.jsonl").read_text() == \
-        (env / "plain" / "tiny-sentiment" / f"{plain['run_id']}.predictions.jsonl").read_text()
+    assert rows_text(folder / f"{resumed['run_id']}.predictions.jsonl.gz") == \
+        rows_text(env / "plain" / "tiny-sentiment" / f"{plain['run_id']}.predictions.jsonl.gz")
     assert not list(folder.glob("*.checkpoint.pt"))  # removed once the record is written
 
 

@@ -103,8 +103,8 @@ def test_a_distilled_run_repeats_exactly_with_or_without_the_cache(recorded, res
     assert a["run_id"] == b["run_id"]
     assert a["metrics"] == b["metrics"]
     assert [h["train_loss"] for h in a["training"]["history"]] == [h["train_loss"] for h in b["training"]["history"]]
-    assert (results / task / f"{a['run_id']}.predictions.jsonl").read_bytes() == \
-        (other / task / f"{b['run_id']}.predictions.jsonl").read_bytes()
+    assert (results / task / f"{a['run_id']}.predictions.jsonl.gz").read_bytes() == \
+        (other / task / f"{b['run_id']}.predictions.jsonl.gz").read_bytes()
     capsys.readouterr()
     assert main(["verify", a["run_id"], "--output", str(results), "--quiet"]) == 0  # retrained with its teacher
 

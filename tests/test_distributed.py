@@ -19,6 +19,7 @@ import pytest
 import harness.train.launch as launch
 from harness.cli.main import main
 from harness.errors import HarnessError
+from harness.record.store import ResultStore
 
 VENV_BIN = Path(sys.executable).parent
 LAUNCHERS = {
@@ -41,8 +42,8 @@ def test_two_processes_record_once_and_evaluate_like_one(env, encoder_dir, launc
     assert len(records) == 1 and done.stdout.count("recorded:") == 1  # only the main process writes and reports
     record = json.loads(records[0].read_text())
     assert record["training"]["processes"] == 2
-    predictions = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
-    assert sorted(json.loads(row)["id"] for row in predictions) == sorted({json.loads(r)["id"] for r in predictions})
+    predictions = ResultStore(results).load_predictions("tiny-sentiment", record["run_id"])
+    assert sorted(row["id"] for row in predictions) == sorted({r["id"] for r in predictions})
     assert main(["verify", record["run_id"], "--eval-only", "--output", str(results)]) == 0  # one process, same numbers
 
 

@@ -96,7 +96,7 @@ def test_a_run_held_by_another_process_is_put_off_then_waited_for(env, encoder_d
             if "waiting for" in line:  # the other process finishes: records the run, or dies without
                 if holder_records_it:
                     (output / TASK).mkdir(parents=True, exist_ok=True)
-                    for suffix in (".predictions.jsonl", ".json"):
+                    for suffix in (".predictions.jsonl.gz", ".json"):
                         (output / TASK / f"{held_id}{suffix}").write_bytes(
                             (elsewhere / TASK / f"{held_id}{suffix}").read_bytes())
                 release(holder)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from prediction_rows import rows_text
 from torch import nn
 
 import harness.train.launch as launch
@@ -92,8 +93,8 @@ def test_fsdp2_records_once_and_evaluates_like_one_process(env, encoder_dir, met
     training = record["training"]
     assert (training["processes"], training["distributed"]) == (2, "fsdp2")
     assert training["sharding"]["fsdp_version"] == 2 and training["sharding"]["reshard_after_forward"] is True
-    rows = [json.loads(r) for r in (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl")
-            .read_text().splitlines()]
+    rows = [json.loads(r) for r in
+            rows_text(results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl.gz").splitlines()]
     dev = [row for row in rows if row["split"] == "dev"]
     assert len(dev) == len({row["id"] for row in dev}) == 12  # every dev example exactly once
     holdout = [row for row in rows if row["split"] == "holdout"]  # the selection outputs, kept once too
@@ -116,7 +117,7 @@ def test_fsdp2_on_real_data_with_uneven_evaluation_batches(tmp_path, encoder_dir
     (record_path,) = (results / "sst2").glob("*.json")
     record = json.loads(record_path.read_text())
     assert record["training"]["distributed"] == "fsdp2"  # evaluation batches of 64: 150 examples make 3
-    rows = [json.loads(row) for row in (results / "sst2" / f"{record['run_id']}.predictions.jsonl").read_text()
+    rows = [json.loads(row) for row in rows_text(results / "sst2" / f"{record['run_id']}.predictions.jsonl.gz")
             .splitlines() if '"split": "validation"' in row]
     assert len(rows) == len({row["id"] for row in rows}) == 150
     assert main(["verify", record["run_id"], "--eval-only", "--output", str(results), "--data-dir",

@@ -8,11 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from prediction_rows import rows_text, write_rows_text
+from user_tasks import write_user_tasks
 
 from harness.cli.main import main
 from harness.fusion import Selection, ensemble
 from harness.fusion.iob2 import is_valid
-from user_tasks import write_user_tasks
 
 TASKS = ("tiny-sentiment", "tiny-ner", "tiny-similarity")
 
@@ -67,7 +68,8 @@ def test_an_ensemble_is_recorded_like_a_run(results, task, capsys):
     assert against["best"]["delta"] == pytest.approx(headline["value"] - against["best"]["value"])
     assert record["costs"]["total_parameters"] == 3 * json.loads(
         (results / task / f"{_ids(results, task)[0]}.json").read_text())["costs"]["total_parameters"]
-    rows = [json.loads(line) for line in (results / task / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in
+            rows_text(results / task / f"{record['run_id']}.predictions.jsonl.gz").splitlines()]
     assert sum(row["split"] in record["metrics"] for row in rows) == sum(r["n"] for r in record["metrics"].values())
 
 
@@ -75,7 +77,7 @@ def test_ner_ensemble_decodes_valid_spans(results, capsys):
     assert _ensemble(results, *_ids(results, "tiny-ner"), "--combine", "majority", "--json") == 0
     record = json.loads(capsys.readouterr().out)
     rows = [json.loads(line) for line in
-            (results / "tiny-ner" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()]
+            rows_text(results / "tiny-ner" / f"{record['run_id']}.predictions.jsonl.gz").splitlines()]
     assert rows and all(is_valid(row["prediction"]) for row in rows)
     assert all(len(row["probabilities"]) == len(row["prediction"]) for row in rows)
 
@@ -111,10 +113,10 @@ def test_ensembles_load_in_views_and_regress(results, capsys):
 
 
 def _strip_probabilities(results: Path, task: str, run_id: str) -> None:
-    path = results / task / f"{run_id}.predictions.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
-    path.write_text("".join(json.dumps({k: v for k, v in row.items() if k != "probabilities"}) + "\n"
-                            for row in rows))
+    path = results / task / f"{run_id}.predictions.jsonl.gz"
+    rows = [json.loads(line) for line in rows_text(path).splitlines()]
+    write_rows_text(path, "".join(json.dumps({k: v for k, v in row.items() if k != "probabilities"}) + "\n"
+                                  for row in rows))
 
 
 def _change_data(results: Path, task: str, run_id: str) -> None:
@@ -215,7 +217,7 @@ def test_weights_fitted_on_the_selection_split(results, capsys):
     assert _ensemble(results, *sentiment, "--fit-weights", "--json") == 0
     record = json.loads(capsys.readouterr().out)
     assert record["fusion"]["fitted_on"] == {"split": "holdout", "examples": 4} and set(record["metrics"]) == {"dev"}
-    rows = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
+    rows = rows_text(results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl.gz").splitlines()
     assert sum('"split": "holdout"' in row for row in rows) == 4  # kept, unscored: an ensemble can be a member
     assert _ensemble(results, *sentiment, "--fit-weights", "--weights", "1,1,1") == 2
     assert "not both" in capsys.readouterr().err
@@ -223,8 +225,8 @@ def test_weights_fitted_on_the_selection_split(results, capsys):
 
 def test_fitting_needs_selection_outputs(results, capsys):
     ids = _ids(results, "tiny-sentiment")
-    path = results / "tiny-sentiment" / f"{ids[1]}.predictions.jsonl"
-    path.write_text("".join(line + "\n" for line in path.read_text().splitlines() if '"holdout"' not in line))
+    path = results / "tiny-sentiment" / f"{ids[1]}.predictions.jsonl.gz"
+    write_rows_text(path, "".join(line + "\n" for line in rows_text(path).splitlines() if '"holdout"' not in line))
     assert _ensemble(results, *ids, "--fit-weights") == 2
     err = capsys.readouterr().err
     assert "kept no outputs on its selection split (holdout" in err and "or leave out --fit-weights" in err

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from user_tasks import write_user_tasks
 
 from harness.cli.main import main
 from harness.fusion import merge
-from harness.fusion.merge import _combine, _mean_heads, _pretrained, _unfold
 from harness.fusion.members import read_member
+from harness.fusion.merge import _combine, _mean_heads, _pretrained, _unfold
 from harness.fusion.weights import dare, linear, task_vector, ties
 from harness.record.store import ResultStore
 from harness.tasks import load_task
-from user_tasks import write_user_tasks
 
 
 def test_ties_on_a_hand_computed_example():
@@ -108,9 +108,9 @@ def test_every_merge_is_recorded_and_repeats_exactly(results, how, capsys):
     assert record["spec"]["method"] == "merge" and record["fusion"]["merge"] == how
     assert set(record["fusion"]["kept"]) <= set(ids) and record["fusion"]["kept"]
     assert (results / record["artifact"] / "trained.safetensors").is_file()
-    rows = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_bytes()
+    rows = (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl.gz").read_bytes()
     assert main(["merge", *ids, "--how", how, "--results", str(results), "--n-boot", "200", "--force"]) == 0
-    assert (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_bytes() == rows
+    assert (results / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl.gz").read_bytes() == rows
     capsys.readouterr()
     assert main(["verify", record["run_id"], "--eval-only", "--results", str(results)]) == 0
     assert "evaluates exactly as recorded" in capsys.readouterr().out

@@ -22,11 +22,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from user_tasks import write_user_tasks
 
 import harness.cli.run as run_command
 from harness.cli.main import main
 from harness.spec import RANGES
-from user_tasks import write_user_tasks
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = ("sst2", "46e9a4e6b162cb0d")  # a real run committed under results/
@@ -60,7 +60,7 @@ def world(tmp_path_factory, data_dir):
     results = root / "results" / RECORDED[0]
     results.mkdir(parents=True)
     for run_id in (RECORDED[1], SECOND):
-        for suffix in (".json", ".predictions.jsonl"):
+        for suffix in (".json", ".predictions.jsonl.gz"):
             shutil.copy(REPO / "results" / RECORDED[0] / f"{run_id}{suffix}", results)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_TASKS_PATH", str(tasks))

@@ -8,6 +8,7 @@ import pytest
 
 from harness.cli.main import main
 from harness.fusion.iob2 import is_valid
+from harness.record.store import ResultStore
 
 pytestmark = pytest.mark.integration
 
@@ -25,8 +26,7 @@ def test_conll_ensemble_spans_are_valid(data_dir, tmp_path, capsys):
     assert main(["ensemble", "--task", "conll2003", "--results", str(tmp_path), "--data-dir", str(data_dir),
                  "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
-    rows = [json.loads(line) for line in
-            (tmp_path / "conll2003" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()]
+    rows = ResultStore(tmp_path).load_predictions("conll2003", record["run_id"])
     assert len(rows) == 120 and all(is_valid(row["prediction"]) for row in rows)
     assert set(record["fusion"]["against"]["members"]) == {m["run_id"] for m in record["fusion"]["members"]}
 

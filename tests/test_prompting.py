@@ -9,14 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from prediction_rows import rows_text
+from user_tasks import SENTIMENT
 
 from harness.cli.main import main
 from harness.errors import HarnessError
-from harness.prompting.calibration import calibrate, choice_probabilities, expected_calibration_error
-from harness.prompting.demonstrations import build_context, draw_demonstrations
 from harness.pipeline import plan
+from harness.prompting.calibration import (
+    calibrate,
+    choice_probabilities,
+    expected_calibration_error,
+)
+from harness.prompting.demonstrations import build_context, draw_demonstrations
 from harness.tasks import Example, validate_task_file
-from user_tasks import SENTIMENT
 
 
 def _task_with_prompts(tmp_path: Path, prompts) -> Path:
@@ -146,7 +151,7 @@ def test_zero_shot_run_records_prompt_scores_and_calibration(env, causal_lm_dir)
     split = prompting["splits"]["dev"]
     assert set(split["uncalibrated_metrics"]) == {"sum", "mean"} and 0 <= split["expected_calibration_error"] <= 1
     assert len(prompting["content_free_prior"]) == 2
-    rows = (env / "results" / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl").read_text().splitlines()
+    rows = rows_text(env / "results" / "tiny-sentiment" / f"{record['run_id']}.predictions.jsonl.gz").splitlines()
     row = json.loads(rows[0])
     assert len(row["loglikelihood_sum"]) == 2 and len(row["loglikelihood_mean"]) == 2
     assert record["headline"]["value"] == record["metrics"]["dev"]["values"]["accuracy"]

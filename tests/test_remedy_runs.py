@@ -10,9 +10,9 @@ import pytest
 
 import harness.remedy.augment as augment_module
 from harness.cli.main import main
-from harness.record.store import ResultStore
 from harness.pipeline import execute, plan
 from harness.pipeline.execute import load_data
+from harness.record.store import ResultStore
 from harness.remedy.settings import RemedyRequest
 
 REMEDIES = {
@@ -30,8 +30,8 @@ def _run(capsys, model: Path, task: str, output: Path, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def _rows(output: Path, record: dict) -> str:
-    return (output / record["task"]["name"] / f"{record['run_id']}.predictions.jsonl").read_text()
+def _rows(output: Path, record: dict) -> list[dict]:
+    return ResultStore(output).load_predictions(record["task"]["name"], record["run_id"])
 
 
 @pytest.mark.parametrize("task", ["tiny-sentiment", "tiny-ner"])
@@ -92,7 +92,7 @@ def test_record_keeps_seen_and_unseen_worst_cases_and_per_example_perturbed_rows
     assert len(rows) == 4 * report["examples"]
     for name, entry in report["perturbations"].items():  # the rows give back the recorded score
         mine = [row for row in rows if row["perturbation"] == name]
-        references = {r["id"]: r["reference"] for r in map(json.loads, _rows(env / "r", record).splitlines())}
+        references = {r["id"]: r["reference"] for r in _rows(env / "r", record)}
         accuracy = sum(row["prediction"] == references[row["id"]] for row in mine) / len(mine)
         assert accuracy == pytest.approx(entry["metrics"]["accuracy"])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
+from harness.record.store import ResultStore
 
 
 def _run(env, model_dir, *args):
@@ -37,8 +38,7 @@ def test_run_records_every_kind(env, task, model_fixture, method, request):
     assert low <= high
     assert 0 < record["model"]["trainable_parameters"] <= record["model"]["parameters"]
     assert record["training"]["train_examples_per_second"] > 0 and record["training"]["peak_memory_mb"] > 0
-    rows = [json.loads(line) for line in
-            record_path.with_name(record_path.stem + ".predictions.jsonl").read_text().splitlines()]
+    rows = ResultStore(record_path.parents[1]).load_predictions(record_path.parent.name, record_path.stem)
     evaluated = sum(record["metrics"][s]["n"] for s in record["metrics"])
     assert sum(row["split"] in record["metrics"] for row in rows) == evaluated
     # the selection split's outputs, unscored, unless a reported split holds them (what ensembles fit weights on)
@@ -74,8 +74,8 @@ def test_same_seed_repeats_exactly(env, encoder_dir):
     for output in ("a", "b"):
         assert main(["run", "--model", str(encoder_dir), "--task", "tiny-ner", "--output", str(env / output),
                      "--epochs", "2", "--quiet"]) == 0
-    (a,), (b,) = (list((env / o / "tiny-ner").glob("*.predictions.jsonl")) for o in ("a", "b"))
-    assert a.read_text() == b.read_text()
+    (a,), (b,) = (list((env / o / "tiny-ner").glob("*.predictions.jsonl.gz")) for o in ("a", "b"))
+    assert a.read_bytes() == b.read_bytes()
 
 
 def test_leaderboard_shows_recorded_runs(env, encoder_dir, capsys):

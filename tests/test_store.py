@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 
 import pytest
@@ -21,9 +20,8 @@ def test_write_puts_predictions_and_record_in_place(tmp_path):
     path = store.write(_record(), [{"id": "validation-0", "prediction": 1}])
     assert path == tmp_path / "sst2" / "abc.json"
     assert store.exists("sst2", "abc")
-    lines = store.predictions_path("sst2", "abc").read_text().splitlines()
-    assert json.loads(lines[0])["prediction"] == 1
-    assert sorted(p.name for p in (tmp_path / "sst2").iterdir()) == ["abc.json", "abc.predictions.jsonl"]
+    assert store.load_predictions("sst2", "abc")[0]["prediction"] == 1
+    assert sorted(p.name for p in (tmp_path / "sst2").iterdir()) == ["abc.json", "abc.predictions.jsonl.gz"]
 
 
 def test_failed_write_leaves_old_file_and_no_temporary(tmp_path):
@@ -103,3 +101,16 @@ def test_room_is_checked_before_training(tmp_path):
     with pytest.raises(HarnessError, match=r"has .* MB free and this run needs at least .* for its checkpoints"):
         ResultStore(tmp_path / "new" / "results").check_room(2**62, "its checkpoints")
     ResultStore(tmp_path).check_room(1, "its checkpoints")
+
+
+def test_plain_predictions_of_an_older_harness_are_read_and_replaced_on_a_rewrite(tmp_path):
+    store = ResultStore(tmp_path)
+    store.write(_record(), [{"id": "validation-0", "prediction": 1}])
+    packed = store.predictions_path("sst2", "abc")
+    plain = packed.with_name("abc.predictions.jsonl")
+    packed.unlink()
+    plain.write_text('{"id": "validation-0", "prediction": 0}\n', encoding="utf-8")  # as runs before 2026-12-06
+    assert store.predictions_path("sst2", "abc") == plain
+    assert store.load_predictions("sst2", "abc") == [{"id": "validation-0", "prediction": 0}]
+    store.write(_record(), [{"id": "validation-0", "prediction": 1}])
+    assert not plain.exists() and store.load_predictions("sst2", "abc")[0]["prediction"] == 1

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from harness.cli.main import main
+from harness.record.store import ResultStore, atomic_replace, gzipped_rows
 
 
 def _digest(folder):
@@ -24,10 +25,10 @@ def test_a_cpu_run_repeats_exactly_and_a_tampered_one_does_not(env, encoder_dir,
     assert "repeats exactly" in capsys.readouterr().out
     assert _digest(results) == before
 
-    predictions = results / "tiny-sentiment" / f"{run_id}.predictions.jsonl"
-    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    store = ResultStore(results)
+    rows = store.load_predictions("tiny-sentiment", run_id)
     rows[0]["prediction"] = 1 - rows[0]["prediction"]
-    predictions.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    atomic_replace(store.predictions_path("tiny-sentiment", run_id), gzipped_rows(rows))
     assert main(["verify", run_id, "--results", str(results), "--device", "cpu", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "did not repeat" in out and f"1 of {len(rows)} rows differ" in out and "prediction" in out

@@ -171,7 +171,7 @@ def align_predictions(
         if run_id not in predictions:
             raise HarnessError(
                 f"no per-example predictions for run {run_id} ({run['spec']['method']}, seed {run['spec']['seed']}); "
-                "its .predictions.jsonl is needed for paired tests: rerun it with --force"
+                "its predictions file (.predictions.jsonl.gz) is needed for paired tests: rerun it with --force"
             )
         rows = {_key(row["id"]): row for row in predictions[run_id] if row.get("split") == split}
         if first_id is None:

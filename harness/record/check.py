@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.record.store import SCHEMA_VERSION
+from harness.record.store import PLAIN_PREDICTIONS, PREDICTIONS, SCHEMA_VERSION, open_rows, predictions_beside
 from harness.spec import RANGES
 
 RUN_FIELDS = ("run_id", "spec", "task", "headline", "metrics")
@@ -44,7 +44,7 @@ def check_results(root: Path | str) -> list[Finding]:
         findings += _check_run(path)
     for path in sorted(root.glob("*/profiles/*.json")):
         findings += _check_profile(path)
-    for suffix in (".predictions.jsonl", ".perturbed.jsonl.gz", ".attacked.jsonl.gz"):
+    for suffix in (PREDICTIONS, PLAIN_PREDICTIONS, ".perturbed.jsonl.gz", ".attacked.jsonl.gz"):
         for path in sorted(root.glob(f"*/*{suffix}")):
             if not path.with_name(path.name.removesuffix(suffix) + ".json").is_file():
                 findings.append(Finding(path, ORPHAN, "predictions without their record: the run stopped before "
@@ -81,7 +81,7 @@ def _check_run(path: Path) -> list[Finding]:
     wrong = _wrong_types(record)
     if wrong:
         findings.append(Finding(path, CORRUPT, wrong))
-    predictions = path.with_name(path.name.removesuffix(".json") + ".predictions.jsonl")
+    predictions = predictions_beside(path)
     if not predictions.is_file():
         findings.append(Finding(path, INCOMPLETE, f"its predictions file {predictions.name} is missing "
                                                   "(compare and regress need it)"))
@@ -125,7 +125,7 @@ def _damaged_rows(path: Path) -> str:
     """'' for a whole predictions file; else the first damage: a line that is no row, or an example twice."""
     seen: set[tuple[str, str]] = set()
     try:
-        with path.open(encoding="utf-8") as handle:
+        with open_rows(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
@@ -141,8 +141,8 @@ def _damaged_rows(path: Path) -> str:
                 seen.add(key)
     except UnicodeDecodeError as exc:
         return f"not UTF-8 text (byte {exc.start}); rerun the run with --force"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    except (OSError, EOFError) as exc:
+        return f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__}); rerun the run with --force"
     return ""
 
 

@@ -1,6 +1,7 @@
 """The results folder: one JSON record per run plus its per-example predictions.
 
-Layout: <results>/<task>/<run_id>.json and <results>/<task>/<run_id>.predictions.jsonl.
+Layout: <results>/<task>/<run_id>.json and <results>/<task>/<run_id>.predictions.jsonl.gz (gzipped JSON lines;
+a plain <run_id>.predictions.jsonl, as runs recorded before 2026-12-06 have it, is read the same way).
 Every file is written to a temporary name in the same folder, flushed, synced, then
 renamed into place: a reader sees a whole file or none. Predictions are written before
 the record, so a record on disk always has its predictions.
@@ -15,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from harness.errors import HarnessError, did_you_mean
 from harness.record import strict_json
@@ -87,14 +88,35 @@ def _umask() -> int:
     return mask
 
 
+PREDICTIONS = ".predictions.jsonl.gz"
+PLAIN_PREDICTIONS = ".predictions.jsonl"  # how runs recorded before 2026-12-06 kept them; still read
+
+
+def predictions_beside(record_path: Path) -> Path:
+    """The predictions file of the record at `record_path`: the gzipped one, else a plain one left by an older
+    harness, else the gzipped name (where it belongs)."""
+    stem = record_path.name.removesuffix(".json")
+    packed, plain = record_path.with_name(stem + PREDICTIONS), record_path.with_name(stem + PLAIN_PREDICTIONS)
+    return plain if plain.is_file() and not packed.is_file() else packed
+
+
+def open_rows(path: Path) -> IO[str]:
+    """A file of JSON lines opened as text, gzipped (by its .gz name) or not."""
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
+
+
+# what reading a rows file can raise: gzip's damage is an OSError (BadGzipFile) or, cut short, an EOFError
+UNREADABLE_ROWS = (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError)
+
+
 def _read_gzipped(path: Path, run_id: str, what: str) -> list[dict[str, Any]]:
     """The JSON lines of a gzipped rows file; [] when there is none."""
     if not path.is_file():
         return []
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
+        with open_rows(path) as handle:
             return [json.loads(line) for line in handle if line.strip()]
-    except (OSError, EOFError, json.JSONDecodeError) as exc:
+    except UNREADABLE_ROWS as exc:
         raise HarnessError(f"{what} of run {run_id} ({path}) cannot be read ({type(exc).__name__}); rerun it "
                            "with --force") from None
 
@@ -107,7 +129,8 @@ class ResultStore:
         return self.root / task / f"{run_id}.json"
 
     def predictions_path(self, task: str, run_id: str) -> Path:
-        return self.root / task / f"{run_id}.predictions.jsonl"
+        """The run's per-example predictions (gzipped; a run recorded before they were has a plain file)."""
+        return predictions_beside(self.record_path(task, run_id))
 
     def perturbed_path(self, task: str, run_id: str) -> Path:
         """Per-example predictions on the perturbed copies of the reported splits (runs with --perturb), gzipped:
@@ -186,8 +209,8 @@ class ResultStore:
         fails (a full disk) leaves none, and a crash between the renames leaves predictions that
         `harness results check` reports as an orphan."""
         task, run_id = record["task"]["name"], record["run_id"]
-        rows_path, path = self.predictions_path(task, run_id), self.record_path(task, run_id)
-        files = [(rows_path, _text(strict_json.dumps(row) + "\n" for row in predictions))]
+        path = self.record_path(task, run_id)
+        files = [(path.with_name(run_id + PREDICTIONS), gzipped_rows(predictions))]
         if perturbed:
             files.append((self.perturbed_path(task, run_id), gzipped_rows(perturbed)))
         if attacked:
@@ -203,6 +226,7 @@ class ResultStore:
             raise
         for scratch, target in staged:
             os.replace(scratch, target)
+        path.with_name(run_id + PLAIN_PREDICTIONS).unlink(missing_ok=True)  # an older harness's, now replaced
         if not perturbed:  # a rerun without --perturb leaves no stale rows behind
             self.perturbed_path(task, run_id).unlink(missing_ok=True)
         if not attacked:
@@ -226,9 +250,9 @@ class ResultStore:
     def load_predictions(self, task: str, run_id: str) -> list[dict[str, Any]]:
         path = self.predictions_path(task, run_id)
         try:
-            with path.open(encoding="utf-8") as handle:
+            with open_rows(path) as handle:
                 return [json.loads(line) for line in handle if line.strip()]
-        except (OSError, json.JSONDecodeError) as exc:
+        except UNREADABLE_ROWS as exc:
             raise HarnessError(f"predictions of run {run_id} ({path}) cannot be read ({type(exc).__name__}); "
                                "rerun it with --force") from None
 

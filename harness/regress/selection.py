@@ -17,7 +17,12 @@ from typing import Any
 from harness.board.sources import matches, run_keys
 from harness.board.view import View
 from harness.errors import HarnessError, did_you_mean
-from harness.record.store import ResultStore
+from harness.record.store import (
+    UNREADABLE_ROWS,
+    ResultStore,
+    open_rows,
+    predictions_beside,
+)
 
 Record = dict[str, Any]
 SIDES = ("baseline", "candidate")
@@ -51,17 +56,17 @@ class Run:
 
     @property
     def predictions_path(self) -> Path:
-        return self.path.with_name(self.path.name.removesuffix(".json") + ".predictions.jsonl")
+        return predictions_beside(self.path)
 
     def load_predictions(self) -> list[dict[str, Any]]:
         path = self.predictions_path
         try:
-            with path.open(encoding="utf-8") as handle:
+            with open_rows(path) as handle:
                 return [json.loads(line) for line in handle if line.strip()]
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except UNREADABLE_ROWS as exc:
             raise HarnessError(
                 f"the predictions of run {self.run_id} ({path}) cannot be read ({type(exc).__name__}); the gate "
-                "needs each record's .predictions.jsonl beside it: copy it along or rerun the run with --force"
+                "needs each record's predictions file (.predictions.jsonl.gz) beside it: copy it along or rerun the run with --force"
             ) from None
 
 
