@@ -128,3 +128,6 @@ ADV_ALPHA = Range(float, 0, 1000, low_open=True, meaning="the L2 norm of one asc
 ATTACK_BUDGET = Range(int, 1, 100_000, meaning="model queries per attacked example, such as 100")
 ATTACK_MAX_SHARE = Range(float, 0, 1, low_open=True,
                          meaning="the largest share of an example's words (or characters) an attack changes")
+# the spread of a prompted score over prompts, formats and demonstrations (harness.prompt_spread)
+PROMPT_FORMATS = Range(int, 1, 100, meaning="formats of each prompt, the prompt as written included, such as 10")
+DEMO_DRAWS = Range(int, 1, 100, meaning="demonstration draws (few-shot), such as 5")

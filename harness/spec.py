@@ -84,6 +84,8 @@ class RunSpec:
     remedy: dict[str, Any] | None = None
     # adversarial attacks in evaluation: names, query budget and largest share changed (harness.attack)
     attack: dict[str, Any] | None = None
+    # zero/few-shot over several prompts, formats and demonstration draws (harness.prompt_spread)
+    prompt_spread: dict[str, Any] | None = None
 
     @property
     def shared_seed(self) -> int:
@@ -94,7 +96,7 @@ class RunSpec:
         values = asdict(self)
         # left out when unset: older run ids stay as they were
         for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill", "remedy",
-                         "attack"):
+                         "attack", "prompt_spread"):
             if values[optional] is None:
                 del values[optional]
         return values
@@ -111,7 +113,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
                variant: str | None = None, init_seed: int | None = None, student_layers: int | None = None,
                distill: dict[str, Any] | None = None, remedy: dict[str, Any] | None = None,
-               attack: dict[str, Any] | None = None) -> RunSpec:
+               attack: dict[str, Any] | None = None, prompt_spread: dict[str, Any] | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -143,7 +145,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         max_length=_checked("max_length", max_length) or task.max_length, train_limit=_checked("train_limit", train_limit),
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
         init_seed=_checked("init_seed", init_seed), student_layers=_checked("student_layers", student_layers),
-        distill=distill, remedy=remedy, attack=attack,
+        distill=distill, remedy=remedy, attack=attack, prompt_spread=prompt_spread,
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
+from harness.attack.settings import DEFAULT_BUDGET, DEFAULT_MAX_SHARE, AttackRequest
 from harness.cli.range_type import ranged
 from harness.distill import settings
 from harness.distill.settings import DistillRequest
-from harness.attack.settings import DEFAULT_BUDGET, DEFAULT_MAX_SHARE, AttackRequest
+from harness.prompt_spread.settings import SpreadRequest
 from harness.ranges import (
     ADV_ALPHA,
     ADV_EPSILON,
@@ -21,11 +22,18 @@ from harness.ranges import (
     ATTACK_MAX_SHARE,
     AUGMENT_COPIES,
     AUGMENT_PROB,
+    DEMO_DRAWS,
     N_BOOT,
+    PROMPT_FORMATS,
     SEED,
     Range,
 )
-from harness.remedy.settings import ADVERSARIES, DEFAULT_COPIES, DEFAULT_PROB, RemedyRequest
+from harness.remedy.settings import (
+    ADVERSARIES,
+    DEFAULT_COPIES,
+    DEFAULT_PROB,
+    RemedyRequest,
+)
 from harness.spec import RANGES, flag
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
@@ -166,6 +174,29 @@ def attack_options(command):
     for option in reversed(flags):
         command = option(command)
     return command
+
+
+def spread_options(command):
+    """Decorator: the spread of a prompted score over prompts, formats and demonstration draws."""
+    flags = [
+        click.option("--prompts", metavar="all|NAME[,NAME]",
+                     help="Score several of the task's prompts (zero/few-shot) and record their spread; the first "
+                          "(or --prompt) stays the run's headline."),
+        click.option("--prompt-formats", type=ranged(PROMPT_FORMATS),
+                     help="Formats of each prompt: as written plus N-1 seeded variants of separators, field names, "
+                          "answer cue and label words (default 1)."),
+        click.option("--demo-draws", type=ranged(DEMO_DRAWS),
+                     help="Few-shot: distinct seeded draws of the demonstrations (default 1)."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def spread_request(values: dict) -> SpreadRequest:
+    """The spread flags' values (popped from a command's keyword arguments) as one request."""
+    return SpreadRequest(prompts=values.pop("prompts"), formats=values.pop("prompt_formats"),
+                         demo_draws=values.pop("demo_draws"))
 
 
 def attack_request(values: dict) -> AttackRequest:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.cli.render_attack import attack_table
+from harness.cli.render_spread import spread_line, spread_table
 from harness.remedy.settings import describe
 
 
@@ -26,6 +27,9 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
     console.print(table)
     if "prompting" in record:
         _print_prompting(console, record)
+        if record.get("prompt_spread"):
+            console.print(f"over prompts (mean ± spread): {spread_line(record)}")
+            console.print(spread_table(record))
     else:
         _print_training(console, record)
     if record.get("distill"):

@@ -21,10 +21,11 @@ from harness.models.sources import resolve_model
 from harness.pipeline.fine_tune import fine_tune
 from harness.pipeline.prompted import prompted
 from harness.pipeline.record import build_record
-from harness.remedy.prepare import seen_perturbations
-from harness.remedy.settings import RemedyRequest, remedy_entry
+from harness.prompt_spread.settings import SpreadRequest, spread_entry
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
+from harness.remedy.prepare import seen_perturbations
+from harness.remedy.settings import RemedyRequest, remedy_entry
 from harness.spec import RunSpec, build_spec
 from harness.tasks import (
     TaskData,
@@ -51,7 +52,7 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          init_seed: int | None = None, student_layers: int | None = None, distill: DistillRequest | None = None,
          remedy: RemedyRequest | None = None, attack: AttackRequest | None = None,
-         results: Path | str = "results", data_dir: Path | None = None,
+         prompt_spread: SpreadRequest | None = None, results: Path | str = "results", data_dir: Path | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
     a YAML path, or a task already loaded (a grid plans many runs of one task). A `distill` request's teacher
@@ -65,11 +66,15 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
                                      results=results, data_dir=data_dir)
     remedy_settings = remedy_entry(remedy or RemedyRequest(), task_def, trains=method_def.trains,
                                    method=method_def.name)
+    spread = spread_entry(prompt_spread or SpreadRequest(), task_def, method=method_def.name, seed=seed,
+                          base_prompt=(method_options or {}).get("prompt") or None)
+    if spread:  # the first prompt of the spread is the run's own (its headline)
+        method_options = {**(method_options or {}), "prompt": spread["prompts"][0]}
     spec = build_spec(model, method_def, task_def, seed=seed, overrides=training, method_options=method_options,
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
                       fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,
                       distill=distill_settings, remedy=remedy_settings,
-                      attack=attack_entry(attack or AttackRequest(), task_def))
+                      attack=attack_entry(attack or AttackRequest(), task_def), prompt_spread=spread)
     return spec, task_def
 
 
@@ -124,7 +129,8 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
     if not ready.writes:
         return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
-    path = store.write(record, evaluated.rows, evaluated.perturbed_rows, evaluated.attacked_rows)
+    spread_rows = ready.facts.predictor.rows() if spec.prompt_spread else None
+    path = store.write(record, evaluated.rows, evaluated.perturbed_rows, evaluated.attacked_rows, spread_rows)
     ready.finish()  # only once the record is safely on disk
     return RunOutcome(record, path, skipped=False)
 

@@ -21,6 +21,8 @@ from harness.models.sources import ModelSource
 from harness.pipeline.log import log
 from harness.pipeline.ready import ReadyModel
 from harness.pipeline.record import PromptedFacts, prompting_section
+from harness.prompt_spread.predictor import SpreadPredictor
+from harness.prompt_spread.variants import plan_variants
 from harness.prompting.model import PromptModel, load_prompt_model
 from harness.prompting.predictor import PromptPredictor, prompt_for
 from harness.prompting.progress import ScoringProgress
@@ -38,17 +40,25 @@ def prompted(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, 
         log(f"[bold]{task.name}[/]: prompt '{prompt.name}' ({prompt.hash}), {spec.method_options.get('k', 0)} "
             f"demonstrations · [bold]{spec.model}[/] ({source.origin}, {loaded.scorer} scoring) · run {run_id}")
     facts = PromptedFacts(loaded)
-    return ReadyModel(scoring=lambda: _scoring(task, data, loaded, spec.method_options, spec.seed, facts, show_progress),
+    return ReadyModel(scoring=lambda: _scoring(task, data, loaded, spec.method_options, spec.seed, facts, show_progress,
+                                               spec.prompt_spread),
                       facts=facts, device=target)
 
 
 @contextmanager
 def _scoring(task: TaskDef, data: TaskData, loaded: PromptModel, options: dict[str, Any], seed: int,
-             facts: PromptedFacts, show_progress: bool) -> Iterator[PromptPredictor]:
-    """The predictor, with float32 linear layers swapped for oneDNN's while it scores (the calibration prior too)."""
+             facts: PromptedFacts, show_progress: bool, spread: dict[str, Any] | None = None
+             ) -> Iterator[PromptPredictor | SpreadPredictor]:
+    """The predictor, with float32 linear layers swapped for oneDNN's while it scores (the calibration prior too);
+    with a `spread` entry, one that scores every prompt variant (harness.prompt_spread)."""
     with ScoringProgress(show_progress) as progress, onednn_linears(loaded.model) as swapped:
         facts.linear_layers = "onednn" if swapped else "pytorch"
-        facts.predictor = PromptPredictor(task, data.train, data.evaluation, loaded, options, seed, progress)
+        predictor = PromptPredictor(task, data.train, data.evaluation, loaded, options, seed, progress)
+        if spread:
+            variants = plan_variants(task, spread, data.train, k=options.get("k", 0),
+                                     balanced=options.get("balanced", False), seed=seed)
+            predictor = SpreadPredictor(predictor, variants, spread)
+        facts.predictor = predictor
         yield facts.predictor
 
 

@@ -19,6 +19,7 @@ from harness.evaluation import Evaluated
 from harness.metrics.registry import metric_version
 from harness.models.load import LoadedModel
 from harness.models.sources import ModelSource
+from harness.prompt_spread.predictor import SpreadPredictor
 from harness.prompting.model import PromptModel
 from harness.prompting.predictor import PromptPredictor
 from harness.record.environment import environment
@@ -50,7 +51,7 @@ class PromptedFacts:
     """What prompting measured, beside the evaluation (the section is finished once every split is scored)."""
 
     loaded: PromptModel
-    predictor: PromptPredictor | None = None
+    predictor: PromptPredictor | SpreadPredictor | None = None
     linear_layers: str = "pytorch"  # "onednn" when scoring ran through oneDNN's packed linear layers
 
 
@@ -128,6 +129,7 @@ def _prompted(spec: RunSpec, task: TaskDef, source: ModelSource, data: TaskData,
         "model": {**_model_fields(spec, source), "parameters": loaded.parameters, "trainable_parameters": 0,
                   "trainable_share": 0.0, "scorer": loaded.scorer},
         "prompting": prompting_section(facts, evaluated, data),
+        **({"prompt_spread": facts.predictor.spread_section(task)} if spec.prompt_spread else {}),
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
         **({"attack": evaluated.attacks} if spec.attack else {}),
         "costs": {"trainable_parameters": 0, "total_parameters": loaded.parameters, "trainable_share": 0.0,

@@ -26,7 +26,12 @@ from harness.prompting.calibration import (
 )
 from harness.prompting.cloze import cloze_scores
 from harness.prompting.demonstrations import build_context, draw_demonstrations
-from harness.prompting.loglikelihood import Request, check_lengths, encode_requests, score_requests
+from harness.prompting.loglikelihood import (
+    Request,
+    check_lengths,
+    encode_requests,
+    score_requests,
+)
 from harness.prompting.model import PromptModel
 from harness.prompting.similarity import similarity_scores
 from harness.scoring import score_predictions
@@ -99,15 +104,27 @@ class PromptPredictor:
         for examples in evaluation.values():  # a template field the data lacks fails before anything is scored
             self.prompt.check_fields(examples[0], task.name)
         self.headline_scoring = self.prompt.headline_scoring if loaded.scorer == "loglikelihood" else "sum"
-        self.prior = None
-        if options.get("calibrate"):
-            content_free = [_content_free_example(self.prompt, text) for text in CONTENT_FREE_INPUTS]
-            self.prior = content_free_prior(self._score(content_free).by_scoring[self.headline_scoring])
+        self.prior = self.prior_for(self.prompt, self.demos)
+
+    def prior_for(self, prompt: Prompt, demos: Sequence[Example]) -> np.ndarray | None:
+        """The content-free prior of `prompt` with `demos` when the run calibrates; None otherwise."""
+        if not self.options.get("calibrate"):
+            return None
+        content_free = [_content_free_example(prompt, text) for text in CONTENT_FREE_INPUTS]
+        scores = _score(self.loaded, prompt, self.task, content_free, demos, fit=self.options.get("fit_context", False))
+        return content_free_prior(scores.by_scoring[self.headline_scoring_of(prompt)])
+
+    def headline_scoring_of(self, prompt: Prompt) -> str:
+        return prompt.headline_scoring if self.loaded.scorer == "loglikelihood" else "sum"
 
     def __call__(self, examples: Sequence[Example], split: str, perturbed: bool = False) -> PromptedSplit:
-        scores = self._score(examples, split, show=not perturbed)
-        raw = choice_probabilities(scores.by_scoring[self.headline_scoring])
-        probabilities = calibrate(raw, self.prior) if self.prior is not None else raw
+        return self.predictions(examples, self._score(examples, split, show=not perturbed), self.prompt, self.prior)
+
+    def predictions(self, examples: Sequence[Example], scores: SplitScores, prompt: Prompt,
+                    prior: np.ndarray | None) -> PromptedSplit:
+        """A split's predictions from its choice scores under `prompt` (calibrated by `prior`, when given)."""
+        raw = choice_probabilities(scores.by_scoring[self.headline_scoring_of(prompt)])
+        probabilities = calibrate(raw, prior) if prior is not None else raw
         prefix = "loglikelihood" if self.loaded.scorer == "loglikelihood" else "score"
         return PromptedSplit(self.task, examples, scores, probabilities, raw, probabilities.argmax(axis=1).tolist(),
                              prefix)
@@ -132,29 +149,50 @@ class PromptPredictor:
                       progress=self.progress if show else None, split=split, fit=self.options.get("fit_context", False))
 
 
-def _score(loaded: PromptModel, prompt: Prompt, task: TaskDef, examples: list[Example], demos: list[Example],
+def _score(loaded: PromptModel, prompt: Prompt, task: TaskDef, examples: list[Example], demos: Sequence[Example],
            progress=None, split: str = "", fit: bool = False) -> SplitScores:
+    return score_shared(loaded, [prompt], task, examples, demos, progress=progress, split=split, fit=fit)[0]
+
+
+def score_shared(loaded: PromptModel, prompts: Sequence[Prompt], task: TaskDef, examples: list[Example],
+                 demos: Sequence[Example], progress=None, split: str = "", fit: bool = False) -> list[SplitScores]:
+    """The scores of prompts that render the same contexts and differ only in their answer words: each
+    context runs through a log-likelihood scorer once for every prompt's answers (the other scorers score
+    prompt by prompt). Time and tokens are shared out evenly between the prompts."""
+    if loaded.scorer != "loglikelihood":
+        return [_score_other(loaded, prompt, task, examples, demos) for prompt in prompts]
+    prompt = prompts[0]
     contexts = [build_context(prompt, example, demos, task.label_names) for example in examples]
-    if loaded.scorer == "loglikelihood":
-        answers = tuple(prompt.answer(label) for label in range(task.num_labels))
-        requests = [Request(context, answers) for context in contexts]
-        encoded = encode_requests(loaded.tokenizer, requests)
-        shortened = 0
-        if fit:  # drop the last demonstrations of prompts that do not fit, rather than fail
-            for i, example in enumerate(examples):
-                kept = len(demos)
-                while encoded[i].longest > loaded.context_limit and kept > 0:
-                    kept -= 1
-                    requests[i] = Request(build_context(prompt, example, demos[:kept], task.label_names), answers)
-                    encoded[i] = encode_requests(loaded.tokenizer, [requests[i]])[0]
-                shortened += kept < len(demos)
-        check_lengths(encoded, loaded.context_limit, f"{task.name} {split}".strip())
-        on_batch = progress.start(split, len(requests)) if progress and split else None
-        scores = score_requests(loaded.model, loaded.tokenizer, requests, on_batch=on_batch)
-        lengths = [max(1, len(choice)) for choice in prompt.choices]
-        mean = [[value / length for value, length in zip(row, lengths)] for row in scores.loglikelihoods]
-        tokens = sum(len(e.context) + sum(len(c) for c in e.continuations) for e in encoded)
-        return SplitScores({"sum": scores.loglikelihoods, "mean": mean}, scores.seconds, tokens, shortened)
+    answers = tuple(dict.fromkeys(p.answer(label) for p in prompts for label in range(task.num_labels)))
+    requests = [Request(context, answers) for context in contexts]
+    encoded = encode_requests(loaded.tokenizer, requests)
+    shortened = 0
+    if fit:  # drop the last demonstrations of prompts that do not fit, rather than fail
+        for i, example in enumerate(examples):
+            kept = len(demos)
+            while encoded[i].longest > loaded.context_limit and kept > 0:
+                kept -= 1
+                requests[i] = Request(build_context(prompt, example, demos[:kept], task.label_names), answers)
+                encoded[i] = encode_requests(loaded.tokenizer, [requests[i]])[0]
+            shortened += kept < len(demos)
+    check_lengths(encoded, loaded.context_limit, f"{task.name} {split}".strip())
+    on_batch = progress.start(split, len(requests)) if progress and split else None
+    scores = score_requests(loaded.model, loaded.tokenizer, requests, on_batch=on_batch)
+    tokens = sum(len(e.context) + sum(len(c) for c in e.continuations) for e in encoded)
+    results = []
+    for p in prompts:
+        columns = [answers.index(p.answer(label)) for label in range(task.num_labels)]
+        summed = [[row[c] for c in columns] for row in scores.loglikelihoods]
+        lengths = [max(1, len(choice)) for choice in p.choices]
+        mean = [[value / length for value, length in zip(row, lengths)] for row in summed]
+        results.append(SplitScores({"sum": summed, "mean": mean}, scores.seconds / len(prompts),
+                                   tokens // len(prompts), shortened))
+    return results
+
+
+def _score_other(loaded: PromptModel, prompt: Prompt, task: TaskDef, examples: list[Example],
+                 demos: Sequence[Example]) -> SplitScores:
+    contexts = [build_context(prompt, example, demos, task.label_names) for example in examples]
     if loaded.scorer == "cloze":
         values, seconds = cloze_scores(loaded.model, loaded.tokenizer, contexts, prompt.choices,
                                        prompt.target_delimiter, max_length=loaded.context_limit)

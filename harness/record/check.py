@@ -44,7 +44,8 @@ def check_results(root: Path | str) -> list[Finding]:
         findings += _check_run(path)
     for path in sorted(root.glob("*/profiles/*.json")):
         findings += _check_profile(path)
-    for suffix in (PREDICTIONS, PLAIN_PREDICTIONS, ".perturbed.jsonl.gz", ".attacked.jsonl.gz"):
+    for suffix in (PREDICTIONS, PLAIN_PREDICTIONS, ".perturbed.jsonl.gz", ".attacked.jsonl.gz",
+                   ".prompts.jsonl.gz"):
         for path in sorted(root.glob(f"*/*{suffix}")):
             if not path.with_name(path.name.removesuffix(suffix) + ".json").is_file():
                 findings.append(Finding(path, ORPHAN, "predictions without their record: the run stopped before "

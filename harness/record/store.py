@@ -150,6 +150,14 @@ class ResultStore:
         """The rows of `attacked_path`; [] for a run that has none."""
         return _read_gzipped(self.attacked_path(task, run_id), run_id, "attacked examples")
 
+    def spread_path(self, task: str, run_id: str) -> Path:
+        """Per prompt variant and split of a run with a prompt spread: its predictions (regress pairs them)."""
+        return self.root / task / f"{run_id}.prompts.jsonl.gz"
+
+    def load_spread(self, task: str, run_id: str) -> list[dict[str, Any]]:
+        """The rows of `spread_path`; [] for a run that has none."""
+        return _read_gzipped(self.spread_path(task, run_id), run_id, "prompt variant predictions")
+
     def model_path(self, task: str, run_id: str) -> Path:
         """Folder of a run's saved trained weights (`harness run --save-model`)."""
         return self.root / task / f"{run_id}.model"
@@ -204,7 +212,8 @@ class ResultStore:
                                "pass --output DIR with a folder you can write to") from None
 
     def write(self, record: dict[str, Any], predictions: list[dict[str, Any]],
-              perturbed: list[dict[str, Any]] | None = None, attacked: list[dict[str, Any]] | None = None) -> Path:
+              perturbed: list[dict[str, Any]] | None = None, attacked: list[dict[str, Any]] | None = None,
+              spread: list[dict[str, Any]] | None = None) -> Path:
         """Every file staged in full before any is renamed into place (the record last): a write that
         fails (a full disk) leaves none, and a crash between the renames leaves predictions that
         `harness results check` reports as an orphan."""
@@ -215,6 +224,8 @@ class ResultStore:
             files.append((self.perturbed_path(task, run_id), gzipped_rows(perturbed)))
         if attacked:
             files.append((self.attacked_path(task, run_id), gzipped_rows(attacked)))
+        if spread:
+            files.append((self.spread_path(task, run_id), gzipped_rows(spread)))
         files.append((path, _text([strict_json.dumps(record, indent=2) + "\n"])))
         staged: list[tuple[Path, Path]] = []
         try:
@@ -231,6 +242,8 @@ class ResultStore:
             self.perturbed_path(task, run_id).unlink(missing_ok=True)
         if not attacked:
             self.attacked_path(task, run_id).unlink(missing_ok=True)
+        if not spread:
+            self.spread_path(task, run_id).unlink(missing_ok=True)
         return path
 
     def load(self, task: str, run_id: str) -> dict[str, Any]:

@@ -4,7 +4,9 @@ A task YAML may list `prompts:` (format in tasks/README.md). Each prompt renders
 example's fields through a Jinja template; every label has a verbalizer (the answer
 text), in the order of the task's `labels`. Prompts are kept out of the task's content
 hash, so editing a prompt never changes fine-tuning run ids; each prompt has its own hash,
-which zero/few-shot runs record and put into their run id.
+which zero/few-shot runs record and put into their run id. A prompt's `synonyms` (other
+answer words per label, for format variants: harness.prompt_spread) are left out of that
+hash: they change no score of the prompt as written.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from harness.errors import HarnessError
 from harness.tasks.example import Example
 
 PROMPT_KEYS = ("name", "template", "choices", "target_delimiter", "demo_separator", "instruction",
-               "headline_scoring", "descriptions")
+               "headline_scoring", "descriptions", "synonyms")
 SCORINGS = ("sum", "mean")  # log-likelihood summed over the answer, or per character of it
 
 _ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
@@ -37,17 +39,25 @@ class Prompt:
     instruction: str  # put before everything; "" for none
     headline_scoring: str  # "sum" or "mean": which log-likelihood the headline prediction uses
     descriptions: tuple[str, ...]  # per label, for similarity scoring with sentence encoders
+    synonyms: tuple[tuple[str, ...], ...] = ()  # per label, other answer words (as many for every label)
 
     @property
     def hash(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+        """What the prompt as written scores with: its synonyms are left out."""
+        values = self.to_dict()
+        del values["synonyms"]
+        return _hash(values)
+
+    @property
+    def full_hash(self) -> str:
+        """The hash of everything, synonyms included (a spread over formats depends on them)."""
+        return _hash(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "template": self.template, "choices": list(self.choices),
                 "target_delimiter": self.target_delimiter, "demo_separator": self.demo_separator,
                 "instruction": self.instruction, "headline_scoring": self.headline_scoring,
-                "descriptions": list(self.descriptions)}
+                "descriptions": list(self.descriptions), "synonyms": [list(words) for words in self.synonyms]}
 
     @property
     def variables(self) -> set[str]:
@@ -68,6 +78,11 @@ class Prompt:
             raise HarnessError(f"task {task_name} prompt '{self.name}': template names field(s) "
                                f"{', '.join(missing)} that the data does not have "
                                f"(available: {', '.join(sorted(available))})")
+
+
+def _hash(values: dict[str, Any]) -> str:
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 def template_fields(example: Example, label_names: list[str] | None = None) -> dict[str, Any]:
@@ -121,8 +136,9 @@ def parse_prompts(value: Any, labels: list[str], fail) -> list[Prompt]:
         for key, text in texts.items():
             if not isinstance(text, str):
                 raise fail(f"{where}.{key}", "a string", text)
+        synonyms = _synonyms(item.get("synonyms"), f"{where}.synonyms", labels, choices, fail)
         prompts.append(Prompt(name=name, template=template, choices=tuple(choices), descriptions=tuple(descriptions),
-                              headline_scoring=scoring, **texts))
+                              headline_scoring=scoring, synonyms=synonyms, **texts))
     return prompts
 
 
@@ -148,6 +164,36 @@ def _label_strings(value: Any, field: str, labels: list[str], fail) -> list[str]
         raise fail(field, "distinct texts (the model could not tell the labels apart)",
                    f"{', '.join(repr(d) for d in duplicates)} more than once")
     return [str(text) for text in value]
+
+
+def _synonyms(value: Any, field: str, labels: list[str], choices: list[str], fail) -> tuple[tuple[str, ...], ...]:
+    """Per label, a list of other answer words, the same number for every label; no word answers two labels."""
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        by_label = {str(key): words for key, words in value.items()}
+        if set(by_label) != set(labels):
+            raise fail(field, f"one key per label ({', '.join(labels)})", ", ".join(by_label))
+        value = [by_label[label] for label in labels]
+    if not isinstance(value, list) or len(value) != len(labels):
+        raise fail(field, f"one list of other answer words per label ({len(labels)}: {', '.join(labels)})", value)
+    for i, words in enumerate(value):
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise fail(f"{field}[{i}]", "a non-empty list of non-empty strings", words)
+    if len({len(words) for words in value}) > 1:
+        raise fail(field, "as many synonyms for every label (format variant j uses the j-th of each)",
+                   ", ".join(f"{label}: {len(words)}" for label, words in zip(labels, value)))
+    owner: dict[str, str] = {}
+    for label, choice, words in zip(labels, choices, value):
+        for word in (choice, *words):
+            if owner.get(word, label) != label:
+                raise fail(field, "answer words that no two labels share (the model could not tell them apart)",
+                           f"{word!r} answers both {owner[word]} and {label}")
+            owner[word] = label
+        if len(set(words)) != len(words) or choice in words:
+            raise fail(field, f"synonyms of label {label} that differ from each other and from its choice {choice!r}",
+                       words)
+    return tuple(tuple(words) for words in value)
 
 
 def find_prompt(prompts: list[Prompt], name: str | None, task_name: str) -> Prompt:
