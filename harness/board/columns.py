@@ -1,6 +1,6 @@
 """Leaderboard columns: what a view's `columns:` entries may ask for, checked, labelled and formatted.
 
-Six kinds, one key each names the figure:
+Eight kinds, one key each names the figure:
   task: sst2 [metric: f1] [split: validation]      a task's score (default: its headline metric and split)
   cost: trainable_share                            a run's recorded cost [task: sst2 to pin one task]
   robustness: worst_case_drop, task: sst2          a robustness figure (or a perturbation's drop; globs ok)
@@ -8,6 +8,7 @@ Six kinds, one key each names the figure:
   suite: glue                                      a suite score computed the official way (suites.py)
   fusion: vs_best, task: sst2                      an ensemble's or merge's paired test against its members
   distill: retention, task: sst2                   a distilled student's teacher score or retention
+  prompts: prompt_mean, task: sst2                 the spread of a prompted score over prompt variants
 Every column may set `label:` (its header and the name `sort:` and plots refer to).
 """
 
@@ -24,7 +25,7 @@ from harness.board.suites import SUITES
 from harness.compare import units
 from harness.errors import HarnessError, unknown_name
 
-KINDS = ("task", "cost", "robustness", "profile", "suite", "fusion", "distill")
+KINDS = ("task", "cost", "robustness", "profile", "suite", "fusion", "distill", "prompts")
 
 # cost name -> higher is better
 COSTS: dict[str, bool] = {
@@ -38,6 +39,9 @@ FUSION = {"vs_best": True, "vs_mean": True, "p_vs_best": False, "p_vs_mean": Fal
           "mean_member": True}
 # a distilled student's teacher's score and the student's share of it (the record's distill section)
 DISTILL = {"teacher_score": True, "retention": True}
+# a prompted run's spread over prompt variants (the record's prompt_spread section; harness.prompt_spread): the
+# mean over variants (with the interval of the mean), their standard deviation, extremes and max - min
+PROMPTS = {"prompt_mean": True, "prompt_std": False, "prompt_min": True, "prompt_max": True, "prompt_spread": False}
 # robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores; the
 # worst case over the perturbations a run did not train on (all of them for a run without augmentation) and
 # over those it did (augmented runs only)
@@ -60,6 +64,7 @@ _KEYS = {  # keys each kind accepts besides its own
     "suite": {"label"},
     "fusion": {"task", "label"},
     "distill": {"task", "metric", "split", "label"},
+    "prompts": {"task", "metric", "split", "label"},
 }
 
 
@@ -86,6 +91,8 @@ class ColumnSpec:
             return FUSION[self.name]
         if self.kind == "distill":
             return DISTILL[self.name]
+        if self.kind == "prompts":
+            return PROMPTS[self.name]
         return True  # scores and suite scores; every registered metric is higher-is-better
 
     @property
@@ -108,7 +115,7 @@ def default_label(spec: ColumnSpec) -> str:
     if spec.kind == "task":
         parts = [spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
-    if spec.kind in ("robustness", "fusion", "distill"):
+    if spec.kind in ("robustness", "fusion", "distill", "prompts"):
         parts = [spec.task or "", spec.name, spec.metric or "", f"({spec.split})" if spec.split else ""]
         return " ".join(p for p in parts if p)
     return f"{spec.task} {spec.name}" if spec.task else spec.name
@@ -144,7 +151,9 @@ def parse_column(raw: Any, where: str) -> ColumnSpec:
         raise unknown_name("fusion figure", name, FUSION)
     if kind == "distill" and name not in DISTILL:
         raise unknown_name("distillation figure", name, DISTILL)
-    if kind in ("robustness", "fusion", "distill") and "task" not in values:
+    if kind == "prompts" and name not in PROMPTS:
+        raise unknown_name("prompt spread figure", name, PROMPTS)
+    if kind in ("robustness", "fusion", "distill", "prompts") and "task" not in values:
         raise HarnessError(f"{where}: a {kind} column needs the task it reads, e.g. "
                            f"{{{kind}: {name}, task: sst2}}")
     spec = ColumnSpec(kind=kind, name=name, task=name if kind == "task" else values.get("task"),

@@ -82,7 +82,19 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
         return fusion_fact(record, spec.name)
     if spec.kind == "distill":
         return distill_fact(record, spec.name, split, metric)
+    if spec.kind == "prompts":
+        return spread_fact(record, spec.name, split, metric)
     return None
+
+
+def spread_fact(record: Mapping[str, Any], name: str, split: str, metric: str) -> Fact | None:
+    """prompt_mean (with the interval of the mean over variants), prompt_std, prompt_min, prompt_max, prompt_spread."""
+    stats = ((((record.get("prompt_spread") or {}).get("splits") or {}).get(split) or {}).get(metric)) or {}
+    value = _number(stats.get(name.removeprefix("prompt_")))
+    if value is None:
+        return None
+    interval = _interval(stats.get("interval")) if name == "prompt_mean" else None
+    return Fact(value, score_version(record, (metric,)), interval)
 
 
 def distill_fact(record: Mapping[str, Any], name: str, split: str, metric: str) -> Fact | None:

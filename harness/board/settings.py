@@ -12,6 +12,7 @@ from typing import Any
 from harness.attack.settings import describe as describe_attack
 from harness.errors import HarnessError
 from harness.methods import get_method
+from harness.prompt_spread.settings import describe as describe_spread
 from harness.remedy.settings import describe
 from harness.spec import build_spec
 from harness.tasks import load_task
@@ -47,6 +48,8 @@ def settings_label(spec: dict[str, Any]) -> str:
         changed.append(f"remedy: {describe(spec['remedy'])}")
     if spec.get("attack"):
         changed.append(f"attack: {describe_attack(spec['attack'])}")
+    if spec.get("prompt_spread"):
+        changed.append(f"over {describe_spread(spec['prompt_spread'])}")
     return ", ".join(changed) if changed else "defaults"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,30 +17,31 @@ def spread_table(record: Mapping[str, Any]) -> Table:
     settings = section["settings"]
     majority = ((record.get("prompting") or {}).get("majority_class") or {}).get("metrics", {}).get(split, {})
     baseline = (majority.get("values") or {}).get(metric)
-    table = Table(title=f"prompt spread · {split} {metric} · {len(settings['prompts'])} prompt(s) x "
-                        f"{settings['formats']} format(s) x {settings['demo_draws']} demonstration draw(s)",
-                  title_justify="left",
+    table = Table(title=f"prompt spread · {split} {metric} · {len(settings['prompts'])} prompts x "
+                        f"{settings['formats']} formats x {settings['demo_draws']} demonstration draws",
+                  title_justify="left", box=box.SIMPLE_HEAD,
                   caption=(f"majority class {baseline:.4f} · " if baseline is not None else "")
                   + f"{section['examples_scored']} examples scored in {section['seconds']:.1f} s "
                     f"({section['examples_per_second']} ex/s over all variants)",
                   caption_justify="left")
-    for column in ("prompts", "variants", "mean ± std", "95% interval of mean", "min", "max", "spread", "worst",
-                   "best"):
-        table.add_column(column, justify="left" if column in ("prompts", "worst", "best") else "right")
+    for column in ("prompts", "n", "mean [95% interval]", "std", "min", "max", "spread"):
+        table.add_column(column, justify="left" if column == "prompts" else "right", no_wrap=column != "prompts",
+                         min_width=11 if column == "prompts" else None)
     table.add_row("[bold]all[/]", *_cells(stats))
-    for name, group in stats.get("by_prompt", {}).items():
-        if len(stats.get("by_prompt", {})) > 1:
-            table.add_row(escape(name), *_cells(group))
+    groups = stats.get("by_prompt", {})
+    for name, group in groups.items() if len(groups) > 1 else ():
+        table.add_row(escape(name), *_cells(group))
+    table.caption += f"\nworst: {escape(stats.get('worst', '–'))}\nbest: {escape(stats.get('best', '–'))}"
     return table
 
 
 def _cells(stats: Mapping[str, Any]) -> list[str]:
     if not stats.get("variants"):
-        return ["0", "–", "–", "–", "–", "–", "–", "–"]
+        return ["0", "–", "–", "–", "–", "–"]
     interval = stats.get("interval")
-    return [str(stats["variants"]), f"{stats['mean']:.4f} ± {stats['std']:.4f}",
-            "–" if interval is None else f"[{interval[0]:.4f}, {interval[1]:.4f}]", f"{stats['min']:.4f}",
-            f"{stats['max']:.4f}", f"{stats['spread']:.4f}", escape(stats["worst"]), escape(stats["best"])]
+    mean = f"{stats['mean']:.4f}" + ("" if interval is None else f" [{interval[0]:.4f}, {interval[1]:.4f}]")
+    return [str(stats["variants"]), mean, f"{stats['std']:.4f}", f"{stats['min']:.4f}", f"{stats['max']:.4f}",
+            f"{stats['spread']:.4f}"]
 
 
 def spread_line(record: Mapping[str, Any]) -> str | None:

@@ -81,3 +81,10 @@ def prompt_names(text: str | None, task: TaskDef, base_prompt: str | None) -> li
                            "--prompt (the first of --prompts is then the run's headline)")
     first = base_prompt or chosen[0]
     return [first, *(name for name in chosen if name != first)]
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """'3 prompts x 10 formats x 1 draw' for a settings label."""
+    prompts, formats, draws = len(entry.get("prompts") or ()), entry.get("formats", 1), entry.get("demo_draws", 1)
+    return (f"{prompts} prompt{'s' if prompts != 1 else ''} x {formats} format{'s' if formats != 1 else ''} x "
+            f"{draws} draw{'s' if draws != 1 else ''}")
