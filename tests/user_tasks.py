@@ -26,8 +26,9 @@ splits:
   evaluation: [dev]
 prompts:
   - name: question
-    template: "{{sentence}}\nQuestion: Is this sentence positive or negative?\nAnswer:"
+    template: "{{sentence}}\\nQuestion: Is this sentence positive or negative?\\nAnswer:"
     choices: [negative, positive]
+    synonyms: [[bad, unfavorable], [good, favorable]]
   - name: it-was
     template: "{{text}} It was"
     choices: [bad, good]

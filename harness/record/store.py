@@ -89,6 +89,7 @@ def _umask() -> int:
 
 
 PREDICTIONS = ".predictions.jsonl.gz"
+SPREAD_SUFFIX = ".prompts.jsonl.gz"  # per prompt variant and split, a prompt spread's predictions
 PLAIN_PREDICTIONS = ".predictions.jsonl"  # how runs recorded before 2026-12-06 kept them; still read
 
 
@@ -152,7 +153,7 @@ class ResultStore:
 
     def spread_path(self, task: str, run_id: str) -> Path:
         """Per prompt variant and split of a run with a prompt spread: its predictions (regress pairs them)."""
-        return self.root / task / f"{run_id}.prompts.jsonl.gz"
+        return self.root / task / f"{run_id}{SPREAD_SUFFIX}"
 
     def load_spread(self, task: str, run_id: str) -> list[dict[str, Any]]:
         """The rows of `spread_path`; [] for a run that has none."""

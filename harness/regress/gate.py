@@ -6,6 +6,10 @@ Seeds: when the sides share seeds, seed s of the candidate is paired with seed s
 baseline and the delta is averaged over those seeds; when they share none, each side's
 mean over its seeds is compared (pooled), still paired over examples.
 
+Prompted runs recorded over prompt variants (--prompts, --prompt-formats, --demo-draws) on both
+sides are gated on the mean over the variants both scored (same name, same prompt text), variant
+paired with variant like seed with seed; the runs' headline is their first prompt as written.
+
 A metric FAILS when the candidate is worse than the baseline by more than its tolerance
 and the two-sided paired bootstrap p-value is below alpha. McNemar's exact test is
 reported for accuracy; it does not decide.
@@ -59,6 +63,7 @@ class Check:
     candidate_seeds: tuple[int, ...] = ()
     n_examples: int = 0
     allowed: bool = False  # a MISSING check the user allowed
+    variants: int = 0  # prompt variants the delta is the mean over (0: the runs' own predictions)
 
     @property
     def failed(self) -> bool:
@@ -142,6 +147,32 @@ class _TaskGate:
             record["run_id"]: runs.by_seed[s].load_predictions()
             for side, runs in self.sides.items() for s, record in self.records[side].items()
         }
+        self.variants = shared_variants([run for runs in self.sides.values() for run in runs.by_seed.values()])
+        if self.variants:
+            self._by_variant()
+            notes.append(f"{baseline.task}: gated on the mean over the {len(self.variants)} prompt variants both sides "
+                         "scored, paired variant to variant (the runs' headline is their first prompt as written)")
+
+    def _by_variant(self) -> None:
+        """Each run's record and predictions replaced by one per shared prompt variant, keyed (seed, variant)."""
+        records: dict[str, dict] = {}
+        predictions: dict[str, list] = {}
+        for side, runs in self.sides.items():
+            records[side] = {}
+            for seed, record in self.records[side].items():
+                references = {(row["split"], str(row["id"])): row["reference"]
+                              for row in self.predictions[record["run_id"]]}
+                for row in runs.by_seed[seed].load_spread():
+                    if row["variant"] not in self.variants:
+                        continue
+                    key = (seed, row["variant"])
+                    run_id = f"{record['run_id']}:{row['variant']}"
+                    records[side][key] = {**record, "run_id": run_id}
+                    predictions.setdefault(run_id, []).extend(
+                        {"split": row["split"], "id": i, "prediction": p,
+                         "reference": references[(row["split"], str(i))]}
+                        for i, p in zip(row["ids"], row["predictions"]))
+        self.records, self.predictions = records, predictions
 
     def checks(self, split: str, metrics: Sequence[str]) -> list[Check]:
         records = [r for side in self.sides for r in self.records[side].values()]
@@ -160,7 +191,8 @@ class _TaskGate:
                 scored.by_seed[side][s] = resample(metric, rows, n_boot=self.n_boot, seed=self.seed)
                 if name in _MCNEMAR_METRICS:
                     scored.correct[side][s] = np.asarray([p == r for p, r in zip(predictions, aligned.references)])
-                self._compare_recorded(side, s, split, name, scored.by_seed[side][s].value)
+                if not self.variants:  # a record's metrics are its own predictions', not a variant's
+                    self._compare_recorded(side, s, split, name, scored.by_seed[side][s].value)
         return scored
 
     def _compare_recorded(self, side: str, seed: int, split: str, name: str, value: float) -> None:
@@ -175,6 +207,8 @@ class _TaskGate:
         metric = get_metric(name)
         scored = self._score(split, name, aligned, options)
         base, cand = scored.by_seed["baseline"], scored.by_seed["candidate"]
+        if self.variants and not set(base) & set(cand):  # no seed in common: each variant's mean over seeds
+            base, cand = _per_variant(base), _per_variant(cand)
         shared = sorted(set(base) & set(cand))
         confidence = 1 - self.alpha
         if shared:
@@ -189,19 +223,41 @@ class _TaskGate:
             base_value, cand_value = base_mean.value, cand_mean.value
         assert paired is not None  # both mappings hold the seeds paired above
         test = None
-        if name in _MCNEMAR_METRICS:
+        if name in _MCNEMAR_METRICS and not self.variants:  # McNemar pairs runs, not a mean over variants
             # pooled: seeds paired in sorted order, as many as the side with fewer has
             pairs = list(zip(base_seeds, cand_seeds))
             test = mcnemar([scored.correct["baseline"][b] for b, _ in pairs],
                            [scored.correct["candidate"][c] for _, c in pairs])
         tolerance = self.tolerances.allowed_drop(task, name)
+        if self.variants:  # keys are (seed, variant) or variant: say which seeds were used
+            pairing = "seeds" if all(isinstance(k, tuple) for k in shared) else "pooled"
+            base_seeds = tuple(sorted({k[0] for k in shared})) if pairing == "seeds" else self.sides["baseline"].seeds
+            cand_seeds = tuple(sorted({k[0] for k in shared})) if pairing == "seeds" else self.sides["candidate"].seeds
         return Check(
             task=task, split=split, metric=name, higher_is_better=metric.higher_is_better, tolerance=tolerance,
             verdict=verdict(paired.delta, paired.p_value, tolerance, metric.higher_is_better, self.alpha),
             baseline=base_value, candidate=cand_value, delta=paired.delta, interval=paired.interval,
             p_bootstrap=paired.p_value, mcnemar=test, pairing=pairing, baseline_seeds=base_seeds,
-            candidate_seeds=cand_seeds, n_examples=len(aligned.ids),
+            candidate_seeds=cand_seeds, n_examples=len(aligned.ids), variants=len(self.variants),
         )
+
+
+def shared_variants(runs: Sequence[Run]) -> list[str]:
+    """The prompt variants every run scored with the same prompt text (name and hash), in the first run's order;
+    [] unless every run has a prompt spread and they share two variants or more."""
+    spreads = [run.record.get("prompt_spread") for run in runs]
+    if not runs or not all(spreads):
+        return []
+    keys = [{(v["name"], v["prompt_hash"]) for v in spread["variants"]} for spread in spreads]
+    common = set.intersection(*keys)
+    names = [v["name"] for v in spreads[0]["variants"] if (v["name"], v["prompt_hash"]) in common]
+    return names if len(names) > 1 else []
+
+
+def _per_variant(by_key: dict) -> dict:
+    """(seed, variant) -> scores, as variant -> the mean over seeds (pooled sides pair variant with variant)."""
+    names = dict.fromkeys(variant for _, variant in by_key)
+    return {name: _pooled([r for (_, v), r in by_key.items() if v == name]) for name in names}
 
 
 def _missing(task: str, split: str, metric: str, tolerances: Tolerances, allowed: bool) -> Check:

@@ -37,10 +37,11 @@ def _seeds(seeds: tuple[int, ...]) -> str:
 
 
 def pairing_sentence(check: Check) -> str:
+    over = f" (mean over {check.variants} prompt variants, variant to variant)" if check.variants else ""
     if check.pairing == "seeds":
-        return f"seed to seed ({_seeds(check.baseline_seeds)})"
+        return f"seed to seed ({_seeds(check.baseline_seeds)}){over}"
     return (f"pooled: no seed in common, mean over baseline seeds {_seeds(check.baseline_seeds)} against mean "
-            f"over candidate seeds {_seeds(check.candidate_seeds)}")
+            f"over candidate seeds {_seeds(check.candidate_seeds)}{over}")
 
 
 def _unused_seeds(result: GateResult, task: str, check: Check) -> str:
@@ -150,6 +151,7 @@ def _check_dict(check: Check) -> dict[str, Any]:
                                               "candidate_only_right": test.candidate_only, "pairs": test.pairs},
         "tolerance": check.tolerance, "pairing": check.pairing or None, "baseline_seeds": check.baseline_seeds,
         "candidate_seeds": check.candidate_seeds, "n_examples": check.n_examples,
+        "prompt_variants": check.variants,
     }
 
 

@@ -18,6 +18,7 @@ from harness.board.sources import matches, run_keys
 from harness.board.view import View
 from harness.errors import HarnessError, did_you_mean
 from harness.record.store import (
+    SPREAD_SUFFIX,
     UNREADABLE_ROWS,
     ResultStore,
     open_rows,
@@ -57,6 +58,18 @@ class Run:
     @property
     def predictions_path(self) -> Path:
         return predictions_beside(self.path)
+
+    def load_spread(self) -> list[dict[str, Any]]:
+        """Per prompt variant and split, the predictions of a run with a prompt spread (harness.prompt_spread)."""
+        path = self.path.with_name(f"{self.run_id}{SPREAD_SUFFIX}")
+        try:
+            with open_rows(path) as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except UNREADABLE_ROWS as exc:
+            raise HarnessError(
+                f"the prompt variants' predictions of run {self.run_id} ({path}) cannot be read "
+                f"({type(exc).__name__}); copy the file along with the record, or rerun the run with --force"
+            ) from None
 
     def load_predictions(self) -> list[dict[str, Any]]:
         path = self.predictions_path
