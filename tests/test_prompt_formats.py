@@ -9,7 +9,14 @@ import yaml
 from user_tasks import SENTIMENT
 
 from harness.errors import HarnessError
-from harness.prompt_spread.axes import AnswerCue, Casing, LabelWords, Punctuation, Separator, Spacing
+from harness.prompt_spread.axes import (
+    AnswerCue,
+    Casing,
+    LabelWords,
+    Punctuation,
+    Separator,
+    Spacing,
+)
 from harness.prompt_spread.formats import AS_WRITTEN, Axis, Format, draw_formats
 from harness.prompt_spread.registry import FORMAT_AXES
 from harness.prompt_spread.summary import spread_stats

@@ -25,10 +25,23 @@ from typing import Any
 import numpy as np
 
 from harness.compare.grouping import Aligned, align_predictions, metric_options
-from harness.compare.stats import Interval, McNemarResult, Resampled, mcnemar, paired_delta, resample
+from harness.compare.stats import (
+    Interval,
+    McNemarResult,
+    Resampled,
+    mcnemar,
+    paired_delta,
+    resample,
+)
 from harness.errors import HarnessError
 from harness.metrics import example_stats, get_metric
-from harness.regress.pairing import TaskRuns, check_comparable, group_by_task, metric_names, runs_by_task
+from harness.regress.pairing import (
+    TaskRuns,
+    check_comparable,
+    group_by_task,
+    metric_names,
+    runs_by_task,
+)
 from harness.regress.selection import Run
 from harness.regress.tolerances import Tolerances
 
