@@ -2,7 +2,8 @@
 
     pip install lm-eval==0.4.13      # part of the `test` extra, so ./setup.sh installs it
     python benchmarks/lmeval_parity.py --data-dir ../shared/data [--model smollm2-135m] [--task sst2]
-           [--k 8] [--limit N] [--batch-sizes 1,8,32,64,auto] [--output parity.json]
+           [--prompt NAME] [--format cue=a+case=upper] [--k 8] [--limit N] [--batch-sizes 1,8,32,64,auto]
+           [--output parity.json]
 
 The model is loaded once (float32), warmed up, and handed to both. lm-eval runs at every
 batch size asked for; the harness runs with its automatic batching. Both are timed end to end
@@ -12,12 +13,15 @@ machine hits both, and each side's best repeat counts. Printed: the largest diff
 between any example's choice log-likelihood in the two, both accuracies, and examples per
 second of each (lm-eval at its best batch size). With `--k`, both get the same k
 demonstrations (the harness's seeded draw, handed to lm-eval in order through its first_n
-sampler). Exit status 1 when they disagree.
+sampler). `--format` scores one format variant of the prompt (a name as `harness run
+--prompt-formats` records it, e.g. cue=a+case=upper): lm-eval gets the variant's text. Exit
+status 1 when they disagree.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -31,6 +35,7 @@ from harness.models.sources import resolve_model
 from harness.prompting.demonstrations import draw_demonstrations
 from harness.prompting.model import load_prompt_model
 from harness.pipeline.prompted import run_prompted
+from harness.prompt_spread.formats import AS_WRITTEN, Format
 from harness.tasks import load_task, prepare_data
 from harness.tasks.prompts import find_prompt
 
@@ -43,6 +48,7 @@ def main() -> int:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--task", default="sst2")
     parser.add_argument("--prompt", default=None)
+    parser.add_argument("--format", default=AS_WRITTEN, help="a format variant's name, e.g. cue=a+case=upper")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None, help="score a fixed sample of this many examples")
     parser.add_argument("--k", type=int, default=0, help="demonstrations (few-shot), drawn with seed 0")
@@ -53,12 +59,14 @@ def main() -> int:
     args = parser.parse_args()
 
     task = load_task(args.task)
-    prompt = find_prompt(task.prompts, args.prompt, task.name)
+    prompt = Format.parse(args.format).apply(find_prompt(task.prompts, args.prompt, task.name))
+    task = dataclasses.replace(task, prompts=[prompt])  # the harness side scores the variant as the task's prompt
     data = prepare_data(task, args.data_dir, seed=0, eval_limit=args.limit)
     split = task.headline_split
     examples = data.evaluation[split]
     loaded = load_prompt_model(resolve_model(args.model).path, "loglikelihood")
-    print(f"{task.name} {split}: {len(examples)} examples, prompt '{prompt.name}' ({prompt.hash}), {args.k} "
+    print(f"{task.name} {split}: {len(examples)} examples, prompt '{prompt.name}' format {args.format} "
+          f"({prompt.hash}), {args.k} "
           f"demonstrations, {args.model}")
 
     only_split = data.__class__(train=data.train, selection=[], evaluation={split: examples})
@@ -86,7 +94,7 @@ def main() -> int:
           f"{ours_split['examples_per_second']:.2f} ex/s counting only the scoring itself)")
 
     figures = {"task": task.name, "split": split, "examples": len(examples), "model": args.model, "k": args.k,
-               "prompt_hash": prompt.hash, "repeats": args.repeats,
+               "prompt": prompt.name, "format": args.format, "prompt_hash": prompt.hash, "repeats": args.repeats,
                "harness": {"accuracy": ours_accuracy, "examples_per_second": ours_speed,
                            "examples_per_second_each_round": [len(examples) / s for s in harness_seconds]},
                "lm_eval": {}}

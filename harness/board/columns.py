@@ -41,7 +41,8 @@ FUSION = {"vs_best": True, "vs_mean": True, "p_vs_best": False, "p_vs_mean": Fal
 DISTILL = {"teacher_score": True, "retention": True}
 # a prompted run's spread over prompt variants (the record's prompt_spread section; harness.prompt_spread): the
 # mean over variants (with the interval of the mean), their standard deviation, extremes and max - min
-PROMPTS = {"prompt_mean": True, "prompt_std": False, "prompt_min": True, "prompt_max": True, "prompt_spread": False}
+PROMPTS = {"prompt_mean": True, "prompt_std": False, "prompt_min": True, "prompt_max": True, "prompt_spread": False,
+           "majority_class": True}  # and any prompted run's majority-class baseline, to read the others against
 # robustness figures besides a perturbation's name: worst_case_drop (clean minus worst case), the scores; the
 # worst case over the perturbations a run did not train on (all of them for a run without augmentation) and
 # over those it did (augmented runs only)

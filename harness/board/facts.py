@@ -88,7 +88,12 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
 
 
 def spread_fact(record: Mapping[str, Any], name: str, split: str, metric: str) -> Fact | None:
-    """prompt_mean (with the interval of the mean over variants), prompt_std, prompt_min, prompt_max, prompt_spread."""
+    """prompt_mean (with the interval of the mean over variants), prompt_std, prompt_min, prompt_max, prompt_spread;
+    majority_class: a prompted run's score for always answering the training split's most frequent label."""
+    if name == "majority_class":
+        majority = (((record.get("prompting") or {}).get("majority_class") or {}).get("metrics") or {}).get(split) or {}
+        value = _number((majority.get("values") or {}).get(metric))
+        return None if value is None else Fact(value, score_version(record, (metric,)))
     stats = ((((record.get("prompt_spread") or {}).get("splits") or {}).get(split) or {}).get(metric)) or {}
     value = _number(stats.get(name.removeprefix("prompt_")))
     if value is None:

@@ -85,11 +85,24 @@ class Format:
     def name(self) -> str:
         return "+".join(f"{axis}={option}" for axis, option in self.choices) or AS_WRITTEN
 
+    @classmethod
+    def parse(cls, name: str) -> Format:
+        """The format a name gives ('cue=a+case=upper'; 'as-written'), so a recorded variant can be made again."""
+        if name == AS_WRITTEN:
+            return cls(())
+        choices = [part.split("=", 1) for part in name.split("+")]
+        if not all(len(choice) == 2 and all(choice) for choice in choices):
+            raise HarnessError(f"format {name!r}: expected {AS_WRITTEN} or AXIS=OPTION[+AXIS=OPTION], e.g. "
+                               "cue=a+case=upper")
+        return cls(tuple((axis, option) for axis, option in choices))
+
     def apply(self, prompt: Prompt, axes: dict[str, Axis] | None = None) -> Prompt:
         from harness.prompt_spread.registry import FORMAT_AXES
         axes = axes if axes is not None else FORMAT_AXES.all()
         changed = prompt
         for axis, option in self.choices:
+            if axis not in axes:
+                raise HarnessError(f"format {self.name}: no format axis {axis!r} (axes: {', '.join(axes)})")
             changed = axes[axis].apply(changed, option)
         check_fields_kept(prompt, changed, self.name)
         return changed
