@@ -186,3 +186,16 @@ def _refused(results: Path, capsys, args: list[str], message: str) -> None:
     assert "Traceback" not in err and message in err, err
     assert len([line for line in err.splitlines() if line.strip()]) == 1, err
     assert _snapshot(results) == before
+
+
+def test_the_run_summary_shows_mean_and_spread_in_80_columns(env, causal_lm_dir, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "r"),
+                 "--quiet", "--method", "zero-shot", "--prompts", "all"]) == 0
+    out = capsys.readouterr().out
+    record = json.loads(next((env / "r" / "tiny-sentiment").glob("*[0-9a-f].json")).read_text())
+    stats = record["prompt_spread"]["splits"]["dev"]["accuracy"]
+    assert f"over prompts (mean ± spread): {stats['mean']:.4f} ± {stats['spread']:.4f} over 2 variants" in out
+    assert f"worst: {stats['worst']}" in out and "question" in out and "it-was" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
