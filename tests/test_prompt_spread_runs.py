@@ -199,3 +199,13 @@ def test_the_run_summary_shows_mean_and_spread_in_80_columns(env, causal_lm_dir,
     assert f"over prompts (mean ± spread): {stats['mean']:.4f} ± {stats['spread']:.4f} over 2 variants" in out
     assert f"worst: {stats['worst']}" in out and "question" in out and "it-was" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_sweep_plans_the_same_spread_run(env, causal_lm_dir, capsys):
+    record = _run(capsys, causal_lm_dir, env / "r", "--method", "zero-shot", "--prompts", "all")
+    sweep = env / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"models": [str(causal_lm_dir)], "methods": ["zero-shot"],
+                                     "tasks": ["tiny-sentiment"], "prompts": "all"}))
+    capsys.readouterr()
+    assert main(["sweep", "--file", str(sweep), "--output", str(env / "r"), "--dry-run"]) == 0
+    assert f"{record['run_id']}" in capsys.readouterr().out

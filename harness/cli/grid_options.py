@@ -13,8 +13,9 @@ from harness.attack.settings import AttackRequest
 from harness.distill.settings import DistillRequest
 from harness.remedy.settings import RemedyRequest, parse_remedies
 from harness.errors import HarnessError
+from harness.prompt_spread.settings import SpreadRequest
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
-from harness.sweep.grid import ATTACK_FILE_KEYS
+from harness.sweep.grid import ATTACK_FILE_KEYS, SPREAD_FILE_KEYS
 
 TRAINING_FLAGS = options.TRAINING_SETTINGS
 RUN_FLAGS = ("train_limit", "eval_limit", "max_length", "pooling", "fold", "init_seed", "perturb", "student_layers")
@@ -33,6 +34,7 @@ def grid_options(command):
         click.option("--pooling", type=click.Choice(["mean", "cls", "last"])),
         options.perturb,
         options.attack_options,
+        options.spread_options,
         options.distill_options,
         options.remedy_options,
         click.option("--remedies", help="Training remedies for robustness as a dimension of the grid: none, "
@@ -78,6 +80,11 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
                               for field, key in ATTACK_FILE_KEYS.items()})
     if attack != AttackRequest():
         run_settings["attack"] = attack
+    spread = options.spread_request(kwargs)
+    spread = SpreadRequest(**{field: getattr(spread, field) if getattr(spread, field) is not None else content.get(key)
+                              for field, key in SPREAD_FILE_KEYS.items()})
+    if spread.asked:
+        run_settings["prompt_spread"] = spread
     remedy = merge_remedy(content.get("remedy"), options.remedy_request(kwargs))
     remedies_text = kwargs.pop("remedies") or content.get("remedies")
     remedies = []

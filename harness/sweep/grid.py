@@ -16,6 +16,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     remedy: {augment: typos, augment_prob: 0.5, adversarial: fgm, adv_epsilon: 1.0}   # as the run flags
     remedies: none,augment:typos,fgm    # or a dimension of remedies (as --remedies; perturb defaults to all)
     attack: word,char   # also attack every evaluation example (as --attack), with attack_budget, attack_max_share
+    prompts: all        # zero/few-shot over several prompts (as --prompts), with prompt_formats, demo_draws
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
              "init_seed", "perturb", "training", "student_layers", "distill", "remedy", "remedies", "attack",
-             "attack_budget", "attack_max_share"}
+             "attack_budget", "attack_max_share", "prompts", "prompt_formats", "demo_draws"}
 # AttackRequest field -> sweep file key
 ATTACK_FILE_KEYS = {"attack": "attack", "budget": "attack_budget", "max_share": "attack_max_share"}
+# SpreadRequest field -> sweep file key
+SPREAD_FILE_KEYS = {"prompts": "prompts", "formats": "prompt_formats", "demo_draws": "demo_draws"}
 DISTILL_KEYS = {"from": "teacher", "alpha": "alpha", "temperature": "temperature", "unlabeled": "unlabeled",
                 "unlabeled_limit": "unlabeled_limit", "hidden": "hidden"}
 METHOD_KEYS = {"name", "options", "training"}
