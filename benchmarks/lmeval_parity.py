@@ -32,10 +32,11 @@ import numpy as np
 import torch
 
 from harness.models.sources import resolve_model
+from harness.pipeline.prompted import run_prompted
+from harness.prompt_spread.formats import AS_WRITTEN
+from harness.prompt_spread.registry import apply_format
 from harness.prompting.demonstrations import draw_demonstrations
 from harness.prompting.model import load_prompt_model
-from harness.pipeline.prompted import run_prompted
-from harness.prompt_spread.formats import AS_WRITTEN, Format
 from harness.tasks import load_task, prepare_data
 from harness.tasks.prompts import find_prompt
 
@@ -59,7 +60,7 @@ def main() -> int:
     args = parser.parse_args()
 
     task = load_task(args.task)
-    prompt = Format.parse(args.format).apply(find_prompt(task.prompts, args.prompt, task.name))
+    prompt = apply_format(args.format, find_prompt(task.prompts, args.prompt, task.name))
     task = dataclasses.replace(task, prompts=[prompt])  # the harness side scores the variant as the task's prompt
     data = prepare_data(task, args.data_dir, seed=0, eval_limit=args.limit)
     split = task.headline_split

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from harness.prompt_spread.formats import Format
+from harness.prompt_spread.registry import apply_format
 from harness.prompting.demonstrations import build_context
 from harness.prompting.loglikelihood import Request, score_requests
 from harness.tasks import Example
@@ -48,7 +48,7 @@ def test_loglikelihoods_and_accuracy_match_lm_eval(causal_lm_dir, tmp_path, batc
                                          ("labels=synonyms-2+cue=a+separator=double-newline", 2)])
 def test_format_variants_match_lm_eval_too(causal_lm_dir, tmp_path, name, shots):
     """Every format variant is a plain template, choices and delimiter: lm-eval scores it from the same text."""
-    variant = Format.parse(name).apply(PROMPT)
+    variant = apply_format(name, PROMPT)
     model = AutoModelForCausalLM.from_pretrained(causal_lm_dir).eval()
     tokenizer = AutoTokenizer.from_pretrained(causal_lm_dir)
     examples = [Example(id=f"validation-{i}", text=text, label=i % 2, fields={"sentence": text})

@@ -17,8 +17,8 @@ from harness.prompt_spread.axes import (
     Separator,
     Spacing,
 )
-from harness.prompt_spread.formats import AS_WRITTEN, Axis, Format, draw_formats
-from harness.prompt_spread.registry import FORMAT_AXES
+from harness.prompt_spread.formats import AS_WRITTEN, Axis, Format
+from harness.prompt_spread.registry import FORMAT_AXES, apply_format, draw_formats
 from harness.prompt_spread.summary import spread_stats
 from harness.prompt_spread.variants import demonstration_draws
 from harness.tasks import Example, load_task, validate_task_file
@@ -77,14 +77,15 @@ def test_axes_apply_only_where_the_prompt_has_what_they_change():
 
 def test_formats_are_named_drawn_with_the_seed_and_all_distinct():
     first = draw_formats(ENGLISH, 12, seed=0)
-    assert first[0].name == AS_WRITTEN and first[0].apply(ENGLISH) == ENGLISH
+    assert first[0].name == AS_WRITTEN and apply_format(first[0], ENGLISH) == ENGLISH
     assert [f.name for f in first] == [f.name for f in draw_formats(ENGLISH, 12, seed=0)]
     assert [f.name for f in first] != [f.name for f in draw_formats(ENGLISH, 12, seed=1)]
-    rendered = [f.apply(ENGLISH) for f in first]
+    rendered = [apply_format(f, ENGLISH) for f in first]
     assert len({(p.template, p.choices) for p in rendered}) == 12
     for form in first[1:]:
         assert "=" in form.name and all(axis in FORMAT_AXES for axis, _ in form.choices)
-        assert form.apply(ENGLISH).variables == {"text"}
+        assert apply_format(form, ENGLISH).variables == {"text"}
+        assert apply_format(form.name, ENGLISH) == apply_format(form, ENGLISH)  # the name makes it again
 
 
 def test_a_format_that_drops_a_field_is_refused_by_name():

@@ -1,8 +1,10 @@
 """Format variants of a prompt: meaning-preserving changes of layout, each a named, deterministic transform.
 
-    formats = draw_formats(prompt, 10, seed=0)     # the prompt as written, then 9 seeded variants
+    formats = draw_from(axes, prompt, 10, seed=0)  # the prompt as written, then 9 seeded variants
     formats[3].name                                # 'separator=space+case=upper'
-    formats[3].apply(prompt)                       # the transformed Prompt
+    formats[3].apply(prompt, axes)                 # the transformed Prompt
+
+(harness.prompt_spread.registry's draw_formats and apply_format use the registered axes.)
 
 Each axis changes one thing (after Sclar et al., 2024, "FormatSpread"): the newline between
 the template's lines, the punctuation after a field name ("Answer:" -> "Answer -"), the
@@ -96,9 +98,7 @@ class Format:
                                "cue=a+case=upper")
         return cls(tuple((axis, option) for axis, option in choices))
 
-    def apply(self, prompt: Prompt, axes: dict[str, Axis] | None = None) -> Prompt:
-        from harness.prompt_spread.registry import FORMAT_AXES
-        axes = axes if axes is not None else FORMAT_AXES.all()
+    def apply(self, prompt: Prompt, axes: dict[str, Axis]) -> Prompt:
         changed = prompt
         for axis, option in self.choices:
             if axis not in axes:
@@ -122,11 +122,9 @@ def format_space(prompt: Prompt, axes: Sequence[Axis]) -> list[tuple[str, tuple[
     return [(axis.name, options) for axis in axes if (options := tuple(axis.options(prompt)))]
 
 
-def draw_formats(prompt: Prompt, n: int, seed: int, axes: Sequence[Axis] | None = None) -> list[Format]:
+def draw_from(axes: Sequence[Axis], prompt: Prompt, n: int, seed: int) -> list[Format]:
     """The prompt as written, then n - 1 formats drawn with the seed (the same every time), each giving a
     prompt unlike the others (two choices of axes that render the same text count once)."""
-    from harness.prompt_spread.registry import FORMAT_AXES
-    axes = list(FORMAT_AXES.all().values()) if axes is None else list(axes)
     by_name = {axis.name: axis for axis in axes}
     space = format_space(prompt, axes)
     combinations = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.prompt_spread.formats import draw_formats
+from harness.prompt_spread.registry import draw_formats
 from harness.ranges import DEMO_DRAWS, PROMPT_FORMATS
 from harness.tasks import TaskDef
 from harness.tasks.prompts import find_prompt

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.errors import HarnessError
-from harness.prompt_spread.formats import draw_formats
+from harness.prompt_spread.registry import apply_format, draw_formats
 from harness.prompting.demonstrations import draw_demonstrations
 from harness.tasks import Example, TaskDef
 from harness.tasks.prompts import Prompt, find_prompt
@@ -61,7 +61,7 @@ def plan_variants(task: TaskDef, entry: dict, train: Sequence[Example], *, k: in
     for name in entry["prompts"]:
         prompt = find_prompt(task.prompts, name, task.name)
         for form in draw_formats(prompt, entry.get("formats", 1), seed):
-            changed = form.apply(prompt)
+            changed = apply_format(form, prompt)
             variants += [Variant(name, form.name, d, changed, tuple(demos)) for d, demos in enumerate(draws)]
     return variants
 
