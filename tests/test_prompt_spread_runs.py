@@ -107,6 +107,11 @@ def test_spread_runs_load_in_every_view_and_gate_on_the_mean_over_variants(env, 
     assert code in (0, 1)
     check = next(c for c in report["checks"] if c["metric"] == "accuracy")
     assert check["prompt_variants"] == 4
+    cand = json.loads(next((out / "cand" / "tiny-sentiment").glob("*[0-9a-f].json")).read_text())
+    pairs = zip(base["prompt_spread"]["scores"]["dev"].values(), cand["prompt_spread"]["scores"]["dev"].values())
+    differences = [c["accuracy"] - b["accuracy"] for b, c in pairs]
+    assert check["prompt_variants_better"] == sum(d > 0 for d in differences)
+    assert check["prompt_variants_worse"] == sum(d < 0 for d in differences)
     assert check["baseline"] == pytest.approx(stats["mean"])
 
 

@@ -77,6 +77,8 @@ class Check:
     n_examples: int = 0
     allowed: bool = False  # a MISSING check the user allowed
     variants: int = 0  # prompt variants the delta is the mean over (0: the runs' own predictions)
+    variants_better: int = 0  # of those (over the paired seeds), where the candidate scored higher / lower
+    variants_worse: int = 0
 
     @property
     def failed(self) -> bool:
@@ -242,7 +244,11 @@ class _TaskGate:
             test = mcnemar([scored.correct["baseline"][b] for b, _ in pairs],
                            [scored.correct["candidate"][c] for _, c in pairs])
         tolerance = self.tolerances.allowed_drop(task, name)
-        if self.variants:  # keys are (seed, variant) or variant: say which seeds were used
+        better = worse = 0
+        if self.variants:  # keys are (seed, variant) or variant: say which seeds were used, and the variants' wins
+            sign = 1 if metric.higher_is_better else -1
+            better = sum(sign * (cand[k].value - base[k].value) > 0 for k in shared)
+            worse = sum(sign * (cand[k].value - base[k].value) < 0 for k in shared)
             pairing = "seeds" if all(isinstance(k, tuple) for k in shared) else "pooled"
             base_seeds = tuple(sorted({k[0] for k in shared})) if pairing == "seeds" else self.sides["baseline"].seeds
             cand_seeds = tuple(sorted({k[0] for k in shared})) if pairing == "seeds" else self.sides["candidate"].seeds
@@ -252,6 +258,7 @@ class _TaskGate:
             baseline=base_value, candidate=cand_value, delta=paired.delta, interval=paired.interval,
             p_bootstrap=paired.p_value, mcnemar=test, pairing=pairing, baseline_seeds=base_seeds,
             candidate_seeds=cand_seeds, n_examples=len(aligned.ids), variants=len(self.variants),
+            variants_better=better, variants_worse=worse,
         )
 
 

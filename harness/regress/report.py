@@ -37,7 +37,8 @@ def _seeds(seeds: tuple[int, ...]) -> str:
 
 
 def pairing_sentence(check: Check) -> str:
-    over = f" (mean over {check.variants} prompt variants, variant to variant)" if check.variants else ""
+    over = (f" (mean over {check.variants} prompt variants, variant to variant; the candidate is better on "
+            f"{check.variants_better} and worse on {check.variants_worse} of the pairs)" if check.variants else "")
     if check.pairing == "seeds":
         return f"seed to seed ({_seeds(check.baseline_seeds)}){over}"
     return (f"pooled: no seed in common, mean over baseline seeds {_seeds(check.baseline_seeds)} against mean "
@@ -151,7 +152,8 @@ def _check_dict(check: Check) -> dict[str, Any]:
                                               "candidate_only_right": test.candidate_only, "pairs": test.pairs},
         "tolerance": check.tolerance, "pairing": check.pairing or None, "baseline_seeds": check.baseline_seeds,
         "candidate_seeds": check.candidate_seeds, "n_examples": check.n_examples,
-        "prompt_variants": check.variants,
+        "prompt_variants": check.variants, "prompt_variants_better": check.variants_better,
+        "prompt_variants_worse": check.variants_worse,
     }
 
 
