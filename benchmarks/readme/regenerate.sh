@@ -83,4 +83,16 @@ done
 "${harness[@]}" run --model gemma3-270m --method zero-shot --task fewclue-eprstmt --eval-limit 200 --attack zh_char \
     --attack-budget 50 --output results
 
+# Prompt spreads (benchmarks/readme/views/prompt-spread-*.yaml): 3 prompts x 10 formats zero-shot, 8-shot over 5 draws.
+for model_task in smollm2-135m:sst2 gemma3-270m:sst2 gemma3-270m:fewclue-eprstmt gemma3-270m:fewclue-tnews \
+                  smollm2-135m:rte smollm2-135m:fewclue-eprstmt; do
+    "${harness[@]}" run --model "${model_task%%:*}" --method zero-shot --task "${model_task#*:}" --eval-limit 300 \
+        --prompts all --prompt-formats 10 --output results
+done
+for model_task in smollm2-135m:sst2 gemma3-270m:fewclue-eprstmt gemma3-270m:fewclue-tnews smollm2-135m:rte; do
+    "${harness[@]}" run --model "${model_task%%:*}" --method few-shot --few-shot-k 8 --task "${model_task#*:}" \
+        --eval-limit 300 --demo-draws 5 --output results
+done
+"${harness[@]}" run --model smollm2-135m --method zero-shot --task sst2 --eval-limit 300 --output results
+
 .venv/bin/python benchmarks/readme_tables.py
