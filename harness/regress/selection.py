@@ -61,26 +61,22 @@ class Run:
 
     def load_spread(self) -> list[dict[str, Any]]:
         """Per prompt variant and split, the predictions of a run with a prompt spread (harness.prompt_spread)."""
-        path = self.path.with_name(f"{self.run_id}{SPREAD_SUFFIX}")
-        try:
-            with open_rows(path) as handle:
-                return [json.loads(line) for line in handle if line.strip()]
-        except UNREADABLE_ROWS as exc:
-            raise HarnessError(
-                f"the prompt variants' predictions of run {self.run_id} ({path}) cannot be read "
-                f"({type(exc).__name__}); copy the file along with the record, or rerun the run with --force"
-            ) from None
+        return self._rows(self.path.with_name(f"{self.run_id}{SPREAD_SUFFIX}"), "the prompt variants' predictions",
+                          "copy the file along with the record, or rerun the run with --force")
 
     def load_predictions(self) -> list[dict[str, Any]]:
-        path = self.predictions_path
+        return self._rows(self.predictions_path, "the predictions",
+                          "the gate needs each record's predictions file (.predictions.jsonl.gz) beside it: copy it "
+                          "along or rerun the run with --force")
+
+    def _rows(self, path: Path, what: str, fix: str) -> list[dict[str, Any]]:
+        """The JSON rows of a file beside the record; a one-line error naming it when it cannot be read."""
         try:
             with open_rows(path) as handle:
                 return [json.loads(line) for line in handle if line.strip()]
         except UNREADABLE_ROWS as exc:
-            raise HarnessError(
-                f"the predictions of run {self.run_id} ({path}) cannot be read ({type(exc).__name__}); the gate "
-                "needs each record's predictions file (.predictions.jsonl.gz) beside it: copy it along or rerun the run with --force"
-            ) from None
+            raise HarnessError(f"{what} of run {self.run_id} ({path}) cannot be read ({type(exc).__name__}); "
+                               f"{fix}") from None
 
 
 def _read_record(path: Path) -> Record | None:
