@@ -13,6 +13,7 @@ from harness.prompt_spread.formats import (
     field_names,
     field_pattern,
     is_chinese,
+    masked,
     with_template,
 )
 
@@ -29,7 +30,7 @@ class Separator(Axis):
     SEPARATORS: ClassVar[dict] = {"space": " ", "double-newline": "\n\n", "bar": " || "}
 
     def options(self, prompt):
-        return tuple(self.SEPARATORS) if "\n" in re.sub(r"\{\{.*?\}\}", "", prompt.template) else ()
+        return tuple(self.SEPARATORS) if "\n" in masked(prompt) else ()
 
     def apply(self, prompt, option):
         _check_option(self, option, self.SEPARATORS)
@@ -81,9 +82,8 @@ class Spacing(Axis):
     SPACES: ClassVar[dict] = {"tight": "", "spaced": " ", "newline": "\n"}
 
     def _inline(self, prompt) -> list[str]:  # the spaces after field names followed by a value
-        masked = re.sub(r"\{\{.*?\}\}", "\x00", prompt.template)
-        return [m.group(3) for m in field_pattern(prompt).finditer(masked)
-                if m.end() < len(masked) and masked[m.end()] != "\n"]
+        text = masked(prompt)
+        return [m.group(3) for m in field_pattern(prompt).finditer(text) if m.end() < len(text) and text[m.end()] != "\n"]
 
     def options(self, prompt):
         spaces = set(self._inline(prompt))

@@ -55,8 +55,13 @@ def edit_text(template: str, edit: Callable[[str], str]) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: fields[int(m.group(1))], edited)
 
 
+def masked(prompt: Prompt) -> str:
+    """The template's own text, each Jinja expression replaced by one NUL (what the axes read, never edit)."""
+    return _JINJA.sub("\x00", prompt.template)
+
+
 def is_chinese(prompt: Prompt) -> bool:
-    return bool(re.search(f"[{_CJK}]", _JINJA.sub("", prompt.template)))
+    return bool(re.search(f"[{_CJK}]", masked(prompt)))
 
 
 def field_pattern(prompt: Prompt) -> re.Pattern:
@@ -64,17 +69,16 @@ def field_pattern(prompt: Prompt) -> re.Pattern:
 
 
 def field_names(prompt: Prompt) -> list[str]:
-    masked = _JINJA.sub("\x00", prompt.template)
-    return [m.group(1) for m in field_pattern(prompt).finditer(masked)]
+    return [m.group(1) for m in field_pattern(prompt).finditer(masked(prompt))]
 
 
 def answer_cue(prompt: Prompt) -> re.Match | None:
     """The field name the template ends on ("Answer:"), when it ends on one."""
-    masked = _JINJA.sub("\x00", prompt.template).rstrip()
+    text = masked(prompt).rstrip()
     last = None
-    for last in field_pattern(prompt).finditer(masked):
+    for last in field_pattern(prompt).finditer(text):
         pass
-    return last if last is not None and last.end(2) == len(masked) else None
+    return last if last is not None and last.end(2) == len(text) else None
 
 
 @dataclass(frozen=True)
