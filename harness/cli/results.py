@@ -1,8 +1,10 @@
-"""`harness results check`: what is wrong with a results folder's files; nothing is changed."""
+"""`harness results check`: what is wrong with a results folder's files (nothing is changed);
+`harness results export`: the recorded runs as one table in a JSON lines, CSV or parquet file."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -11,6 +13,7 @@ from rich.table import Table
 from harness.cli import options
 from harness.errors import HarnessError
 from harness.record.check import check_results
+from harness.results import FORMATS, format_of, load_with_warnings, write_frame
 
 
 @click.group()
@@ -40,3 +43,24 @@ def check(output, as_json):
     else:
         click.echo(f"{output}: every record is readable, complete and of the current schema")
     return 1 if findings else 0
+
+
+@results.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="File format; by default the one --output's suffix names (.jsonl, .csv, .parquet).")
+@click.option("--output", "output", type=click.Path(path_type=Path), required=True,
+              help="The file to write (replaced whole, or left as it was if the export fails).")
+@click.option("--results", "results_dir", type=click.Path(path_type=Path), default="results",
+              envvar="HARNESS_RESULTS", show_default=True, help="Results folder. Env: HARNESS_RESULTS.")
+def export(fmt, output, results_dir):
+    """Write every recorded run as one row per (run, split, metric), with perturbed and prompt-variant rows
+    (column `kind`), the spec's fields, intervals and data fingerprints; `harness.results.load` gives the same
+    table in Python."""
+    fmt = format_of(output, fmt)
+    frame, problems = load_with_warnings(results_dir)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    if frame.empty:
+        raise HarnessError(f"no run records in {results_dir}; run `harness run ...` first or pass --results DIR")
+    write_frame(frame, output, fmt)
+    click.echo(f"wrote {len(frame)} rows ({frame['run_id'].nunique()} runs) to {output}")
