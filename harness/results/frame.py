@@ -80,6 +80,10 @@ def _one_type(column: pd.Series) -> pd.Series:
     """A column whose values are of several types (a spec field an int in one run, text in another) as JSON
     text, so parquet can store it and every format reads it back alike."""
     kinds = {type(v) for v in column if v is not None and v == v}
+    if not kinds and len(column):  # never set in any run (spec.fold): missing numbers, as csv and JSON read it
+        return column.astype("float64")
+    if kinds == {bool}:  # true/false with gaps: pandas' nullable boolean, which parquet keeps as it is
+        return column.astype("boolean")
     if len(kinds) <= 1:
         return column
     return column.map(lambda v: v if v is None or v != v else json.dumps(v))

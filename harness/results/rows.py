@@ -4,7 +4,7 @@ Columns, in this order (fixed ones first, then the record's own, sorted):
   run_id, created_at, task, suite, task_hash, model, method, seed      which run
   kind        "clean" (the run's metrics), "perturbed" (a perturbation of `harness run --perturb`) or "prompt"
               (one prompt variant of a prompt spread)
-  variant     the perturbation's name or the prompt variant's name; "" on clean rows
+  variant     the perturbation's name or the prompt variant's name; empty on clean rows
   severity    the perturbation's severity on perturbed rows, else empty
   split, metric, value
   low, high   the bootstrap interval of a clean value (empty where none was recorded)
@@ -63,7 +63,7 @@ def metric_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
         intervals = block.get("intervals") or {}
         for metric, value in block["values"].items():
             low, high = intervals.get(metric) or (None, None)
-            rows.append(row("clean", "", split, metric, value, low=low, high=high,
+            rows.append(row("clean", None, split, metric, value, low=low, high=high,
                             headline=(split, metric) == (headline.get("split"), headline.get("metric"))))
     for split, block in (record.get("robustness") or {}).items():
         for name, perturbation in block.get("perturbations", {}).items():
