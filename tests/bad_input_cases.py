@@ -151,6 +151,26 @@ def refuse_writes(w: World) -> None:
     w.monkeypatch.setattr(tempfile, "TemporaryFile", denied)
 
 
+def read_only_folder(w: World) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root ignores folder permissions")
+    (w.root / "locked").mkdir()
+    (w.root / "locked").chmod(0o555)
+
+
+def refuse_new_files(w: World) -> None:
+    """What a folder without write permission does to an atomic writer, for machines where the tests run as root."""
+    import tempfile
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    w.monkeypatch.setattr(tempfile, "mkstemp", denied)
+
+
+def export(*args: str) -> Callable[[World], list[str]]:
+    return cmd("results", "export", *args)
+
+
 BAD_VIEW = "name: broken\ncolumns:\n  - {task: tiny-sentiment, metric: acuracy}\n"
 
 CASES = [
@@ -439,4 +459,26 @@ CASES = [
     Case("leaderboard-results-is-a-file", with_setup(lambda w: w.write("taken", "x"),
                                                      cmd("leaderboard", "--results", "taken")),
          BAD_INPUT, "taken is a file", "pass --results DIR"),
+    # -- results export: where it writes, in what format, from what ------------------------------------
+    Case("export-format-unknown", export("--format", "xlsx", "--output", "runs.xlsx"), BAD_INPUT, "'xlsx'",
+         "'jsonl', 'csv', 'parquet'"),
+    Case("export-format-not-in-name", export("--output", "runs.xlsx"), BAD_INPUT, "runs.xlsx", "pass --format"),
+    Case("export-format-mismatch", export("--format", "csv", "--output", "runs.parquet"), BAD_INPUT,
+         "--format csv does not match runs.parquet", "drop --format"),
+    Case("export-output-is-a-folder", export("--format", "csv", "--output", "results"), BAD_INPUT,
+         "cannot write results", "choose a file path"),
+    Case("export-output-parent-is-a-file", with_setup(lambda w: w.write("taken", "x"),
+                                                      export("--output", "taken/runs.csv")),
+         BAD_INPUT, "taken/runs.csv", "choose another path"),
+    Case("export-output-folder-read-only", with_setup(read_only_folder, export("--output", "locked/runs.csv")),
+         BAD_INPUT, "locked/runs.csv (Permission denied)", "choose another path"),
+    Case("export-output-folder-refuses-files", with_setup(refuse_new_files, export("--output", "runs.parquet")),
+         BAD_INPUT, "runs.parquet (Permission denied)", "choose another path"),
+    Case("export-results-missing", export("--results", "no-such-results", "--output", "runs.csv"), BAD_INPUT,
+         "no-such-results does not exist", "--results DIR"),
+    Case("export-results-empty", with_setup(lambda w: (w.root / "empty").mkdir(),
+                                            export("--results", "empty", "--output", "runs.csv")), BAD_INPUT,
+         "no run records in empty", "pass --results DIR"),
+    Case("export-tolerates-corrupt-record", with_setup(World.break_record, export("--output", "runs.jsonl")), 0,
+         "0badc0ffee000000.json", "(1 runs) to runs.jsonl", warnings=1),
 ]

@@ -37,7 +37,11 @@ def write_frame(frame: pd.DataFrame, output: Path, fmt: str) -> None:
     """`frame` written to `output` as `fmt` (one of FORMATS); HarnessError when the path cannot be written."""
     if fmt not in FORMATS:
         raise HarnessError(f"unknown export format '{fmt}'; valid: {', '.join(FORMATS)}")
-    atomic_replace(Path(output), _writer(frame, fmt))
+    output = Path(output)
+    blocking = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:  # else the error would read "File exists", naming nothing
+        raise HarnessError(f"cannot write {output}: {blocking} is a file, not a folder; choose another path")
+    atomic_replace(output, _writer(frame, fmt))
 
 
 def _writer(frame: pd.DataFrame, fmt: str):
