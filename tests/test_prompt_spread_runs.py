@@ -12,6 +12,7 @@ import yaml
 from distill_fixtures import _snapshot
 from user_tasks import SENTIMENT
 
+from harness.board.view import BUILTIN_DIR as VIEWS_DIR
 from harness.cli.main import main
 from harness.prompt_spread.formats import Axis
 from harness.prompt_spread.registry import FORMAT_AXES
@@ -86,7 +87,7 @@ def test_spread_runs_load_in_every_view_and_gate_on_the_mean_over_variants(env, 
                 "--prompt-formats", "4")
     _run(capsys, causal_lm_dir, out / "cand", "--method", "zero-shot", "--prompts", "question", "--prompt-formats",
          "4", "--zero-shot-calibrate", "true")
-    for view in sorted(p.stem for p in (Path(__file__).parents[1] / "leaderboards").glob("*.yaml")):
+    for view in sorted(p.stem for p in VIEWS_DIR.glob("*.yaml")):
         capsys.readouterr()  # built-in views name built-in tasks: a tiny task's record is read, not shown
         code = main(["leaderboard", view, "--results", str(out / "base"), "--format", "markdown"])
         err = capsys.readouterr().err

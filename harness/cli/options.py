@@ -39,7 +39,7 @@ from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
 # where commands read from and write to
 data_dir = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), envvar="HARNESS_DATA_DIR",
-                        help="Folder with the benchmark files (layouts in tasks/README.md). Env: HARNESS_DATA_DIR.")
+                        help="Folder with the benchmark files (layouts in harness/tasks/builtin/README.md). Env: HARNESS_DATA_DIR.")
 tasks_dirs = click.option("--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(path_type=Path),
                           help="Extra folder of task YAML files (repeatable). Env: HARNESS_TASKS_PATH.")
 results_dir = click.option("--results", "--output", "output", type=click.Path(path_type=Path), default="results",
