@@ -21,7 +21,7 @@ from harness.tasks.prompts import Prompt
 
 def _run(capsys, model: Path, output: Path, *args: str) -> dict:
     capsys.readouterr()
-    assert main(["run", "--model", str(model), "--task", "tiny-sentiment", "--output", str(output), "--quiet",
+    assert main(["run", "--model", str(model), "--task", "tiny-sentiment", "--results", str(output), "--quiet",
                  "--json", *args]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -186,7 +186,7 @@ def test_label_synonyms_that_collide_are_refused(recorded, causal_lm_dir, capsys
 def _refused(results: Path, capsys, args: list[str], message: str) -> None:
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["run", *args, "--output", str(results), "--quiet"])
+    code = main(["run", *args, "--results", str(results), "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
     assert "Traceback" not in err and message in err, err
@@ -197,7 +197,7 @@ def _refused(results: Path, capsys, args: list[str], message: str) -> None:
 def test_the_run_summary_shows_mean_and_spread_in_80_columns(env, causal_lm_dir, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()
-    assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "r"),
+    assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--results", str(env / "r"),
                  "--quiet", "--method", "zero-shot", "--prompts", "all"]) == 0
     out = capsys.readouterr().out
     record = json.loads(next((env / "r" / "tiny-sentiment").glob("*[0-9a-f].json")).read_text())
@@ -213,5 +213,5 @@ def test_a_sweep_plans_the_same_spread_run(env, causal_lm_dir, capsys):
     sweep.write_text(yaml.safe_dump({"models": [str(causal_lm_dir)], "methods": ["zero-shot"],
                                      "tasks": ["tiny-sentiment"], "prompts": "all"}))
     capsys.readouterr()
-    assert main(["sweep", "--file", str(sweep), "--output", str(env / "r"), "--dry-run"]) == 0
+    assert main(["sweep", "--file", str(sweep), "--results", str(env / "r"), "--dry-run"]) == 0
     assert f"{record['run_id']}" in capsys.readouterr().out
