@@ -40,7 +40,7 @@ def main() -> int:
     parser.add_argument("--b", default="lora,bitfit", help="Methods of sweep B.")
     parser.add_argument("--seeds", default="0,1", help="Seeds of both sweeps (a count or a comma list).")
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--output", type=Path, help="The shared results folder (default: a new temporary folder).")
+    parser.add_argument("--results", type=Path, help="The shared results folder (default: a new temporary folder).")
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     options = parser.parse_args()
     output = options.output or Path(tempfile.mkdtemp(prefix="concurrent-sweeps-"))

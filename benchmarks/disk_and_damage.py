@@ -45,14 +45,14 @@ def digest(path: Path) -> str:
 
 
 def damaged_record_step(model: str, results: Path, env: dict[str, str]) -> dict[str, int]:
-    first = harness("sweep", "--models", model, *GRID, "--output", str(results), env=env)
+    first = harness("sweep", "--models", model, *GRID, "--results", str(results), env=env)
     records = sorted(results.glob("sst2/*.json"))
     cut, array = records[0], records[1]
     cut.write_text(cut.read_text(encoding="utf-8")[:200], encoding="utf-8")
     array.write_text("[1, 2]", encoding="utf-8")
     before = {path: digest(path) for path in (cut, array)}
-    planned = harness("sweep", "--models", model, *GRID, "--output", str(results), "--dry-run", env=env)
-    again = harness("sweep", "--models", model, *GRID, "--output", str(results), env=env)
+    planned = harness("sweep", "--models", model, *GRID, "--results", str(results), "--dry-run", env=env)
+    again = harness("sweep", "--models", model, *GRID, "--results", str(results), env=env)
     ran, skipped, failed = map(int, re.search(r"(\d+) ran, (\d+) already recorded, (\d+) failed",
                                               again.stdout).groups())
     return {
@@ -77,7 +77,7 @@ def small_disk(path: Path) -> bool:
 def full_disk_step(model: str, disk: Path, env: dict[str, str]) -> dict[str, int]:
     results = disk / "results"
     done = harness("sweep", "--models", model, *GRID, "--save-model", "--checkpoint-every", "2",
-                   "--output", str(results), env=env)
+                   "--results", str(results), env=env)
     check = harness("results", "check", "--results", str(results), env=env)
     recorded = len(list(results.glob("sst2/*.json")))
     failed = len([line for line in done.stderr.splitlines() if ": failed: " in line])
@@ -96,7 +96,7 @@ def full_disk_step(model: str, disk: Path, env: dict[str, str]) -> dict[str, int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--results", type=Path, default=None)
     parser.add_argument("--data-dir", default=os.environ.get("HARNESS_DATA_DIR", "../shared/data"))
     parser.add_argument("--small-disk", type=Path, default=Path("/tmp/harness-small-disk"))
     options = parser.parse_args()

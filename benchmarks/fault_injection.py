@@ -63,7 +63,7 @@ def child_env() -> dict[str, str]:
 
 def sweep_args(model: str, methods: str, seeds: str, output: Path, data_dir: Path) -> list[str]:
     return ["sweep", "--model", model, "--methods", methods, "--tasks", TASK, "--seeds", seeds, *SMALL,
-            "--output", str(output), "--data-dir", str(data_dir), "--quiet"]
+            "--results", str(output), "--data-dir", str(data_dir), "--quiet"]
 
 
 def planned_runs(args: list[str]) -> dict[str, str]:
@@ -209,7 +209,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=12, help="At least this many runs in the grid.")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--output", type=Path, help="Folder for both sweeps (default: a new temporary folder).")
+    parser.add_argument("--results", type=Path, help="Folder for both sweeps (default: a new temporary folder).")
     parser.add_argument("--seed", type=int, default=0, help="Seeds the kill moments.")
     parser.add_argument("--window", default="2,45", help="Kill moments: uniform over LOW,HIGH seconds after start.")
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())

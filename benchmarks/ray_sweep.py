@@ -142,7 +142,7 @@ def main() -> int:
     parser.add_argument("--cpus-per-run", type=int, default=1)
     parser.add_argument("--kill-after", type=float, default=3.0,
                         help="seconds into a run (from when its worker takes the run's name) its worker is killed")
-    parser.add_argument("--output", type=Path)
+    parser.add_argument("--results", type=Path)
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     options = parser.parse_args()
     root = options.output or Path(tempfile.mkdtemp(prefix="ray-sweep-"))
@@ -153,7 +153,7 @@ def main() -> int:
 
     def sweep_args(output: Path) -> list[str]:
         return ["sweep", "--model", options.model, "--methods", METHODS, "--tasks", TASK, "--seeds", options.seeds,
-                *SMALL, "--output", str(output), "--data-dir", str(options.data_dir), "--quiet"]
+                *SMALL, "--results", str(output), "--data-dir", str(options.data_dir), "--quiet"]
 
     runs = planned_runs(sweep_args(on_ray))
     print(f"{len(runs)} runs planned: {options.model} x {METHODS} x {TASK} x seeds {options.seeds}, "

@@ -70,7 +70,7 @@ def save_trained(model: nn.Module | dict[str, torch.Tensor], folder: Path, manif
     except (OSError, SafetensorError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise HarnessError(f"cannot save the model to {folder} ({getattr(exc, 'strerror', None) or exc}); free "
-                           "space there or pass --output DIR with room for it, or leave out --save-model") from None
+                           "space there or pass --results DIR with room for it, or leave out --save-model") from None
     return (folder / WEIGHTS).stat().st_size
 
 

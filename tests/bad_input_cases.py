@@ -84,13 +84,13 @@ class Case:
 def run(*extra: str) -> Callable[[World], list[str]]:
     """`harness run` of the recorded spec (tiny encoder, tiny-sentiment, 1 epoch); later flags win."""
     return lambda w: ["run", "--model", str(w.encoder), "--task", TASK, "--epochs", "1", "--quiet",
-                      "--output", "results", *extra]
+                      "--results", "results", *extra]
 
 
 def prompt(*extra: str) -> Callable[[World], list[str]]:
     """`harness run --method zero-shot` (it trains nothing, so no training flags); later flags win."""
     return lambda w: ["run", "--model", str(w.encoder), "--task", TASK, "--method", "zero-shot", "--quiet",
-                      "--output", "results", *extra]
+                      "--results", "results", *extra]
 
 
 def cmd(*args: str) -> Callable[[World], list[str]]:
@@ -227,7 +227,7 @@ CASES = [
     Case("task-validate-syntax", lambda w: ["tasks", "validate", w.write("bad.yaml", "labels: [0, 1\n")],
          BAD_INPUT, "not valid YAML", "harness tasks validate"),
     Case("sweep-file-syntax", lambda w: ["sweep", "--file", w.write("sweep.yaml", "models: [minilm\n"),
-                                         "--dry-run", "--output", "results"],
+                                         "--dry-run", "--results", "results"],
          BAD_INPUT, "sweep.yaml: not valid YAML: line", "fix the syntax"),
     Case("sweep-file-is-a-list", lambda w: ["sweep", "--file", w.write("sweep.yaml", "- minilm\n"), "--dry-run"],
          BAD_INPUT, "sweep.yaml", "expected a mapping with models, methods, tasks, seeds"),
@@ -280,7 +280,7 @@ CASES = [
     Case("data-dir-missing", run("--task", "sst2", "--data-dir", "no-such-data"), BAD_INPUT, "no-such-data",
          "pass --data-dir DIR"),
     Case("sweep-data-missing", cmd("sweep", "--tasks", "sst2", "--methods", "full", "--data-dir", ".",
-                                   "--output", "results"), BAD_INPUT, "SST-2", "pass --data-dir DIR"),
+                                   "--results", "results"), BAD_INPUT, "SST-2", "pass --data-dir DIR"),
     Case("sweep-model-folder-missing", cmd("sweep", "--tasks", TASK, "--models", "./gone,{encoder}", "--methods",
                                            "full", "--dry-run"), BAD_INPUT, "./gone", "hub id like org/name"),
     Case("sweep-hub-model-offline", with_setup(lambda w: w.monkeypatch.setenv("HF_HUB_OFFLINE", "1"),
@@ -303,7 +303,7 @@ CASES = [
          "score 9.0", "score_range"),
     Case("sweep-run-hits-bad-label", with_setup(append_row("sentiment/train.tsv", "a stray row\t7\n"), cmd(
         "sweep", "--models", "{encoder}", "--tasks", TASK, "--methods", "full", "--epochs", "1", "--lr", "0.01",
-        "--in-process", "--quiet", "--output", "results")), RUN_FAILED, "'7'", "fix the data", progress=True),
+        "--in-process", "--quiet", "--results", "results")), RUN_FAILED, "'7'", "fix the data", progress=True),
     # -- empty splits --------------------------------------------------------------------------------
     Case("train-split-empty", with_setup(replace_file("sentiment/train.tsv", "sentence\tlabel\n"),
                                          run("--seed", "7")), BAD_INPUT, "train.tsv", "add rows to it"),
@@ -451,11 +451,11 @@ CASES = [
          RUN_FAILED, "", "0badc0ffee000000.json", warnings=0),
     # -- results folder that cannot take a record ----------------------------------------------------
     Case("results-folder-read-only", with_setup(read_only_results, run("--seed", "1")), BAD_INPUT, "not writable",
-         "pass --output DIR"),
+         "pass --results DIR"),
     Case("results-folder-refuses-writes", with_setup(refuse_writes, run("--seed", "1")), BAD_INPUT,
-         "not writable (Permission denied)", "pass --output DIR"),
-    Case("results-folder-is-a-file", with_setup(lambda w: w.write("taken", "x"), run("--output", "taken")),
-         BAD_INPUT, "taken is a file", "pass --output DIR"),
+         "not writable (Permission denied)", "pass --results DIR"),
+    Case("results-folder-is-a-file", with_setup(lambda w: w.write("taken", "x"), run("--results", "taken")),
+         BAD_INPUT, "taken is a file", "pass --results DIR"),
     Case("leaderboard-results-is-a-file", with_setup(lambda w: w.write("taken", "x"),
                                                      cmd("leaderboard", "--results", "taken")),
          BAD_INPUT, "taken is a file", "pass --results DIR"),

@@ -25,7 +25,7 @@ def _new_record(results: Path, task: str, before: set[Path]) -> str:
 def _record(results: Path, model: Path, task: str, *args: str) -> str:
     """Record one run in `results`; its run id."""
     before = set((results / task).glob("*.json"))
-    assert main(["run", "--model", str(model), "--task", task, "--output", str(results), "--quiet", *args]) == 0
+    assert main(["run", "--model", str(model), "--task", task, "--results", str(results), "--quiet", *args]) == 0
     return _new_record(results, task, before)
 
 
@@ -75,7 +75,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 def _distil(capsys, results: Path, model: Path, task: str, teacher: str, *args: str) -> dict:
     """A distilled student recorded in `results`: its record."""
     capsys.readouterr()
-    assert main(["run", "--model", str(model), "--task", task, "--output", str(results), "--quiet", "--json",
+    assert main(["run", "--model", str(model), "--task", task, "--results", str(results), "--quiet", "--json",
                  *STUDENT, "--distill-from", teacher, *args]) == 0
     return json.loads(capsys.readouterr().out)
 

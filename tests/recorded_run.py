@@ -17,7 +17,7 @@ def record_tiny_run(root: Path, encoder_dir: Path, *flags: str) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_TASKS_PATH", str(tasks))
         patch.delenv("HARNESS_DATA_DIR", raising=False)
-        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--output",
+        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--results",
                      str(root / "results"), "--quiet", *flags]) == 0
     return root
 

@@ -48,7 +48,7 @@ BAD = [
 def test_bad_attack_input_is_one_line_exit_2_and_changes_nothing(results, encoder_dir, capsys, task, args, message):
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["run", "--model", str(encoder_dir), "--task", task, "--epochs", "1", "--output", str(results),
+    code = main(["run", "--model", str(encoder_dir), "--task", task, "--epochs", "1", "--results", str(results),
                  "--quiet", *args])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
@@ -65,7 +65,7 @@ def test_bad_attack_input_is_one_line_exit_2_and_changes_nothing(results, encode
 def test_bad_attack_of_a_recorded_run_changes_nothing(results, capsys, args, message):
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["robustness", "--output", str(results), *args])
+    code = main(["robustness", "--results", str(results), *args])
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "Traceback" not in err, err
     assert _snapshot(results) == before
@@ -74,5 +74,5 @@ def test_bad_attack_of_a_recorded_run_changes_nothing(results, capsys, args, mes
 def test_showing_the_attacks_of_a_run_never_attacked_says_how(results, capsys):
     run_id = next((results / "tiny-sentiment").glob("*[0-9a-f].json")).stem
     capsys.readouterr()
-    assert main(["attacks", "--run", run_id, "--output", str(results)]) == 2
+    assert main(["attacks", "--run", run_id, "--results", str(results)]) == 2
     assert "was not attacked; run `harness robustness --run" in capsys.readouterr().err

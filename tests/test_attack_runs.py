@@ -13,7 +13,7 @@ from harness.cli.main import main
 def _run(capsys, model: Path, task: str, output: Path, *args: str) -> dict:
     capsys.readouterr()
     training = [] if "zero-shot" in args else ["--epochs", "2", "--lr", "1e-3"]
-    assert main(["run", "--model", str(model), "--task", task, *training, "--output", str(output), "--quiet",
+    assert main(["run", "--model", str(model), "--task", task, *training, "--results", str(output), "--quiet",
                  "--json", *args]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -68,7 +68,7 @@ def test_saved_runs_are_attacked_afterwards_and_keep_everything_else(env, encode
     record = _run(capsys, encoder_dir, "tiny-sentiment", env / "s", "--save-model", "--perturb", "lowercase")
     path = env / "s" / "tiny-sentiment" / f"{record['run_id']}.json"
     capsys.readouterr()
-    assert main(["robustness", "--output", str(env / "s"), "--attack", "char", "--attack-max-share", "0.5"]) == 0
+    assert main(["robustness", "--results", str(env / "s"), "--attack", "char", "--attack-max-share", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "attacks · tiny-sentiment" in out and "worst" in out
     updated = json.loads(path.read_text())
@@ -77,7 +77,7 @@ def test_saved_runs_are_attacked_afterwards_and_keep_everything_else(env, encode
     assert updated["attack"]["dev"]["examples"] == len(_attacked(env / "s", updated))
     assert set(updated["attack"]["dev"]["added_by"]) == {"git", "at"}  # the code that attacked it, not trained it
     capsys.readouterr()
-    assert main(["attacks", "--run", record["run_id"], "--output", str(env / "s")]) == 0
+    assert main(["attacks", "--run", record["run_id"], "--results", str(env / "s")]) == 0
     shown = capsys.readouterr().out
     assert "adversarial examples" in shown and "char" in shown
 
@@ -87,7 +87,7 @@ def test_compare_judges_methods_under_attack_with_paired_tests(env, encoder_dir,
     capsys.readouterr()
     assert main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "full,lora",
                  "--seeds", "2", "--epochs", "2", "--attack", "char", "--attack-max-share", "0.5", "--perturb",
-                 "uppercase", "--output", str(output), "--quiet", "--in-process"]) == 0
+                 "uppercase", "--results", str(output), "--quiet", "--in-process"]) == 0
     out = capsys.readouterr().out
     assert "under attack ·" in out and "random worst case" in out and "char (success, queries)" in out
     markdown = next((output / "compare").glob("*-attacks.md")).read_text()

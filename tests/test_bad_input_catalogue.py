@@ -37,7 +37,7 @@ def recorded(tmp_path_factory, encoder_dir) -> tuple[Path, str]:
         patch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(root / "my_tasks")))
         patch.delenv("HARNESS_DATA_DIR", raising=False)
         assert main(["run", "--model", str(encoder_dir), "--task", TASK, "--epochs", "1", "--quiet",
-                     "--output", str(root / "results")]) == 0
+                     "--results", str(root / "results")]) == 0
     (record,) = (root / "results" / TASK).glob("*.json")
     return root / "results", record.stem
 
@@ -103,7 +103,7 @@ def test_a_real_process_gets_the_exit_code_and_one_line(tmp_path):
     """Through `python -m harness`: the code reaches the shell and nothing else (no library warning) reaches stderr."""
     env = {**os.environ, "HARNESS_TASKS_PATH": str(write_user_tasks(tmp_path / "my_tasks")),
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run([sys.executable, "-m", "harness", "run", "--task", "tiny-sentimnt", "--output", "results"],
+    done = subprocess.run([sys.executable, "-m", "harness", "run", "--task", "tiny-sentimnt", "--results", "results"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode == BAD_INPUT, done.stderr

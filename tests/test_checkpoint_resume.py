@@ -79,11 +79,11 @@ def test_a_resumed_run_ends_bit_identical_to_an_uninterrupted_one(encoder_dir, t
 def test_run_resume_on_the_command_line_records_the_same_metrics(env, encoder_dir, monkeypatch):
     args = ["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "2", "--batch-size", "4",
             "--quiet"]
-    assert main([*args, "--output", str(env / "plain")]) == 0
+    assert main([*args, "--results", str(env / "plain")]) == 0
     plain = json.loads(next((env / "plain" / "tiny-sentiment").glob("*.json")).read_text())
 
     undo = ctrl_c_after_update(monkeypatch, 3)
-    resumable = [*args, "--output", str(env / "resumed"), "--checkpoint-every", "2"]
+    resumable = [*args, "--results", str(env / "resumed"), "--checkpoint-every", "2"]
     assert main(resumable) == 130
     folder = env / "resumed" / "tiny-sentiment"
     assert not list(folder.glob("*.json")) and len(list(folder.glob("*.checkpoint.pt"))) == 1
@@ -100,7 +100,7 @@ def test_run_resume_on_the_command_line_records_the_same_metrics(env, encoder_di
 def test_a_rerun_sweep_continues_the_checkpointed_run(env, encoder_dir, monkeypatch):
     grid = ["sweep", "--model", str(encoder_dir), "--methods", "full", "--task", "tiny-sentiment", "--epochs", "2",
             "--batch-size", "4", "--quiet", "--in-process", "--checkpoint-every", "2"]
-    assert main([*grid, "--output", str(env / "plain")]) == 0
+    assert main([*grid, "--results", str(env / "plain")]) == 0
     real_after_update = Method.after_update
 
     def crash_after_three(self, model, update):
@@ -109,9 +109,9 @@ def test_a_rerun_sweep_continues_the_checkpointed_run(env, encoder_dir, monkeypa
             raise KeyboardInterrupt
 
     monkeypatch.setattr(Method, "after_update", crash_after_three)
-    assert main([*grid, "--output", str(env / "resumed")]) == 130
+    assert main([*grid, "--results", str(env / "resumed")]) == 130
     monkeypatch.setattr(Method, "after_update", real_after_update)
-    assert main([*grid, "--output", str(env / "resumed")]) == 0
+    assert main([*grid, "--results", str(env / "resumed")]) == 0
     plain, resumed = (json.loads(next((env / name / "tiny-sentiment").glob("*.json")).read_text())
                       for name in ("plain", "resumed"))
     assert resumed["training"]["resumed_from_update"] == 2

@@ -13,13 +13,13 @@ from interrupt import ctrl_c_after_update
 
 
 def _run(env, encoder_dir, *args):
-    return main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    return main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--epochs", "1", "--quiet", *args])
 
 
 def _sweep(env, encoder_dir):
     return main(["sweep", "--model", str(encoder_dir), "--methods", "full,bitfit", "--task", "tiny-sentiment",
-                 "--output", str(env / "results"), "--epochs", "1", "--quiet", "--in-process"])
+                 "--results", str(env / "results"), "--epochs", "1", "--quiet", "--in-process"])
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -80,7 +80,7 @@ def test_records_from_before_fingerprints_are_still_reused(env, encoder_dir, cap
 
 def test_compare_leaves_out_records_made_on_other_data(env, encoder_dir, capsys):
     args = ["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "bitfit",
-            "--epochs", "1", "--output", str(env / "results"), "--quiet", "--n-boot", "200", "--in-process"]
+            "--epochs", "1", "--results", str(env / "results"), "--quiet", "--n-boot", "200", "--in-process"]
     assert main(args) == 0
     capsys.readouterr()
     _edit_train_file(env)
@@ -94,10 +94,10 @@ def test_a_saved_model_is_not_re_evaluated_on_other_data(env, encoder_dir, capsy
     (record_path,) = (env / "results" / "tiny-sentiment").glob("*.json")
     run_id = record_path.stem
     capsys.readouterr()
-    assert main(["verify", run_id, "--eval-only", "--output", str(env / "results")]) == 0
+    assert main(["verify", run_id, "--eval-only", "--results", str(env / "results")]) == 0
     _edit_train_file(env)
     capsys.readouterr()
-    assert main(["verify", run_id, "--eval-only", "--output", str(env / "results")]) == 2
+    assert main(["verify", run_id, "--eval-only", "--results", str(env / "results")]) == 2
     assert "was recorded on other data: its train file" in capsys.readouterr().err
 
 

@@ -85,7 +85,7 @@ def test_bad_distillation_input_is_one_line_exit_2_and_changes_nothing(recorded,
     args = make_args(ids, tmp_path)
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--output",
+    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "1", "--results",
                  str(results), "--quiet", *args])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
@@ -97,7 +97,7 @@ def test_bad_distillation_input_is_one_line_exit_2_and_changes_nothing(recorded,
 def test_a_regression_teacher_takes_no_temperature(results, ids, encoder_dir, capsys):
     before = _snapshot(results)
     capsys.readouterr()
-    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-similarity", "--epochs", "1", "--output",
+    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-similarity", "--epochs", "1", "--results",
                  str(results), "--quiet", "--distill-from", ids["tiny-similarity"], "--distill-temperature", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error:") and "does not apply to a regression task" in err
@@ -117,7 +117,7 @@ def test_what_the_student_model_decides_is_refused_before_the_teacher_runs(reque
     before = _snapshot(results)
     capsys.readouterr()
     code = main(["run", "--model", str(request.getfixturevalue(model)), "--task", "tiny-sentiment", "--epochs", "1",
-                 "--output", str(results), "--quiet", "--distill-from", ids["tiny-sentiment"], *args])
+                 "--results", str(results), "--quiet", "--distill-from", ids["tiny-sentiment"], *args])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error:") and "Traceback" not in err, err
     assert message in err

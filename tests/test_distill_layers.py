@@ -154,11 +154,11 @@ def _snapshot(folder: Path) -> dict[str, str]:
 def test_student_layers_the_model_lacks_are_one_line_exit_2(env, request, capsys, fixture, layers, message):
     results = env / "results"
     assert main(["run", "--model", str(request.getfixturevalue(fixture)), "--task", "tiny-sentiment", "--epochs", "1",
-                 "--seed", "3", "--output", str(results), "--quiet", "--save-model"]) == 0
+                 "--seed", "3", "--results", str(results), "--quiet", "--save-model"]) == 0
     capsys.readouterr()
     before = _snapshot(results)
     code = main(["run", "--model", str(request.getfixturevalue(fixture)), "--task", "tiny-sentiment", "--epochs", "1",
-                 "--output", str(results), "--quiet", "--student-layers", layers])
+                 "--results", str(results), "--quiet", "--student-layers", layers])
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and err.startswith("error:") and "Traceback" not in err
@@ -168,7 +168,7 @@ def test_student_layers_the_model_lacks_are_one_line_exit_2(env, request, capsys
 
 def test_student_layers_on_a_method_that_trains_nothing_is_refused(env, encoder_dir, capsys):
     assert main(["run", "--model", str(encoder_dir), "--method", "zero-shot", "--task", "tiny-sentiment",
-                 "--output", str(env / "results"), "--quiet", "--student-layers", "1"]) == 2
+                 "--results", str(env / "results"), "--quiet", "--student-layers", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error:") and "--student-layers does not apply" in err
     assert not any((env / "results").rglob("*.json"))

@@ -106,7 +106,7 @@ def test_a_distilled_run_repeats_exactly_with_or_without_the_cache(recorded, res
     assert (results / task / f"{a['run_id']}.predictions.jsonl.gz").read_bytes() == \
         (other / task / f"{b['run_id']}.predictions.jsonl.gz").read_bytes()
     capsys.readouterr()
-    assert main(["verify", a["run_id"], "--output", str(results), "--quiet"]) == 0  # retrained with its teacher
+    assert main(["verify", a["run_id"], "--results", str(results), "--quiet"]) == 0  # retrained with its teacher
 
 
 def test_ner_teacher_outputs_line_up_per_word_across_tokenizers(results, ids, decoder_dir):
@@ -214,7 +214,7 @@ def test_transfer_data_from_a_file_and_a_saved_layer_cut_student(results, ids, e
     trained = load_trained(results / record["artifact"])
     assert layers_of(trained.model) == 1 and trained.model.config.num_hidden_layers == 1
     capsys.readouterr()
-    assert main(["verify", "--eval-only", record["run_id"], "--output", str(results), "--quiet"]) == 0
+    assert main(["verify", "--eval-only", record["run_id"], "--results", str(results), "--quiet"]) == 0
     assert "evaluates exactly as recorded" in capsys.readouterr().out
 
 
@@ -234,7 +234,7 @@ def test_alpha_1_trains_as_the_untaught_student_and_alpha_0_follows_the_teacher(
     """All weight on the gold labels is the plain loss: the same training as without a teacher (whose loading
     draws no random numbers the student's depend on); all weight on the teacher trains another student."""
     capsys.readouterr()
-    assert main(["run", "--model", str(encoder_dir), "--task", task, "--output", str(results), "--quiet", "--json",
+    assert main(["run", "--model", str(encoder_dir), "--task", task, "--results", str(results), "--quiet", "--json",
                  *STUDENT]) == 0
     plain = json.loads(capsys.readouterr().out)
     gold_only = _distil(capsys, results, encoder_dir, task, ids[task], "--distill-alpha", "1")
@@ -275,7 +275,7 @@ def test_a_teacher_recorded_again_does_not_reuse_the_old_outputs(results, ids, e
     first = _distil(capsys, results, encoder_dir, task, teacher)
     assert first["distill"]["teacher_outputs"]["computed"] == first["data"]["train_size"]
     teacher_record = _load(results, task, teacher)
-    assert main(["run", "--model", str(encoder_dir), "--task", task, "--output", str(results), "--quiet",
+    assert main(["run", "--model", str(encoder_dir), "--task", task, "--results", str(results), "--quiet",
                  *TEACHER, "--save-model", "--force"]) == 0  # the same teacher, recorded (and saved) again
     if _load(results, task, teacher)["created_at"] == teacher_record["created_at"]:
         pytest.skip("recorded again within the same second: created_at cannot tell the two recordings apart")
@@ -315,4 +315,4 @@ def test_a_merge_teaches_hidden_states_through_a_projection_left_out_of_the_save
     assert saved and not any("distill_projections" in key for key in saved)
     assert hidden["model"]["parameters"] == plain["model"]["parameters"]  # the projection is not the student's
     capsys.readouterr()
-    assert main(["verify", "--eval-only", hidden["run_id"], "--output", str(results), "--quiet"]) == 0
+    assert main(["verify", "--eval-only", hidden["run_id"], "--results", str(results), "--quiet"]) == 0

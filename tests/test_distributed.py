@@ -34,7 +34,7 @@ def test_two_processes_record_once_and_evaluate_like_one(env, encoder_dir, launc
         pytest.skip("the accelerate command is not installed next to this Python")
     results = env / "results"
     command = [*LAUNCHERS[launcher], "-m", "harness", "run", "--model", str(encoder_dir), "--task", "tiny-sentiment",
-               "--epochs", "2", "--batch-size", "4", "--save-model", "--quiet", "--output", str(results)]
+               "--epochs", "2", "--batch-size", "4", "--save-model", "--quiet", "--results", str(results)]
     child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MASTER_PORT": str(29400 + os.getpid() % 500)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=child_env, cwd=env)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -44,7 +44,7 @@ def test_two_processes_record_once_and_evaluate_like_one(env, encoder_dir, launc
     assert record["training"]["processes"] == 2
     predictions = ResultStore(results).load_predictions("tiny-sentiment", record["run_id"])
     assert sorted(row["id"] for row in predictions) == sorted({r["id"] for r in predictions})
-    assert main(["verify", record["run_id"], "--eval-only", "--output", str(results)]) == 0  # one process, same numbers
+    assert main(["verify", record["run_id"], "--eval-only", "--results", str(results)]) == 0  # one process, same numbers
 
 
 def test_accelerate_cpu_without_mpirun_is_refused_with_the_ways_that_work(monkeypatch):
@@ -80,7 +80,7 @@ def test_remedies_train_under_ddp(env, encoder_dir, remedy):
     drawn the same on both processes; the run records once."""
     results = env / "results"
     command = [*LAUNCHERS["torchrun"], "-m", "harness", "run", "--model", str(encoder_dir), "--task", "tiny-sentiment",
-               "--epochs", "2", "--batch-size", "4", "--quiet", "--output", str(results), *remedy]
+               "--epochs", "2", "--batch-size", "4", "--quiet", "--results", str(results), *remedy]
     child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MASTER_PORT": str(29900 + os.getpid() % 90)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=child_env, cwd=env)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -23,7 +23,7 @@ from sweep_helpers import REPO, SUMMARY, TASK, assert_sound, hold_lock, predicti
 
 def _sweep_args(encoder_dir: Path, output: Path, methods: str, *extra: str) -> list[str]:
     return ["sweep", "--model", str(encoder_dir), "--methods", methods, "--task", TASK, "--epochs", "1", "--quiet",
-            "--output", str(output), *extra]
+            "--results", str(output), *extra]
 
 
 def _start(args: list[str]) -> subprocess.Popen:

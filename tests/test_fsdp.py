@@ -85,7 +85,7 @@ def test_fsdp2_records_once_and_evaluates_like_one_process(env, encoder_dir, met
         launcher = [str(ACCELERATE), "launch", "--config_file", str(env / "fsdp2.yaml")]
     done = _launch([*launcher, "-m", "harness", "run", "--model", str(encoder_dir), "--task", "tiny-sentiment",
                     "--method", method, "--epochs", "2", "--batch-size", "4", "--save-model", "--quiet",
-                    "--output", str(results)], cwd=env)
+                    "--results", str(results)], cwd=env)
     assert done.returncode == 0, done.stderr[-3000:]
     records = list((results / "tiny-sentiment").glob("*.json"))
     assert len(records) == 1 and done.stdout.count("recorded:") == 1  # only the main process writes and reports
@@ -100,7 +100,7 @@ def test_fsdp2_records_once_and_evaluates_like_one_process(env, encoder_dir, met
     holdout = [row for row in rows if row["split"] == "holdout"]  # the selection outputs, kept once too
     assert len(holdout) == len({row["id"] for row in holdout}) == record["data"]["selection_size"]
     # One process rebuilds the saved model (whole tensors, gathered from the shards) and diffs every prediction.
-    assert main(["verify", record["run_id"], "--eval-only", "--output", str(results)]) == 0
+    assert main(["verify", record["run_id"], "--eval-only", "--results", str(results)]) == 0
 
 
 def test_fsdp2_on_real_data_with_uneven_evaluation_batches(tmp_path, encoder_dir, data_dir):
@@ -112,7 +112,7 @@ def test_fsdp2_on_real_data_with_uneven_evaluation_batches(tmp_path, encoder_dir
     done = _launch([str(ACCELERATE), "launch", "--use_fsdp", "--fsdp_version", "2", "--num_processes", "2",
                     "-m", "harness", "run", "--model", str(encoder_dir), "--task", "sst2", "--method", "lora",
                     "--data-dir", str(data_dir), "--train-limit", "16", "--eval-limit", "150", "--epochs", "1",
-                    "--save-model", "--quiet", "--output", str(results)], cwd=tmp_path)
+                    "--save-model", "--quiet", "--results", str(results)], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     (record_path,) = (results / "sst2").glob("*.json")
     record = json.loads(record_path.read_text())
@@ -120,7 +120,7 @@ def test_fsdp2_on_real_data_with_uneven_evaluation_batches(tmp_path, encoder_dir
     rows = [json.loads(row) for row in rows_text(results / "sst2" / f"{record['run_id']}.predictions.jsonl.gz")
             .splitlines() if '"split": "validation"' in row]
     assert len(rows) == len({row["id"] for row in rows}) == 150
-    assert main(["verify", record["run_id"], "--eval-only", "--output", str(results), "--data-dir",
+    assert main(["verify", record["run_id"], "--eval-only", "--results", str(results), "--data-dir",
                  str(data_dir)]) == 0
 
 

@@ -28,7 +28,7 @@ def recorded(tmp_path_factory, encoder_dir) -> Path:
         for task in TASKS:
             for seed in range(3):
                 assert main(["run", "--model", str(encoder_dir), "--task", task, "--seed", str(seed), "--epochs",
-                             "1", "--output", str(root / "results"), "--quiet"]) == 0
+                             "1", "--results", str(root / "results"), "--quiet"]) == 0
     return root
 
 

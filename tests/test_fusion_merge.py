@@ -52,7 +52,7 @@ def saved(tmp_path_factory, encoder_dir, decoder_dir, causal_lm_dir) -> Path:
     root = tmp_path_factory.mktemp("merge")
     tasks = write_user_tasks(root / "my_tasks")
     out = str(root / "results")
-    common = ["--epochs", "2", "--init-seed", "0", "--output", out, "--quiet"]
+    common = ["--epochs", "2", "--init-seed", "0", "--results", out, "--quiet"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_TASKS_PATH", str(tasks))
         for method, seeds in (("full", 3), ("lora", 2)):
@@ -64,7 +64,7 @@ def saved(tmp_path_factory, encoder_dir, decoder_dir, causal_lm_dir) -> Path:
         assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--seed", "7", *common]) == 0
         assert main(["run", "--model", str(decoder_dir), "--task", "tiny-sentiment", "--save-model", *common]) == 0
         assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--method", "zero-shot",
-                     "--output", out, "--quiet"]) == 0
+                     "--results", out, "--quiet"]) == 0
     return root
 
 

@@ -147,7 +147,7 @@ def _dump(document) -> str:
 def test_fuzz_run_options(world, capsys, flag, value):
     method = "lora" if flag.startswith("--lora") else "full"
     _invoke("run", ["run", "--model", "minilm", "--task", "tiny-sentiment", "--method", method, "--quiet",
-                    "--output", "results", flag, value], capsys)
+                    "--results", "results", flag, value], capsys)
 
 
 @FUZZ
@@ -155,7 +155,7 @@ def test_fuzz_run_options(world, capsys, flag, value):
        value=st.one_of(numbers.map(str), texts))
 def test_fuzz_sweep_flags(world, capsys, flag, value):
     methods = "lora" if flag.startswith("--lora") else "full"
-    argv = ["sweep", "--tasks", "tiny-sentiment", "--methods", methods, "--output", "results", "--dry-run"]
+    argv = ["sweep", "--tasks", "tiny-sentiment", "--methods", methods, "--results", "results", "--dry-run"]
     _invoke("sweep", [*argv, flag, value] if flag not in argv else [*argv[:argv.index(flag) + 1], value,
                                                                       *argv[argv.index(flag) + 2:]], capsys)
 
@@ -171,7 +171,7 @@ def test_fuzz_sweep_files(world, capsys, document, raw, text):
     if isinstance(document, dict):
         document = {"tasks": ["tiny-sentiment"], "methods": ["full"], **document}
     Path("sweep.yaml").write_text(text if raw else _dump(document), encoding="utf-8")
-    _invoke("sweep", ["sweep", "--file", "sweep.yaml", "--output", "results", "--dry-run"], capsys)
+    _invoke("sweep", ["sweep", "--file", "sweep.yaml", "--results", "results", "--dry-run"], capsys)
 
 
 TASK_KEYS = ["name", "kind", "fields", "labels", "metrics", "headline", "data", "splits", "max_length", "prompts",
@@ -202,7 +202,7 @@ def test_fuzz_leaderboard_views(world, capsys, changes, fmt, raw, text):
     base = {"name": "fuzzed", "columns": [{"task": "sst2"}, {"cost": "trainable_parameters"}]}
     Path("view.yaml").write_text(text if raw else _dump({**base, **changes}), encoding="utf-8")
     _invoke("leaderboard", ["leaderboard", "view.yaml", "--results", "results", "--format", fmt,
-                            "--output", "board.out"], capsys)
+                            "--results", "board.out"], capsys)
 
 
 @FUZZ

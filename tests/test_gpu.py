@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.gpu,
 def test_run_on_cuda_uses_bf16_where_supported(tmp_path, monkeypatch, encoder_dir):
     monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "tasks")))
     code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--device", "cuda", "--epochs", "1",
-                 "--output", str(tmp_path / "results"), "--quiet"])
+                 "--results", str(tmp_path / "results"), "--quiet"])
     assert code == 0
     (path,) = (tmp_path / "results" / "tiny-sentiment").glob("*.json")
     record = json.loads(path.read_text())
@@ -33,7 +33,7 @@ def test_run_on_cuda_uses_bf16_where_supported(tmp_path, monkeypatch, encoder_di
 def test_every_method_trains_on_cuda(tmp_path, monkeypatch, encoder_dir, method):
     monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "tasks")))
     code = main(["run", "--model", str(encoder_dir), "--task", "tiny-ner", "--method", method, "--device", "cuda",
-                 "--epochs", "1", "--output", str(tmp_path / "results"), "--quiet"])
+                 "--epochs", "1", "--results", str(tmp_path / "results"), "--quiet"])
     assert code == 0
     (path,) = (tmp_path / "results" / "tiny-ner").glob("*.json")
     costs = json.loads(path.read_text())["costs"]

@@ -62,12 +62,12 @@ def test_init_seed_is_in_the_spec_and_the_run_id_only_when_given(env, encoder_di
 def test_runs_sharing_init_seed_train_to_different_weights(env, encoder_dir):
     for seed in ("0", "1"):
         assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--init-seed", "3", "--seed",
-                     seed, "--epochs", "1", "--output", str(env / "results"), "--quiet"]) == 0
+                     seed, "--epochs", "1", "--results", str(env / "results"), "--quiet"]) == 0
     records = [json.loads(p.read_text()) for p in (env / "results" / "tiny-sentiment").glob("*.json")]
     assert sorted(r["spec"]["seed"] for r in records) == [0, 1] and {r["spec"]["init_seed"] for r in records} == {3}
 
 
 def test_init_seed_refused_for_prompting(env, causal_lm_dir, capsys):
     assert main(["run", "--model", str(causal_lm_dir), "--method", "zero-shot", "--task", "tiny-sentiment",
-                 "--init-seed", "1", "--output", str(env / "results"), "--quiet"]) == 2
+                 "--init-seed", "1", "--results", str(env / "results"), "--quiet"]) == 2
     assert "--init-seed does not apply" in capsys.readouterr().err

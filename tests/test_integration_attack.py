@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def test_word_and_char_attacks_flip_minilm_on_real_sst2_within_their_limits(data_dir, tmp_path):
     code = main(["run", "--model", "minilm", "--method", "lora", "--task", "sst2", "--train-limit", "800",
                  "--eval-limit", "120", "--epochs", "2", "--attack", "word,char", "--attack-budget", "40",
-                 "--data-dir", str(data_dir), "--output", str(tmp_path), "--quiet"])
+                 "--data-dir", str(data_dir), "--results", str(tmp_path), "--quiet"])
     assert code == 0
     (path,) = (tmp_path / "sst2").glob("*[0-9a-f].json")
     record = json.loads(path.read_text())

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def _run(data_dir, results, task, seed, *extra):
     assert main(["run", "--model", "minilm", "--task", task, "--seed", str(seed), "--init-seed", "0",
-                 "--epochs", "1", "--data-dir", str(data_dir), "--output", str(results), "--quiet", *extra]) == 0
+                 "--epochs", "1", "--data-dir", str(data_dir), "--results", str(results), "--quiet", *extra]) == 0
 
 
 def test_conll_ensemble_spans_are_valid(data_dir, tmp_path, capsys):

@@ -22,7 +22,7 @@ columns:
 
 def test_recorded_runs_carry_metric_versions_and_feed_a_view(env, encoder_dir, capsys):
     for seed in ("0", "1"):
-        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--output",
+        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--results",
                      str(env / "results"), "--epochs", "1", "--seed", seed, "--quiet"]) == 0
     records = [json.loads(p.read_text()) for p in (env / "results" / "tiny-sentiment").glob("*.json")]
     assert len(records) == 2

@@ -9,7 +9,7 @@ import pytest
 from test_leaderboard_records import run_record, write_records
 
 from harness.board import build_board, list_views, load_view, parse_view
-from harness.board.view import VIEWS_PATH_ENV
+from harness.board.view import BUILTIN_DIR, VIEWS_PATH_ENV
 from harness.errors import HarnessError
 
 SHIPPED = ("glue", "clue", "ner", "peft", "efficiency", "robustness")
@@ -24,7 +24,7 @@ def _view(**overrides):
 def test_shipped_views_load(name):
     view = load_view(name)
     assert view.name == name and view.title and view.columns
-    assert view.path is not None and view.path.parent.name == "leaderboards"
+    assert view.path is not None and view.path.parent == BUILTIN_DIR
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

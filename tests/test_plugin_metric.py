@@ -62,7 +62,7 @@ def test_a_plugin_metric_fits_only_tasks_whose_predictions_it_reads(env, plugin_
 
 def test_a_run_computes_the_plugin_metric(env, encoder_dir, plugin_metric):
     _name_metric(env, "sentiment", "metrics: [accuracy, f1]", "metrics: [accuracy, error_rate]")
-    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--epochs", "1", "--quiet"]) == 0
     (record_path,) = (env / "results" / "tiny-sentiment").glob("*.json")
     record = json.loads(record_path.read_text())

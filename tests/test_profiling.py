@@ -288,7 +288,7 @@ def test_profile_command_records_a_pretrained_model(tasks_dir, encoder_dir, tmp_
 def test_profile_of_a_lora_run_scores_merged_and_unmerged_alike(tasks_dir, encoder_dir, tmp_path):
     results = tmp_path / "results"
     assert harness_main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--method", "lora",
-                         "--epochs", "1", "--output", str(results), "--save-model", "--quiet"]) == 0
+                         "--epochs", "1", "--results", str(results), "--save-model", "--quiet"]) == 0
     (run_path,) = (results / "tiny-sentiment").glob("*.json")
     run_id = json.loads(run_path.read_text())["run_id"]
     outcome = profile_model(task="tiny-sentiment", run_id=run_id, results=results, variants="all", device="cpu",

@@ -12,6 +12,7 @@ import yaml
 from distill_fixtures import _snapshot
 from user_tasks import SENTIMENT
 
+from harness.board.view import BUILTIN_DIR as VIEWS_DIR
 from harness.cli.main import main
 from harness.prompt_spread.formats import Axis
 from harness.prompt_spread.registry import FORMAT_AXES
@@ -20,7 +21,7 @@ from harness.tasks.prompts import Prompt
 
 def _run(capsys, model: Path, output: Path, *args: str) -> dict:
     capsys.readouterr()
-    assert main(["run", "--model", str(model), "--task", "tiny-sentiment", "--output", str(output), "--quiet",
+    assert main(["run", "--model", str(model), "--task", "tiny-sentiment", "--results", str(output), "--quiet",
                  "--json", *args]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -86,7 +87,7 @@ def test_spread_runs_load_in_every_view_and_gate_on_the_mean_over_variants(env, 
                 "--prompt-formats", "4")
     _run(capsys, causal_lm_dir, out / "cand", "--method", "zero-shot", "--prompts", "question", "--prompt-formats",
          "4", "--zero-shot-calibrate", "true")
-    for view in sorted(p.stem for p in (Path(__file__).parents[1] / "leaderboards").glob("*.yaml")):
+    for view in sorted(p.stem for p in VIEWS_DIR.glob("*.yaml")):
         capsys.readouterr()  # built-in views name built-in tasks: a tiny task's record is read, not shown
         code = main(["leaderboard", view, "--results", str(out / "base"), "--format", "markdown"])
         err = capsys.readouterr().err
@@ -185,7 +186,7 @@ def test_label_synonyms_that_collide_are_refused(recorded, causal_lm_dir, capsys
 def _refused(results: Path, capsys, args: list[str], message: str) -> None:
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["run", *args, "--output", str(results), "--quiet"])
+    code = main(["run", *args, "--results", str(results), "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
     assert "Traceback" not in err and message in err, err
@@ -196,7 +197,7 @@ def _refused(results: Path, capsys, args: list[str], message: str) -> None:
 def test_the_run_summary_shows_mean_and_spread_in_80_columns(env, causal_lm_dir, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()
-    assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "r"),
+    assert main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--results", str(env / "r"),
                  "--quiet", "--method", "zero-shot", "--prompts", "all"]) == 0
     out = capsys.readouterr().out
     record = json.loads(next((env / "r" / "tiny-sentiment").glob("*[0-9a-f].json")).read_text())
@@ -212,5 +213,5 @@ def test_a_sweep_plans_the_same_spread_run(env, causal_lm_dir, capsys):
     sweep.write_text(yaml.safe_dump({"models": [str(causal_lm_dir)], "methods": ["zero-shot"],
                                      "tasks": ["tiny-sentiment"], "prompts": "all"}))
     capsys.readouterr()
-    assert main(["sweep", "--file", str(sweep), "--output", str(env / "r"), "--dry-run"]) == 0
+    assert main(["sweep", "--file", str(sweep), "--results", str(env / "r"), "--dry-run"]) == 0
     assert f"{record['run_id']}" in capsys.readouterr().out

@@ -67,7 +67,7 @@ def test_template_naming_a_missing_field_is_refused_before_scoring(env, causal_l
     raw["prompts"] = [{"name": "p", "template": "{{review}} Answer:", "choices": ["a", "b"]}]
     (env / "my_tasks" / "tiny-sentiment.yaml").write_text(yaml.safe_dump(raw))
     code = main(["run", "--model", str(causal_lm_dir), "--method", "zero-shot", "--task", "tiny-sentiment",
-                 "--output", str(env / "results"), "--quiet"])
+                 "--results", str(env / "results"), "--quiet"])
     assert code != 0
     assert not (env / "results" / "tiny-sentiment").exists() or not list((env / "results").rglob("*.json"))
 
@@ -136,7 +136,7 @@ def test_expected_calibration_error_on_constructed_cases():
 # -- harness run end to end ------------------------------------------------------------------
 
 def _run(env, model_dir, *args) -> dict:
-    assert main(["run", "--model", str(model_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    assert main(["run", "--model", str(model_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--quiet", *args]) == 0
     records = sorted((env / "results" / "tiny-sentiment").glob("*[0-9a-f].json"), key=lambda p: p.stat().st_mtime)
     return json.loads(records[-1].read_text())
@@ -178,14 +178,14 @@ def test_named_prompt_is_a_different_run(env, causal_lm_dir):
     (["--method", "few-shot", "--few-shot-k", "500"], "has only"),
 ])
 def test_bad_prompting_input_is_one_line(env, causal_lm_dir, capsys, args, message):
-    code = main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    code = main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--quiet", *args])
     err = capsys.readouterr().err
     assert code != 0 and message in err and "Traceback" not in err
 
 
 def test_loglikelihood_scorer_on_an_encoder_is_refused(env, encoder_dir, capsys):
-    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--quiet", "--method", "zero-shot", "--zero-shot-scorer", "loglikelihood"])
     assert code != 0 and "not a causal language model" in capsys.readouterr().err
 
@@ -197,7 +197,7 @@ def test_run_spec_for_prompting_has_no_training_options(env):
 
 def test_fit_context_drops_demonstrations_instead_of_failing(env, causal_lm_dir, capsys):
     args = ["--method", "few-shot", "--few-shot-k", "16"]
-    code = main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--output", str(env / "results"),
+    code = main(["run", "--model", str(causal_lm_dir), "--task", "tiny-sentiment", "--results", str(env / "results"),
                  "--quiet", *args])
     assert code != 0 and "--few-shot-fit-context" in capsys.readouterr().err
     record = _run(env, causal_lm_dir, *args, "--few-shot-fit-context", "true")

@@ -87,7 +87,7 @@ def test_bad_remedy_input_is_one_line_exit_2_and_changes_nothing(results, encode
     args = make_args(tmp_path)
     before = _snapshot(results)
     capsys.readouterr()
-    code = main(["run", "--model", str(encoder_dir), "--task", task, "--epochs", "1", "--output", str(results),
+    code = main(["run", "--model", str(encoder_dir), "--task", task, "--epochs", "1", "--results", str(results),
                  "--quiet", *args])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
@@ -99,7 +99,7 @@ def test_bad_remedy_input_is_one_line_exit_2_and_changes_nothing(results, encode
 
 def test_augment_with_a_teacher_is_refused(results, encoder_dir, capsys):
     capsys.readouterr()
-    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--output", str(results), "--quiet",
+    code = main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--results", str(results), "--quiet",
                  "--augment", "typos", "--distill-from", "ffffffff"])
     assert code == 2
     assert "--augment with --distill-from" in capsys.readouterr().err

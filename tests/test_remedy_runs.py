@@ -25,7 +25,7 @@ REMEDIES = {
 
 def _run(capsys, model: Path, task: str, output: Path, *args: str) -> dict:
     capsys.readouterr()
-    assert main(["run", "--model", str(model), "--task", task, "--epochs", "2", "--lr", "1e-3", "--output",
+    assert main(["run", "--model", str(model), "--task", task, "--epochs", "2", "--lr", "1e-3", "--results",
                  str(output), "--quiet", "--json", *args]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -101,7 +101,7 @@ def test_compare_remedies_pairs_each_remedy_with_no_remedy_on_the_same_noise(env
     output = env / "results"
     code = main(["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--remedies",
                  "none,augment:keyboard_typos,fgm", "--seeds", "2", "--epochs", "1", "--perturb",
-                 "keyboard_typos,lowercase", "--output", str(output), "--quiet", "--in-process", "--n-boot", "200"])
+                 "keyboard_typos,lowercase", "--results", str(output), "--quiet", "--in-process", "--n-boot", "200"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "worst unseen" in out and "(augment keyboard_typos)" in out and "(fgm)" in out
@@ -122,10 +122,10 @@ def test_sweep_files_take_a_remedy_mapping(env, encoder_dir, capsys):
     sweep.write_text(f"models: [{encoder_dir}]\nmethods: [full]\ntasks: [tiny-sentiment]\nseeds: 2\n"
                      "remedy: {adversarial: fgm, adv_epsilon: 0.5}\n")
     capsys.readouterr()
-    assert main(["sweep", "--file", str(sweep), "--dry-run", "--output", str(env / "r")]) == 0
+    assert main(["sweep", "--file", str(sweep), "--dry-run", "--results", str(env / "r")]) == 0
     assert "fgm (epsilon 0.5)" in capsys.readouterr().out
     sweep.write_text(sweep.read_text().replace("adv_epsilon", "adv_eps"))
-    assert main(["sweep", "--file", str(sweep), "--dry-run", "--output", str(env / "r")]) == 2
+    assert main(["sweep", "--file", str(sweep), "--dry-run", "--results", str(env / "r")]) == 2
     assert "remedy has unknown key adv_eps" in capsys.readouterr().err
 
 

@@ -50,7 +50,7 @@ def test_ner_worst_case_takes_the_version_with_most_entity_errors_and_its_own_go
 
 
 def _run(env, model_dir, *args) -> int:
-    return main(["run", "--model", str(model_dir), "--output", str(env / "results"), "--epochs", "1", "--quiet",
+    return main(["run", "--model", str(model_dir), "--results", str(env / "results"), "--epochs", "1", "--quiet",
                  *args])
 
 
@@ -96,7 +96,7 @@ def test_perturb_command_prints_clean_and_perturbed(env, capsys):
 
 
 def test_zero_shot_runs_are_perturbed_too(env, causal_lm_dir):
-    assert main(["run", "--model", str(causal_lm_dir), "--output", str(env / "results"), "--quiet", "--task",
+    assert main(["run", "--model", str(causal_lm_dir), "--results", str(env / "results"), "--quiet", "--task",
                  "tiny-sentiment", "--method", "zero-shot", "--perturb", "uppercase,char_delete"]) == 0
     (path,) = (env / "results" / "tiny-sentiment").glob("*[0-9a-f].json")
     report = json.loads(path.read_text())["robustness"]["dev"]
@@ -117,7 +117,7 @@ def test_raw_text_columns_follow_the_perturbed_text():
 def test_robustness_command_adds_perturbed_scores_to_saved_runs(env, encoder_dir, capsys):
     assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--save-model") == 0
     assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--seed", "1") == 0  # no saved model
-    assert main(["robustness", "--output", str(env / "results"), "--perturb", "uppercase,char_swap"]) == 0
+    assert main(["robustness", "--results", str(env / "results"), "--perturb", "uppercase,char_swap"]) == 0
     out = capsys.readouterr().out
     assert "skipped 1 run(s) without a saved model" in out
     records = [json.loads(p.read_text()) for p in (env / "results" / "tiny-sentiment").glob("*[0-9a-f].json")]
@@ -133,6 +133,6 @@ def test_show_puts_runs_side_by_side(env, encoder_dir, capsys):
     assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--perturb", "uppercase") == 0
     assert _run(env, encoder_dir, "--task", "tiny-sentiment", "--perturb", "uppercase", "--method", "lora") == 0
     capsys.readouterr()
-    assert main(["robustness", "--output", str(env / "results"), "--show"]) == 0
+    assert main(["robustness", "--results", str(env / "results"), "--show"]) == 0
     out = capsys.readouterr().out
     assert "· full ·" in out and "· lora ·" in out and "worst case" in out and "uppercase" in out

@@ -13,7 +13,7 @@ from harness.record.store import ResultStore
 
 
 def _run(env, model_dir, *args):
-    return main(["run", "--model", str(model_dir), "--output", str(env / "results"), "--epochs", "2",
+    return main(["run", "--model", str(model_dir), "--results", str(env / "results"), "--epochs", "2",
                  "--quiet", *args])
 
 
@@ -72,7 +72,7 @@ def test_explicit_default_gives_the_same_run(env, encoder_dir, capsys):
 
 def test_same_seed_repeats_exactly(env, encoder_dir):
     for output in ("a", "b"):
-        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-ner", "--output", str(env / output),
+        assert main(["run", "--model", str(encoder_dir), "--task", "tiny-ner", "--results", str(env / output),
                      "--epochs", "2", "--quiet"]) == 0
     (a,), (b,) = (list((env / o / "tiny-ner").glob("*.predictions.jsonl.gz")) for o in ("a", "b"))
     assert a.read_bytes() == b.read_bytes()

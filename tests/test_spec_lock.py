@@ -123,7 +123,7 @@ def test_a_read_only_results_folder_gives_the_not_writable_error(tmp_path):
         with pytest.raises(HarnessError, match="is not writable") as caught:
             SpecLock(results, "sst2", "abc123").try_acquire()
         assert not isinstance(caught.value, RunFailed)
-        assert "--output DIR" in str(caught.value) and len(str(caught.value).splitlines()) == 1
+        assert "--results DIR" in str(caught.value) and len(str(caught.value).splitlines()) == 1
     finally:
         results.chmod(0o755)
 
@@ -135,4 +135,4 @@ def test_a_lock_file_that_cannot_be_opened_gives_a_one_line_error(tmp_path, monk
     monkeypatch.setattr("harness.record.lock.os.open", refused)  # what a read-only folder does, even as root
     with pytest.raises(HarnessError, match=r"results folder .* is not writable \(Permission denied") as caught:
         SpecLock(tmp_path, "sst2", "abc123").is_busy()
-    assert "--output DIR" in str(caught.value) and len(str(caught.value).splitlines()) == 1
+    assert "--results DIR" in str(caught.value) and len(str(caught.value).splitlines()) == 1

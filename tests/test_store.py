@@ -60,7 +60,7 @@ def test_read_only_results_folder_is_reported(tmp_path):
 
 def test_file_in_place_of_results_folder_is_reported(tmp_path):
     (tmp_path / "results").write_text("")
-    with pytest.raises(HarnessError, match="is a file, not a folder; pass --output DIR"):
+    with pytest.raises(HarnessError, match="is a file, not a folder; pass --results DIR"):
         ResultStore(tmp_path / "results").check_writable()
 
 

@@ -58,7 +58,7 @@ class InlineCluster:
 
 def _sweep(encoder_dir: Path, output: Path, *extra: str) -> int:
     return main(["sweep", "--model", str(encoder_dir), "--methods", "full,lora", "--task", TASK, "--seeds", "2",
-                 "--epochs", "1", "--quiet", "--output", str(output), *extra])
+                 "--epochs", "1", "--quiet", "--results", str(output), *extra])
 
 
 def _assert_same_runs(output: Path, reference: Path, count: int) -> None:
@@ -195,6 +195,6 @@ def test_compare_sends_its_missing_runs_to_the_backend_asked_for(env, encoder_di
 
     monkeypatch.setattr(backend_options, "make_backend", make_backend)
     assert main(["compare", "--model", str(encoder_dir), "--methods", "bitfit", "--task", TASK, "--epochs", "1",
-                 "--quiet", "--output", str(output), "--backend", "ray", "--cpus-per-run", "2"]) == 0
+                 "--quiet", "--results", str(output), "--backend", "ray", "--cpus-per-run", "2"]) == 0
     assert clusters[0].started == 2  # the reference (full) and bitfit, both through the cluster
     assert len(records(output)) == 2

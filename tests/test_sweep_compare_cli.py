@@ -11,7 +11,7 @@ from harness.cli.main import main
 
 
 def _sweep(env, model_dir, *args):
-    return main(["sweep", "--model", str(model_dir), "--output", str(env / "results"), "--epochs", "1", "--quiet",
+    return main(["sweep", "--model", str(model_dir), "--results", str(env / "results"), "--epochs", "1", "--quiet",
                  *args])
 
 
@@ -120,7 +120,7 @@ def test_sweep_file_perturb_reaches_every_run_as_run_perturb_does(env, encoder_d
 
 def test_compare_runs_what_is_missing_and_writes_report_and_plot(env, encoder_dir, capsys):
     args = ["compare", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--methods", "lora,bitfit",
-            "--seeds", "2", "--epochs", "1", "--output", str(env / "results"), "--quiet", "--n-boot", "200"]
+            "--seeds", "2", "--epochs", "1", "--results", str(env / "results"), "--quiet", "--n-boot", "200"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "reference" in out and "lora" in out and "bitfit" in out

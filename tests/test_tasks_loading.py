@@ -183,7 +183,7 @@ def test_data_not_found_says_where_it_looked_and_how_to_point(tmp_path: Path, mo
     task = make_task(tmp_path / "tasks")
     (tmp_path / "data").mkdir()
     expected = (f"data for task mini split train not found: looked for {tmp_path / 'data' / 'mini' / 'train.tsv'}; "
-                f"pass --data-dir DIR or set HARNESS_DATA_DIR (layout in tasks/README.md)")
+                f"pass --data-dir DIR or set HARNESS_DATA_DIR (layout in harness/tasks/builtin/README.md)")
     with pytest.raises(HarnessError) as caught:
         load_split(task, "train", tmp_path / "data")
     assert str(caught.value) == expected
@@ -282,7 +282,7 @@ def test_hub_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monke
     message = str(caught.value)
     assert message.startswith("data for task mini split train not found: no data folder given for mini/train.tsv; "
                               "hub org/mini (cfg) split train failed (ConnectionError: Couldn't reach")
-    assert message.endswith("pass --data-dir DIR or set HARNESS_DATA_DIR (layout in tasks/README.md)")
+    assert message.endswith("pass --data-dir DIR or set HARNESS_DATA_DIR (layout in harness/tasks/builtin/README.md)")
     assert "\n" not in message
 
 

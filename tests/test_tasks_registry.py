@@ -12,8 +12,9 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.tasks import TASKS_PATH_ENV, list_tasks, load_task, task_search_path
+from harness.tasks.registry import BUILTIN_DIR
 
-TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
+TASKS_DIR = BUILTIN_DIR
 
 
 def user_task(folder: Path, name: str, description: str = "A user task.", **extra) -> Path:

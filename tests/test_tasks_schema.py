@@ -11,8 +11,9 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.tasks import Holdout, kinds, list_tasks, load_task, validate_task_file
+from harness.tasks.registry import BUILTIN_DIR
 
-TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
+TASKS_DIR = BUILTIN_DIR
 BUILTIN_FILES = sorted(TASKS_DIR.rglob("*.yaml"))
 
 EXPECTED = {  # name: (suite, kind, metrics, headline)

@@ -10,6 +10,7 @@ import pytest
 from harness.cli.main import main
 from harness.errors import HarnessError
 from harness.tasks import load_split, validate_task_file
+from harness.tasks.registry import BUILTIN_DIR
 
 
 def _validate(capsys, path, *extra):
@@ -41,7 +42,7 @@ def test_a_misspelt_field_or_file_fails_validation_not_the_run(env, capsys):
 
 
 def test_a_split_under_a_data_folder_is_read_only_when_one_is_given(env, capsys, data_dir):
-    sst2 = validate_task_file("tasks/glue/sst2.yaml").path
+    sst2 = validate_task_file(BUILTIN_DIR / "glue" / "sst2.yaml").path
     code, out, _ = _validate(capsys, sst2)
     assert code == 0 and "train: not read" in out and "give --data-dir" in out
     code, out, _ = _validate(capsys, sst2, "--data-dir", str(data_dir))

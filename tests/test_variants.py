@@ -223,7 +223,7 @@ def _run_variant(tmp_path, monkeypatch, model_dir, *args):
 
     monkeypatch.setenv("HARNESS_TASKS_PATH", str(write_user_tasks(tmp_path / "my_tasks")))
     monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
-    return main(["run", "--model", str(model_dir), "--task", "tiny-sentiment", "--output", str(tmp_path / "results"),
+    return main(["run", "--model", str(model_dir), "--task", "tiny-sentiment", "--results", str(tmp_path / "results"),
                  "--epochs", "1", "--quiet", *args])
 
 

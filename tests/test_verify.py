@@ -16,7 +16,7 @@ def _digest(folder):
 def test_a_cpu_run_repeats_exactly_and_a_tampered_one_does_not(env, encoder_dir, capsys):
     results = env / "results"
     assert main(["run", "--model", str(encoder_dir), "--task", "tiny-sentiment", "--epochs", "2", "--device", "cpu",
-                 "--output", str(results), "--quiet"]) == 0
+                 "--results", str(results), "--quiet"]) == 0
     (record_path,) = (results / "tiny-sentiment").glob("*.json")
     run_id = json.loads(record_path.read_text())["run_id"]
     before = _digest(results)
@@ -47,7 +47,7 @@ def test_a_prompt_run_records_its_linear_layers_and_a_change_of_them_is_named(en
     monkeypatch.setenv("HARNESS_ONEDNN", "0")
     results = env / "results"
     assert main(["run", "--model", str(causal_lm_dir), "--method", "zero-shot", "--task", "tiny-sentiment",
-                 "--device", "cpu", "--output", str(results), "--quiet"]) == 0
+                 "--device", "cpu", "--results", str(results), "--quiet"]) == 0
     (record_path,) = (results / "tiny-sentiment").glob("*.json")
     record = json.loads(record_path.read_text())
     assert record["prompting"]["linear_layers"] == "pytorch"

@@ -58,7 +58,7 @@ def test_an_empty_file_is_empty_only_where_the_kind_allows_it(tmp_path):
 @pytest.mark.parametrize(("kind", "named", "fix"), [
     (SWEEP_FILE, "sweep file {path}", "(`harness sweep --file FILE --dry-run` checks it)"),
     (TOLERANCES_FILE, "--tolerances {path}", "write one `metric: drop` per line, e.g. `accuracy: 0.005`"),
-    (VIEW_FILE, "{path}", "fix the file (format in leaderboards/README.md)"),
+    (VIEW_FILE, "{path}", "fix the file (format in harness/board/views/README.md)"),
 ])
 def test_each_callers_wording(tmp_path, kind, named, fix):
     broken = tmp_path / "broken.yaml"

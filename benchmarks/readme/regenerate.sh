@@ -32,7 +32,7 @@ from harness.record.rerun import rerun_command
 for path in sorted(pathlib.Path("results").glob("*/*.json")):
     record = json.loads(path.read_text())
     if record.get("artifact") and "fusion" not in record and not (path.parent.parent / record["artifact"]).is_dir():
-        print(rerun_command(record["spec"], "--save-model", "--force", "--output", "results", "--quiet"))
+        print(rerun_command(record["spec"], "--save-model", "--force", "--results", "results", "--quiet"))
 PY
 shared=(--model minilm --seeds 3 --settings train_limit=4000,init_seed=0 --results results)
 "${harness[@]}" ensemble --task sst2 --method lora "${shared[@]}"

@@ -1,4 +1,4 @@
-"""Leaderboards: run and profile records -> views (leaderboards/*.yaml) -> tables, html, csv, json, plots.
+"""Leaderboards: run and profile records -> views (harness/board/views/*.yaml) -> tables, html, csv, json, plots.
 
     board = build_board(load_view("peft"), "results")
     print(markdown(board)); Path("peft.html").write_text(to_html(board, draw_plots(board)[0]))

@@ -5,7 +5,7 @@ GLUE (Wang et al., 2019): a task with two official metrics contributes their ave
 correlation, MNLI the mean of its matched and mismatched accuracy (whichever of the two is
 recorded when only one is), every other task its accuracy; the GLUE score is the mean of
 the nine task scores. CLUE: the mean of the headline metrics of the suite's tasks in this
-harness (tasks/clue: AFQMC accuracy, OCNLI accuracy, CLUENER entity F1).
+harness (harness/tasks/builtin/clue: AFQMC accuracy, OCNLI accuracy, CLUENER entity F1).
 
 Pure arithmetic on recorded values (0-1 scale, as the records hold them): no records, no I/O.
 """

@@ -1,10 +1,10 @@
 """Leaderboard views: YAML files saying which runs, which rows, which columns, what order.
 
 Views are found by name in, in order (a later folder's view replaces an earlier one of the
-same name): the `leaderboards/` folder of this checkout, the folders in
+same name): the package's built-in views (harness/board/views/), the folders in
 HARNESS_LEADERBOARDS_PATH (os.pathsep-separated), folders given with --views-dir, then
 folders installed packages expose under the entry point group "harness.leaderboards".
-A path to a YAML file loads that file. The format is documented in leaderboards/README.md.
+A path to a YAML file loads that file. The format is documented in harness/board/views/README.md.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from harness.yaml_file import YamlFile, read_mapping
 
 VIEWS_PATH_ENV = "HARNESS_LEADERBOARDS_PATH"
 ENTRY_POINT_GROUP = "harness.leaderboards"
-BUILTIN_DIR = Path(harness.__file__).resolve().parents[1] / "leaderboards"
+BUILTIN_DIR = Path(harness.__file__).resolve().parent / "board" / "views"  # package data: in a wheel too
 FILTER_KEYS = ("model", "method", "task", "variant", "perturb", "settings")
 ROW_FIELDS = ("model", "method", "settings", "variant", "task", "run", "seed")
 DEFAULT_ROWS = ("model", "method", "settings")
@@ -34,7 +34,7 @@ VIEW_FILE = YamlFile(
     name="{path}",
     holds="a mapping with name, title, runs, rows, columns",
     if_unreadable="give a view name or a readable YAML file",
-    if_invalid="fix the file (format in leaderboards/README.md)",
+    if_invalid="fix the file (format in harness/board/views/README.md)",
 )
 
 

@@ -1,4 +1,4 @@
-"""`harness leaderboard [VIEW]`: recorded runs as one table, or as a leaderboard view (leaderboards/*.yaml)."""
+"""`harness leaderboard [VIEW]`: recorded runs as one table, or as a leaderboard view (harness/board/views/*.yaml)."""
 
 from __future__ import annotations
 

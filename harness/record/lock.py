@@ -149,7 +149,7 @@ class SpecLock:
         except OSError as exc:
             ResultStore(self.root).check_writable()  # the store's usual message when the folder is read-only
             raise HarnessError(f"results folder {self.root} is not writable ({exc.strerror}: {self.path}); "
-                               "pass --output DIR with a folder you can write to") from None
+                               "pass --results DIR with a folder you can write to") from None
 
 
 def _lock(descriptor: int, kind: int) -> bool:

@@ -63,7 +63,7 @@ def _staged(path: Path, write: Callable[[BinaryIO], None]) -> Path:
 
 def _unwritable(path: Path, exc: OSError) -> HarnessError:
     return HarnessError(f"cannot write {path} ({exc.strerror or type(exc).__name__}); nothing was written "
-                        "there: free space, fix its permissions, or choose another path (--output)")
+                        "there: free space, fix its permissions, or choose another path (--results)")
 
 
 def _text(chunks: Iterable[str]) -> Callable[[BinaryIO], None]:
@@ -197,12 +197,12 @@ class ResultStore:
         free = shutil.disk_usage(folder).free
         if free < needed:
             raise HarnessError(f"the disk of {self.root} has {free / 1e6:.1f} MB free and this run needs at least "
-                               f"{needed / 1e6:.1f} MB for {what}; free space there or pass --output DIR elsewhere")
+                               f"{needed / 1e6:.1f} MB for {what}; free space there or pass --results DIR elsewhere")
 
     def check_writable(self) -> None:
         """Fail before training, not after, when results cannot be saved."""
         if self.root.exists() and not self.root.is_dir():
-            raise HarnessError(f"results folder {self.root} is a file, not a folder; pass --output DIR with a "
+            raise HarnessError(f"results folder {self.root} is a file, not a folder; pass --results DIR with a "
                                "folder you can write to")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -210,7 +210,7 @@ class ResultStore:
                 pass
         except OSError as exc:
             raise HarnessError(f"results folder {self.root} is not writable ({exc.strerror}); "
-                               "pass --output DIR with a folder you can write to") from None
+                               "pass --results DIR with a folder you can write to") from None
 
     def write(self, record: dict[str, Any], predictions: list[dict[str, Any]],
               perturbed: list[dict[str, Any]] | None = None, attacked: list[dict[str, Any]] | None = None,

@@ -1,9 +1,9 @@
-"""Tasks: YAML definitions (tasks/<suite>/<name>.yaml) and the data they describe.
+"""Tasks: YAML definitions (builtin/<suite>/<name>.yaml, shipped inside the package) and the data they describe.
 
     task = load_task("sst2")                      # by name, alias or path to a YAML file
     data = prepare_data(task, data_dir, seed=1, train_limit=None, eval_limit=None)
 
-The YAML format is documented in tasks/README.md.
+The YAML format is documented in harness/tasks/builtin/README.md.
 """
 
 from harness.tasks.example import Example

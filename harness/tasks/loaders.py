@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from harness.tasks.schema import TaskDef
 
 DATA_DIR_ENV = "HARNESS_DATA_DIR"
-HOW_TO_POINT = f"pass --data-dir DIR or set {DATA_DIR_ENV} (layout in tasks/README.md)"
+HOW_TO_POINT = f"pass --data-dir DIR or set {DATA_DIR_ENV} (layout in harness/tasks/builtin/README.md)"
 
 
 def data_root(data_dir: str | Path | None) -> Path | None:

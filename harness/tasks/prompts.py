@@ -1,6 +1,6 @@
 """Prompt definitions of a task: how an example becomes text a language model can answer.
 
-A task YAML may list `prompts:` (format in tasks/README.md). Each prompt renders an
+A task YAML may list `prompts:` (format in harness/tasks/builtin/README.md). Each prompt renders an
 example's fields through a Jinja template; every label has a verbalizer (the answer
 text), in the order of the task's `labels`. Prompts are kept out of the task's content
 hash, so editing a prompt never changes fine-tuning run ids; each prompt has its own hash,
@@ -200,7 +200,7 @@ def find_prompt(prompts: list[Prompt], name: str | None, task_name: str) -> Prom
     """The named prompt, or the task's first when no name is given."""
     if not prompts:
         raise HarnessError(f"task {task_name} defines no prompts; add a `prompts:` list to its YAML "
-                           "(format in tasks/README.md)")
+                           "(format in harness/tasks/builtin/README.md)")
     if not name:
         return prompts[0]
     for prompt in prompts:

@@ -1,6 +1,6 @@
 """Find task files: builtin tasks, user folders and installed packages.
 
-The search path, in order: the builtin `tasks/` folder of the repository, the folders
+The search path, in order: the builtin tasks shipped in the package (harness/tasks/builtin/), the folders
 in HARNESS_TASKS_PATH (os.pathsep-separated), the folders passed as `extra_dirs` (the
 --tasks-dir flag), then folders exposed by installed packages through the entry point
 group "harness.tasks". Every *.yaml / *.yml file below a folder is a task. A task found
@@ -22,7 +22,7 @@ from harness.tasks.validate import read_yaml, validate_task_file
 
 TASKS_PATH_ENV = "HARNESS_TASKS_PATH"
 ENTRY_POINT_GROUP = "harness.tasks"
-BUILTIN_DIR = Path(harness.__file__).resolve().parents[1] / "tasks"
+BUILTIN_DIR = Path(harness.__file__).resolve().parent / "tasks" / "builtin"  # package data: in a wheel too
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What a task definition holds once its YAML file has been read and checked.
 
-The YAML format itself is documented in tasks/README.md; `validate.py` turns a parsed
+The YAML format itself is documented in harness/tasks/builtin/README.md; `validate.py` turns a parsed
 file into a TaskDef, `loaders.py` reads the data it describes (`load_split(task, split)`).
 """
 

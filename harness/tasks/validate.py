@@ -1,7 +1,7 @@
 """Read a task YAML file and check every field, with one clear error per problem.
 
 Errors read "<file>: <field>: expected <what>, found <what>", so a user can fix their
-own task file without reading this code. The format is documented in tasks/README.md.
+own task file without reading this code. The format is documented in harness/tasks/builtin/README.md.
 """
 
 from __future__ import annotations
