@@ -5,7 +5,10 @@ perturbed and prompt-variant rows, and the file is written whole or not at all."
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -147,3 +150,13 @@ def test_format_mistakes_are_one_line(folder, tmp_path, monkeypatch, capsys, arg
     err = capsys.readouterr().err.strip()
     assert fragment in err and len(err.splitlines()) == 1
     assert not list(tmp_path.glob("runs.*"))
+
+
+def test_export_starts_without_torch(folder, tmp_path):
+    """`harness results export` loads only its own command: no torch, peft or the spec (seconds of start-up)."""
+    code = ("import sys; from harness.cli.main import main; "
+            f"assert main(['results', 'export', '--results', {str(folder)!r}, '--output', {str(tmp_path / 'r.csv')!r}]) "
+            "== 0; heavy = sorted({'torch', 'peft', 'harness.spec'} & set(sys.modules)); assert not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO_RESULTS.parent)})
+    assert done.returncode == 0, done.stderr

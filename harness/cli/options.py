@@ -4,14 +4,13 @@ Every number a flag takes has a declared range (harness/ranges.py), checked by `
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 
 from harness.attack.settings import DEFAULT_BUDGET, DEFAULT_MAX_SHARE, AttackRequest
 from harness.cli.range_type import ranged
+from harness.cli.results_folder import results_dir  # noqa: F401 (every command's --results, defined apart)
 from harness.distill import settings
 from harness.distill.settings import DistillRequest
 from harness.prompt_spread.settings import SpreadRequest
@@ -46,26 +45,6 @@ data_dir = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=
 tasks_dirs = click.option("--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(path_type=Path),
                           help="Extra folder of task YAML files (repeatable). Env: HARNESS_TASKS_PATH.")
 
-
-def results_dir(command):
-    """Decorator: --results DIR, the results folder, in every command. `--output` names a file a command writes
-    (leaderboard, export); as a results folder it is the old spelling: still taken, with a one-line warning."""
-
-    @functools.wraps(command)
-    def with_results(*args, output, legacy_output, **kwargs):
-        if legacy_output is not None:
-            if click.get_current_context().get_parameter_source("output") is ParameterSource.COMMANDLINE:
-                raise click.UsageError("--output DIR is the old spelling of --results DIR: give one of them")
-            click.echo(f"warning: --output {legacy_output} as a results folder is deprecated: use --results "
-                       f"{legacy_output} (--output now names a file a command writes)", err=True)
-            output = legacy_output
-        return command(*args, output=output, **kwargs)
-
-    with_results = click.option("--output", "legacy_output", type=click.Path(path_type=Path), default=None,
-                                hidden=True)(with_results)
-    return click.option("--results", "output", type=click.Path(path_type=Path), default="results",
-                        envvar="HARNESS_RESULTS", show_default=True,
-                        help="Results folder. Env: HARNESS_RESULTS.")(with_results)
 
 views_dirs = click.option("--views-dir", "views_dirs", multiple=True, type=click.Path(path_type=Path),
                           help="Extra folder of leaderboard views (repeatable). Env: HARNESS_LEADERBOARDS_PATH.")

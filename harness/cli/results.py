@@ -10,9 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from harness.cli import options
+from harness.cli.results_folder import results_dir
 from harness.errors import HarnessError
-from harness.record.check import check_results
 from harness.results import FORMATS, format_of, load_with_warnings, write_frame
 
 
@@ -22,13 +21,16 @@ def results() -> None:
 
 
 @results.command()
-@options.results_dir
+@results_dir
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def check(output, as_json):
     """Report record files that are corrupt, incomplete, orphaned or of another schema (exit 1 if any);
     nothing is deleted or rewritten, and readers skip such files with a warning."""
     if not output.is_dir():
         raise HarnessError(f"results folder {output} does not exist; pass --results DIR")
+    # imported here: it imports the spec, and with it torch, which `harness results export` does not need
+    from harness.record.check import check_results
+
     findings = check_results(output)
     if as_json:
         click.echo(json.dumps([{"path": str(f.path), "problem": f.problem, "detail": f.detail} for f in findings],
