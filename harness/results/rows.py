@@ -16,6 +16,11 @@ Columns, in this order (fixed ones first, then the record's own, sorted):
   costs.<name> every scalar the record's costs hold (costs.trainable_parameters, costs.train_seconds,
               costs.peak_train_memory_mb, ...)
 
+Types (harness.results.frame): value, low, high, severity float; n nullable integer; headline bool; created_at a UTC
+timestamp; a spec field set in no run all-missing float; true/false with gaps nullable boolean; a field whose type
+differs between runs JSON text in every row. Read an export back with the TEXT_COLUMNS as text (an id of digits
+only stays an id): `pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, parse_dates=["created_at"])`.
+
 So `frame[frame.kind == "clean"]` is the runs' own scores, and a perturbed row minus its clean row is the drop.
 """
 
