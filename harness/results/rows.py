@@ -21,7 +21,7 @@ timestamp; a spec field set in no run all-missing float; true/false with gaps nu
 differs between runs JSON text in every row. Read an export back with the TEXT_COLUMNS as text (an id of digits
 only stays an id): `pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, parse_dates=["created_at"])`.
 
-So `frame[frame.kind == "clean"]` is the runs' own scores, and a perturbed row minus its clean row is the drop.
+So `frame[frame.kind == "clean"]` is the runs' own scores, and a clean value minus a perturbed one is the drop.
 """
 
 from __future__ import annotations
