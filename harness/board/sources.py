@@ -63,7 +63,7 @@ class Sources:
 def run_keys(record: Mapping[str, Any]) -> dict[str, str]:
     """What a view's filters and rows read from a run record."""
     spec = record["spec"]
-    return {"model": str(spec["model"]), "method": str(spec["method"]), "settings": settings_label(spec),
+    return {"model": str(spec["model"]), "method": str(spec["method"]), "settings": settings_label(spec, (record.get("task") or {}).get("path")),
             "variant": str(spec.get("variant") or NO_VARIANT), "perturb": str(spec.get("perturb") or NO_PERTURBATION),
             "task": str(record["task"]["name"]),
             "run": str(record["run_id"]), "seed": str(spec["seed"])}

@@ -31,7 +31,7 @@ def _row(record: dict) -> dict:
     headline = record["headline"]
     return {
         "model": record["spec"]["model"], "method": record["spec"]["method"],
-        "settings": settings_label(record["spec"]), "task": record["task"]["name"],
+        "settings": settings_label(record["spec"], record["task"].get("path")), "task": record["task"]["name"],
         "task_hash": record["task"]["hash"], "seed": record["spec"]["seed"], "metric": headline["metric"],
         "split": headline["split"], "value": headline["value"], "run_id": record["run_id"],
     }
