@@ -175,7 +175,7 @@ def build_board(view: View, results: Path | str, tasks_dirs: Iterable[Path] | No
     for row in shown:
         row.key = {f: row.key[f] for f in key_fields}
     board = Board(view, str(results), key_fields, columns, shown, notes, loaded.warnings, plot_tasks)
-    _sort(board, view.sort or (Sort(columns[0].spec.label) if columns else None))
+    _sort(board, view.sort or (Sort(columns[0].spec.label) if columns and view.ranked else None))
     return board
 
 
