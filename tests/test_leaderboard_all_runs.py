@@ -34,3 +34,31 @@ def test_every_format_renders_to_a_file_with_every_reported_split(tmp_path, caps
     assert [c["label"] for c in board["columns"]] == [
         "mnli accuracy (validation_matched)", "mnli accuracy (validation_mismatched)", "sst2 accuracy (validation)"]
     assert [row["key"]["method"] for row in board["rows"]] == ["full", "lora"]  # name order: no column ranks
+
+
+def test_an_80_column_terminal_shows_every_figure_whole(tmp_path):
+    """Real records (results/ of this repository): every figure on one line, nothing cut, lines within 80."""
+    from pathlib import Path
+    from shutil import copy2
+
+    from rich.console import Console
+
+    from harness.board import build_board
+    from harness.board.all_runs import all_runs_view
+    from harness.board.render_text import cell_text, print_terminal
+
+    committed = Path(__file__).resolve().parents[1] / "results"
+    for task in ("sst2", "conll2003", "fewclue-eprstmt"):
+        (tmp_path / task).mkdir()
+        for record in (committed / task).glob("*.json"):
+            copy2(record, tmp_path / task / record.name)
+    board = build_board(all_runs_view(tmp_path), tmp_path)
+    console = Console(width=80, record=True)
+    print_terminal(board, console)
+    lines = console.export_text().splitlines()
+    assert "…" not in "".join(lines) and max(len(line) for line in lines) <= 80
+    figures = {cell_text(c, board.cell(r, c)) for r in board.rows for c in board.columns if board.cell(r, c).shown}
+    on_a_line = {cell.strip() for line in lines for cell in line.split("│")}
+    assert figures <= on_a_line  # "0.8291 ± 0.0116 (n=3)" whole, never folded over lines
+    headers = {cell.strip() for line in lines for cell in line.split("┃")}
+    assert "conll2003 entity_f1 (validation) ↑" in headers and "sst2 accuracy (validation) ↑" in headers
