@@ -13,6 +13,7 @@ from rich.table import Table
 
 from harness.cli.render_attack import attack_table
 from harness.cli.render_spread import spread_line, spread_table
+from harness.majority import recorded_majority
 from harness.remedy.settings import describe
 
 DROP_HEADER = "drop (clean - perturbed)"  # positive: worse than clean
@@ -38,6 +39,9 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
             console.print(spread_table(record))
     else:
         _print_training(console, record)
+        majority = _majority_line(record)
+        if majority:
+            console.print(majority, highlight=False)
     if record.get("distill"):
         _print_distill(console, record)
     if record.get("remedy"):
@@ -155,6 +159,16 @@ def _print_prompting(console: Console, record: dict) -> None:
         f"majority class ({prompting['majority_class']['label']}) {headline['metric']} {majority:.4f} · "
         f"ECE {split['expected_calibration_error']:.4f} · {split['examples_per_second']:.1f} ex/s, "
         f"{split['tokens_per_second']:.0f} tokens/s")
+
+
+def _majority_line(record: dict) -> str | None:
+    """'majority class (1) accuracy 0.5092 on validation (the training examples' most frequent label)'."""
+    majority, headline = recorded_majority(record), record["headline"]
+    value = ((majority.get("metrics") or {}).get(headline["split"]) or {}).get("values", {}).get(headline["metric"])
+    if value is None:
+        return None
+    return (f"majority class ({majority['label']}) {headline['metric']} {value:.4f} on {headline['split']} "
+            "(always the training examples' most frequent label)")
 
 
 def _print_training(console: Console, record: dict) -> None:
