@@ -213,7 +213,7 @@ CASES = [
          BAD_INPUT, "int9", "valid:"),
     Case("profile-run-unknown", cmd("profile", "--task", TASK, "--run", "feedfacefeedface"), BAD_INPUT,
          "feedfacefeedface", "check --run and --results"),
-    Case("leaderboard-format-needs-view", cmd("leaderboard", "--format", "html"), BAD_INPUT, "--format html",
+    Case("leaderboard-plots-need-view", cmd("leaderboard", "--plots", "plots"), BAD_INPUT, "--plots",
          "harness leaderboard --list"),
     Case("regress-filter-unknown", cmd("regress", "--baseline", "results", "--candidate", "results",
                                        "--method", "lorra"), BAD_INPUT, "lorra", "methods there: full"),

@@ -111,3 +111,22 @@ def test_filters_take_globs_and_lists(tmp_path):
     runs = load_sources(tmp_path).runs
     kept = apply_filters(runs, {"method": ("l*", "ia3")}, "here")
     assert sorted(s.keys["method"] for s in kept) == ["ia3", "lora"]
+
+
+def test_settings_show_only_what_differs_from_the_defaults_of_a_task_off_the_search_path(tmp_path):
+    from user_tasks import write_user_tasks
+
+    from harness.methods import get_method
+    from harness.spec import TRAINING_DEFAULTS
+
+    task_file = write_user_tasks(tmp_path / "my_tasks") / "sentiment.yaml"  # max_length 32; not on any path
+    records = []
+    for seed, path in enumerate((str(task_file), str(tmp_path / "moved" / "sentiment.yaml"))):
+        record = run_record("tiny-sentiment", 0.5, seed=seed, training={**TRAINING_DEFAULTS, **get_method("full").training_defaults, "epochs": 1})
+        record["spec"].update(max_length=32, train_limit=None, eval_limit=None, pooling=None, fold=None)
+        record["task"]["path"] = path
+        records.append(record)
+    write_records(tmp_path / "results", records)
+    by_seed = {s.seed: s.keys["settings"] for s in load_sources(tmp_path / "results").runs}
+    assert by_seed[0] == "epochs=1"  # the task's own max_length, and the options never set, are not settings
+    assert by_seed[1] == "max_length=32, epochs=1"  # its YAML gone: only the global defaults are known

@@ -134,3 +134,16 @@ def test_views_are_found_in_env_folders_and_views_dirs(tmp_path, monkeypatch):
         load_view("glu")
     with pytest.raises(HarnessError, match="does not exist"):
         load_view(str(tmp_path / "nope.yaml"))
+
+
+def test_a_builtin_view_renders_what_applies_and_names_the_users_tasks_it_left_out(tmp_path):
+    results = write_records(tmp_path / "results", [run_record("sst2", 0.9), run_record("my-task", 0.5),
+                                                   run_record("my-task", 0.6, seed=1)])
+    board = build_board(load_view("peft"), results)
+    assert [row.key["method"] for row in board.rows] == ["full"]
+    assert any(note.startswith("left out: runs of my-task (2)") for note in board.notes)
+    only_mine = write_records(tmp_path / "mine", [run_record("my-task", 0.5)])
+    with pytest.raises(HarnessError) as error:
+        build_board(load_view("glue"), only_mine)
+    message = str(error.value)
+    assert "\n" not in message and "covers cola, sst2" in message and "holds my-task" in message

@@ -6,8 +6,8 @@
 view.py (the YAML views), columns.py (what a column may ask for), sources.py (records and
 filters), facts.py (one figure of one record), cells.py (aggregation over seeds), suites.py
 (suite-score arithmetic), board.py (the table), render_text.py / render_data.py / html.py
-(formats), plots.py (PNG plots). table.py keeps the plain all-runs table of
-`harness leaderboard` without a view.
+(formats), plots.py (PNG plots). all_runs.py builds the view of `harness leaderboard` without
+a view: every run, a column per task and reported split.
 """
 
 from harness.board.board import Board, Column, Row, build_board

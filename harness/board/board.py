@@ -17,8 +17,9 @@ from pathlib import Path
 from harness.board.cells import Cell, aggregate, version_reasons
 from harness.board.check import resolve_columns
 from harness.board.columns import ColumnSpec, formatter
+from harness.board.coverage import covered_tasks, left_out_note, nothing_to_show
 from harness.board.facts import Fact, Version, profile_figure, run_figure
-from harness.board.sources import Source, apply_filters, load_sources
+from harness.board.sources import Source, filter_problem, load_sources, matches
 from harness.board.suite_cells import suite_cells
 from harness.board.view import Sort, View
 from harness.errors import HarnessError
@@ -124,7 +125,11 @@ def build_board(view: View, results: Path | str, tasks_dirs: Iterable[Path] | No
     if not loaded.runs and not loaded.profiles:
         raise HarnessError(f"no run records in {results}; run `harness run ...` first or pass --results DIR")
     specs, plot_tasks = resolve_columns(view, loaded, tasks_dirs)
-    chosen = apply_filters([*loaded.runs, *loaded.profiles], view.filters, str(results))
+    everything = [*loaded.runs, *loaded.profiles]
+    chosen = [s for s in everything if all(matches(s.keys[k], p) for k, p in view.filters.items())]
+    if not chosen:  # an empty board is the one refusal: say what the view covers and what the folder holds
+        raise HarnessError(nothing_to_show(view, specs, loaded, results,
+                                           filter_problem(everything, view.filters, str(results))))
     runs = sorted((s for s in chosen if s.kind == "run"), key=lambda s: s.created_at, reverse=True)
     profiles = _newest([s for s in chosen if s.kind == "profile"])
     keys, prompted = _row_keys(view.rows, [*runs, *profiles])
@@ -163,11 +168,14 @@ def build_board(view: View, results: Path | str, tasks_dirs: Iterable[Path] | No
     shown = [row for row in rows.values() if any(cell.shown for cell in row.cells.values())]
     if not shown:
         wanted = ", ".join(spec.label for spec in specs) or "none"
-        raise HarnessError(f"{len(chosen)} records in {results} match the view's filters but none has a figure for "
-                           f"its columns ({wanted}); profile columns need `harness profile` records, robustness "
-                           "columns runs made with --perturb")
+        raise HarnessError(nothing_to_show(view, specs, loaded, results, (
+            f"{len(chosen)} records match the view's filters but none has a figure for its columns ({wanted}); "
+            "profile columns need `harness profile` records, robustness columns runs made with --perturb")))
     if empty:
         notes.append(f"nothing recorded for: {', '.join(empty)} (left out)")
+    left_out = left_out_note(everything, shown, covered_tasks(view, specs))
+    if left_out:
+        notes.append(left_out)
     if prompted:
         notes.append("prompt: runs of one row and task made with different prompts (by prompt hash) are never "
                      "averaged together")
@@ -175,7 +183,7 @@ def build_board(view: View, results: Path | str, tasks_dirs: Iterable[Path] | No
     for row in shown:
         row.key = {f: row.key[f] for f in key_fields}
     board = Board(view, str(results), key_fields, columns, shown, notes, loaded.warnings, plot_tasks)
-    _sort(board, view.sort or (Sort(columns[0].spec.label) if columns else None))
+    _sort(board, view.sort or (Sort(columns[0].spec.label) if columns and view.ranked else None))
     return board
 
 

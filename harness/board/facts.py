@@ -16,6 +16,7 @@ from typing import Any
 from harness.board.columns import ColumnSpec
 from harness.board.sources import Source
 from harness.board.suites import SuiteTask, task_score
+from harness.majority import recorded_majority
 
 Version = tuple[tuple[str, str], ...]  # (what, value) pairs, e.g. (("task definition", "432f551d"),)
 
@@ -89,9 +90,9 @@ def run_figure(spec: ColumnSpec, run: Source) -> Fact | None:
 
 def spread_fact(record: Mapping[str, Any], name: str, split: str, metric: str) -> Fact | None:
     """prompt_mean (with the interval of the mean over variants), prompt_std, prompt_min, prompt_max, prompt_spread;
-    majority_class: a prompted run's score for always answering the training split's most frequent label."""
+    majority_class: a classification run's (prompted or fine-tuned) score for always answering the training split's most frequent label."""
     if name == "majority_class":
-        majority = (((record.get("prompting") or {}).get("majority_class") or {}).get("metrics") or {}).get(split) or {}
+        majority = (recorded_majority(record).get("metrics") or {}).get(split) or {}
         value = _number((majority.get("values") or {}).get(metric))
         return None if value is None else Fact(value, score_version(record, (metric,)))
     stats = ((((record.get("prompt_spread") or {}).get("splits") or {}).get(split) or {}).get(metric)) or {}

@@ -11,7 +11,6 @@ from harness.board.cells import Cell
 from harness.board.columns import is_score
 from harness.compare import units
 
-
 LEGEND = ("↑ higher is better, ↓ lower is better; ± is the std over seeds, n the number of runs; "
           "[a, b] one run's 95% bootstrap interval over examples")
 
@@ -62,21 +61,60 @@ def header(column: Column) -> str:
     return f"{column.label} {arrow}"
 
 
-def print_terminal(board: Board, console: Console | None = None) -> None:
-    """A rich table; the best value of each column in bold green."""
-    console = console or Console()
-    table = Table(title=board.view.title, title_justify="left", caption=board.view.description or None,
-                  caption_justify="left")
-    for name in board.key_fields:
-        table.add_column(name, overflow="fold")  # a narrow terminal wraps a cell rather than cutting it
+KEY_MIN_WIDTH = 20  # a row field (settings) narrower than this wraps into too many lines to read
+
+
+def _text_width(text: str) -> int:
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _word_width(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
+
+
+def _parts(board: Board, width: int) -> list[list[Column]]:
+    """The columns in groups that fit `width` beside the row fields, figures never wrapped: all of them when
+    they fit, else as many per table as fit (one at least), like a wide data frame printed in blocks."""
+    keys = [max(_word_width(name), *(_word_width(row.key[name]) for row in board.rows),
+                min(KEY_MIN_WIDTH, max(_text_width(row.key[name]) for row in board.rows)))
+            for name in board.key_fields] if board.rows else []
+    need = {column.label: max(_word_width(header(column)),
+                              *(len(cell_text(column, board.cell(row, column))) for row in board.rows))
+            for column in board.columns}
+    parts: list[list[Column]] = [[]]
     for column in board.columns:
-        table.add_column(header(column), justify="right", overflow="fold")
-    best = [board.best(column) for column in board.columns]
-    for i, row in enumerate(board.rows):
-        cells = [Text(cell_text(column, board.cell(row, column)), style="bold green" if i in best[j] else "")
-                 for j, column in enumerate(board.columns)]
-        table.add_row(*row.key.values(), *cells)
-    console.print(table)
+        candidate = [*parts[-1], column]
+        widths = keys + [need[c.label] for c in candidate]
+        if parts[-1] and sum(widths) + 3 * len(widths) + 1 > width:
+            parts.append([column])
+        else:
+            parts[-1] = candidate
+    return parts
+
+
+def print_terminal(board: Board, console: Console | None = None) -> None:
+    """A rich table; the best value of each column in bold green. Figures never wrap: on a terminal too narrow
+    for every column, one table per group of columns that fits, each with the rows that have a figure there."""
+    console = console or Console()
+    parts = _parts(board, console.width)
+    best = {column.label: board.best(column) for column in board.columns}
+    for number, columns in enumerate(parts, start=1):
+        rows = [(i, row) for i, row in enumerate(board.rows)
+                if len(parts) == 1 or any(board.cell(row, c).shown for c in columns)]
+        title = board.view.title + (f" ({number}/{len(parts)})" if len(parts) > 1 else "")
+        last = number == len(parts)
+        table = Table(title=title, title_justify="left", caption=(board.view.description or None) if last else None,
+                      caption_justify="left")
+        for name in board.key_fields:
+            table.add_column(name, overflow="fold")  # a narrow terminal wraps a name rather than cutting it
+        for column in columns:
+            figures = [len(cell_text(column, board.cell(row, column))) for _, row in rows]
+            table.add_column(header(column), justify="right", no_wrap=True, min_width=max(figures, default=1))
+        for i, row in rows:
+            cells = [Text(cell_text(column, board.cell(row, column)),
+                          style="bold green" if i in best[column.label] else "") for column in columns]
+            table.add_row(*row.key.values(), *cells)
+        console.print(table)
     for note in board.notes:
         console.print(f"[dim]note: {note}[/]")
 

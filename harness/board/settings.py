@@ -7,6 +7,7 @@ everything else about them is the same.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from harness.attack.settings import describe as describe_attack
@@ -14,18 +15,34 @@ from harness.errors import HarnessError
 from harness.methods import get_method
 from harness.prompt_spread.settings import describe as describe_spread
 from harness.remedy.settings import describe
-from harness.spec import build_spec
+from harness.spec import TRAINING_DEFAULTS, build_spec
 from harness.tasks import load_task
 
 _IDENTITY = ("model", "method", "task", "seed")
 
 
 @lru_cache(maxsize=256)
-def _defaults(method: str, task: str) -> dict[str, Any] | None:
+def _defaults(method: str, task: str, task_path: str | None = None) -> dict[str, Any]:
+    """The settings a run of `method` on `task` gets when nothing is asked for. The task is found by name
+    (built-in, HARNESS_TASKS_PATH), else at the path its record names; without it, the global and method
+    defaults still apply (only the task's own max_length is then shown)."""
     try:
-        return _flatten(build_spec("-", get_method(method), load_task(task)).to_dict())
+        method_def = get_method(method)
     except HarnessError:
-        return None  # a method or task no longer known: every setting is shown
+        return dict(TRAINING_DEFAULTS)  # a method no longer known: the global defaults
+    for where in (task, task_path):
+        if not where or (where == task_path and not Path(where).is_file()):
+            continue
+        try:
+            return _flatten(build_spec("-", method_def, load_task(where)).to_dict())
+        except HarnessError:
+            continue
+    training = {**TRAINING_DEFAULTS, **method_def.training_defaults} if method_def.trains else {}
+    try:
+        options = method_def.resolve_options({})
+    except HarnessError:
+        options = {}
+    return {**training, **options}
 
 
 def _flatten(spec: dict[str, Any]) -> dict[str, Any]:
@@ -35,13 +52,15 @@ def _flatten(spec: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def settings_label(spec: dict[str, Any]) -> str:
-    """'defaults', or the non-default settings: 'train_limit=4000, lr=0.0005'."""
+def settings_label(spec: dict[str, Any], task_path: str | None = None) -> str:
+    """'defaults', or the non-default settings: 'train_limit=4000, lr=0.0005'. An option left unset (None)
+    is never shown; `task_path` (the record's task.path) finds a task that is not on the search path."""
     if "member_spec" in spec:
         return _fused_label(spec)
-    defaults = _defaults(spec["method"], spec["task"]) or {}
+    defaults = _defaults(spec["method"], spec["task"], task_path)
     chosen = _flatten(spec)
-    changed = [f"{k}={v}" for k, v in chosen.items() if k not in defaults or defaults[k] != v]
+    changed = [f"{k}={v}" for k, v in chosen.items()
+               if v is not None and (k not in defaults or defaults[k] != v)]
     if spec.get("distill"):
         changed.append(_taught(spec["distill"]))
     if spec.get("remedy"):

@@ -63,7 +63,7 @@ class Sources:
 def run_keys(record: Mapping[str, Any]) -> dict[str, str]:
     """What a view's filters and rows read from a run record."""
     spec = record["spec"]
-    return {"model": str(spec["model"]), "method": str(spec["method"]), "settings": settings_label(spec),
+    return {"model": str(spec["model"]), "method": str(spec["method"]), "settings": settings_label(spec, (record.get("task") or {}).get("path")),
             "variant": str(spec.get("variant") or NO_VARIANT), "perturb": str(spec.get("perturb") or NO_PERTURBATION),
             "task": str(record["task"]["name"]),
             "run": str(record["run_id"]), "seed": str(spec["seed"])}
@@ -121,18 +121,26 @@ def matches(value: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
 
 
-def apply_filters(sources: Iterable[Source], filters: Mapping[str, Sequence[str]], where: str) -> list[Source]:
-    """The sources every filter matches; HarnessError naming the filter that matched nothing."""
+def filter_problem(sources: Iterable[Source], filters: Mapping[str, Sequence[str]], where: str) -> str | None:
+    """Why no source passes the filters (the first filter matching nothing, or the combination), else None."""
     sources = list(sources)
     for key, patterns in filters.items():
         seen = sorted({s.keys[key] for s in sources})
         if not any(matches(value, patterns) for value in seen):
             shown = " | ".join(seen[:20]) + (" | ..." if len(seen) > 20 else "")
-            raise HarnessError(f"the view's filter runs.{key}: {' | '.join(patterns)} matched no record in {where} "
-                               f"({key} recorded: {shown or 'none'}); fix the filter or record such runs")
-    kept = [s for s in sources if all(matches(s.keys[k], p) for k, p in filters.items())]
-    if not kept:
+            return (f"the view's filter runs.{key}: {' | '.join(patterns)} matched no record in {where} "
+                    f"({key} recorded: {shown or 'none'}); fix the filter or record such runs")
+    if not any(all(matches(s.keys[k], p) for k, p in filters.items()) for s in sources):
         shown = "; ".join(f"{k}: {', '.join(p)}" for k, p in filters.items())
-        raise HarnessError(f"each of the view's filters matches some record in {where}, but no record matches all "
-                           f"of them together ({shown}); loosen one of them")
-    return kept
+        return (f"each of the view's filters matches some record in {where}, but no record matches all "
+                f"of them together ({shown}); loosen one of them")
+    return None
+
+
+def apply_filters(sources: Iterable[Source], filters: Mapping[str, Sequence[str]], where: str) -> list[Source]:
+    """The sources every filter matches; HarnessError naming the filter that matched nothing."""
+    sources = list(sources)
+    problem = filter_problem(sources, filters, where)
+    if problem:
+        raise HarnessError(problem)
+    return [s for s in sources if all(matches(s.keys[k], p) for k, p in filters.items())]

@@ -67,6 +67,7 @@ class View:
     sort: Sort | None = None
     plots: tuple[PlotSpec, ...] = ()
     path: Path | None = None
+    ranked: bool = True  # False: rows in name order whatever `sort` says (the all-runs board)
 
     def column(self, label: str) -> ColumnSpec:
         for spec in self.columns:

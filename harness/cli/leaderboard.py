@@ -3,59 +3,16 @@
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from harness.board.table import headline_names, leaderboard as build, load_runs
 from harness.cli import options
 from harness.errors import HarnessError
 from harness.record.store import atomic_replace, atomic_write
 
 FORMATS = ("terminal", "markdown", "html", "csv", "json")
-
-
-def _cell(mean: float, std: float, count: int) -> str:
-    if isinstance(mean, float) and math.isnan(mean):
-        return "-"
-    spread = f" ± {std:.4f}" if count > 1 and not math.isnan(std) else ""
-    return f"{mean:.4f}{spread} (n={int(count)})"
-
-
-def _all_runs(results: Path, fmt: str) -> None:
-    """Without a view: every recorded run, rows model x method x settings, columns tasks (headline metric)."""
-    if fmt not in ("terminal", "markdown"):
-        raise HarnessError(f"--format {fmt} needs a VIEW (e.g. `harness leaderboard glue --format {fmt}`); "
-                           "`harness leaderboard --list` lists the views")
-    runs, warnings = load_runs(results)
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if runs.empty:
-        raise HarnessError(f"no run records in {results}; run `harness run ...` first or pass --results DIR")
-    table = build(runs)
-    metric_of = headline_names(runs)
-    columns = sorted(table["mean"].columns)
-    rows = [(key, [_cell(table["mean"].at[key, c], table["std"].at[key, c], table["count"].at[key, c])
-                   for c in columns])
-            for key in table.index]
-    if fmt == "markdown":
-        header = ["model", "method", "settings"] + [f"{c}<br>{metric_of[c]}" for c in columns]
-        click.echo("| " + " | ".join(header) + " |")
-        click.echo("|" + "---|" * len(header))
-        for key, cells in rows:
-            click.echo("| " + " | ".join([*key, *cells]) + " |")
-        return
-    rich_table = Table(title=f"leaderboard: {results}", title_justify="left")
-    for name in ("model", "method", "settings"):
-        rich_table.add_column(name, overflow="fold")  # a narrow terminal wraps a cell rather than cutting it
-    for c in columns:
-        rich_table.add_column(f"{c}\n{metric_of[c]}", justify="right", overflow="fold")
-    for key, cells in rows:
-        rich_table.add_row(*key, *cells)
-    Console().print(rich_table)
 
 
 def _list_views(views_dirs: tuple[Path, ...]) -> None:
@@ -74,13 +31,19 @@ def _emit(text: str, output: Path | None, what: str) -> None:
     click.echo(f"wrote {what} to {output}", err=True)
 
 
-def _view(view_name: str, results: Path, fmt: str, output: Path | None, plots_dir: Path | None,
+def _view(view_name: str | None, results: Path, fmt: str, output: Path | None, plots_dir: Path | None,
           views_dirs: tuple[Path, ...], tasks_dirs: tuple[Path, ...]) -> None:
     from harness.board import build_board, load_view
     from harness.board.render_data import to_csv, to_json
     from harness.board.render_text import markdown, print_terminal
 
-    board = build_board(load_view(view_name, views_dirs), results, tasks_dirs)
+    if view_name is None:  # every recorded run, every reported split
+        from harness.board.all_runs import all_runs_view
+
+        view = all_runs_view(results)
+    else:
+        view = load_view(view_name, views_dirs)
+    board = build_board(view, results, tasks_dirs)
     for warning in board.warnings:
         click.echo(f"warning: {warning}", err=True)
     plots = []
@@ -126,18 +89,15 @@ def _view(view_name: str, results: Path, fmt: str, output: Path | None, plots_di
 def leaderboard(view, fmt, results, output, plots_dir, views_dirs, tasks_dirs, list_only):
     """Recorded runs as a leaderboard VIEW (glue, clue, ner, peft, efficiency, robustness, or a YAML file).
 
-    Without VIEW: every recorded run, rows model x method x settings, columns tasks (headline metric,
-    mean over seeds), as a terminal table or markdown.
+    Without VIEW: every recorded run, rows model x method x settings, a column per task and reported split
+    (the task's headline metric, mean over seeds), in any format.
     """
     if list_only:
         _list_views(views_dirs)
         return
     if results.exists() and not results.is_dir():
         raise HarnessError(f"--results {results} is a file, not a results folder; pass --results DIR")
-    if view is None:
-        if output is not None or plots_dir is not None:
-            raise HarnessError("--output and --plots need a VIEW (e.g. `harness leaderboard peft --format html "
-                               "--output peft.html`); `harness leaderboard --list` lists the views")
-        _all_runs(results, fmt)
-        return
+    if view is None and plots_dir is not None:
+        raise HarnessError("--plots needs a VIEW with plots (e.g. `harness leaderboard peft --plots plots/`); "
+                           "`harness leaderboard --list` lists the views")
     _view(view, results, fmt, output, plots_dir, views_dirs, tasks_dirs)

@@ -1,4 +1,8 @@
-"""How the CLI shows a run's result."""
+"""How the CLI shows a run's result.
+
+Drops everywhere: clean minus perturbed (or attacked), printed with its sign, so +0.0459 is a loss
+and -0.0100 a gain: the convention of the records (harness.robustness.report) and of every header.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from rich.table import Table
 
 from harness.cli.render_attack import attack_table
 from harness.cli.render_spread import spread_line, spread_table
+from harness.majority import recorded_majority
 from harness.remedy.settings import describe
+
+DROP_HEADER = "drop (clean - perturbed)"  # positive: worse than clean
 
 
 def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
@@ -32,6 +39,9 @@ def print_run_summary(record: dict, path: Path, skipped: bool) -> None:
             console.print(spread_table(record))
     else:
         _print_training(console, record)
+        majority = _majority_line(record)
+        if majority:
+            console.print(majority, highlight=False)
     if record.get("distill"):
         _print_distill(console, record)
     if record.get("remedy"):
@@ -76,7 +86,7 @@ def robustness_table(record: dict) -> Table:
     spec = record["spec"]
     table = Table(title=f"robustness · {spec['task']} · {spec['model']} · {spec['method']} · {split} {metric}",
                   title_justify="left")
-    for column in ("perturbation", "severity", metric, "drop", "changed"):
+    for column in ("perturbation", "severity", metric, DROP_HEADER, "changed"):
         table.add_column(column, justify="left" if column == "perturbation" else "right")
     table.add_row("clean", "", f"{report['clean'][metric]:.4f}", "", "")
     seen = set((report.get("seen") or {}).get("perturbations") or ())
@@ -97,7 +107,7 @@ def robustness_comparison(records: list[dict]) -> Table:
     """Several runs of one task side by side: clean, each perturbation (score and drop), worst case."""
     first = records[0]
     split, metric = first["headline"]["split"], first["headline"]["metric"]
-    table = Table(title=f"robustness · {first['spec']['task']} · {split} {metric} (drop from clean)",
+    table = Table(title=f"robustness · {first['spec']['task']} · {split} {metric} (score, {DROP_HEADER})",
                   title_justify="left")
     table.add_column("perturbation")
     reports = []
@@ -113,25 +123,25 @@ def robustness_comparison(records: list[dict]) -> Table:
         for report in reports:
             result = report["perturbations"].get(name)
             cells.append("–" if result is None
-                         else f"{result['metrics'][metric]:.4f} ({-result['drop'][metric]:+.4f})")
+                         else f"{result['metrics'][metric]:.4f} ({result['drop'][metric]:+.4f})")
         table.add_row(name, *cells)
     table.add_row("[bold]worst case[/]", *(f"[bold]{r['worst_case'][metric]:.4f}[/] "
-                                          f"({-r['worst_case_drop'][metric]:+.4f})" for r in reports))
+                                          f"({r['worst_case_drop'][metric]:+.4f})" for r in reports))
     for group in ("unseen", "seen"):  # augmented runs: held-out noise and noise trained on, apart
         if any(group in r for r in reports):
             table.add_row(f"[bold]worst case, {group}[/]", *(
                 "–" if group not in r else f"[bold]{r[group]['worst_case'][metric]:.4f}[/] "
-                f"({-r[group]['worst_case_drop'][metric]:+.4f})" for r in reports))
+                f"({r[group]['worst_case_drop'][metric]:+.4f})" for r in reports))
     attacks = [(record.get("attack") or {}).get(split) for record in records]
     if any(attacks):  # searched edits beside random noise
         names = list(dict.fromkeys(name for report in attacks if report for name in report["attacks"]))
         for name in names:
             table.add_row(f"attack {name}", *("–" if not a or name not in a["attacks"] else
                                               f"{a['attacks'][name]['metrics']['values'][metric]:.4f} "
-                                              f"({-a['attacks'][name]['drop'][metric]:+.4f})" for a in attacks))
+                                              f"({a['attacks'][name]['drop'][metric]:+.4f})" for a in attacks))
         table.add_row("[bold]under attack (worst)[/]", *("–" if not a else
                                                         f"[bold]{a['worst_case']['metrics']['values'][metric]:.4f}[/] "
-                                                        f"({-a['worst_case']['drop'][metric]:+.4f})" for a in attacks))
+                                                        f"({a['worst_case']['drop'][metric]:+.4f})" for a in attacks))
     return table
 
 
@@ -149,6 +159,16 @@ def _print_prompting(console: Console, record: dict) -> None:
         f"majority class ({prompting['majority_class']['label']}) {headline['metric']} {majority:.4f} · "
         f"ECE {split['expected_calibration_error']:.4f} · {split['examples_per_second']:.1f} ex/s, "
         f"{split['tokens_per_second']:.0f} tokens/s")
+
+
+def _majority_line(record: dict) -> str | None:
+    """'majority class (1) accuracy 0.5092 on validation (the training examples' most frequent label)'."""
+    majority, headline = recorded_majority(record), record["headline"]
+    value = ((majority.get("metrics") or {}).get(headline["split"]) or {}).get("values", {}).get(headline["metric"])
+    if value is None:
+        return None
+    return (f"majority class ({majority['label']}) {headline['metric']} {value:.4f} on {headline['split']} "
+            "(always the training examples' most frequent label)")
 
 
 def _print_training(console: Console, record: dict) -> None:

@@ -23,7 +23,7 @@ def attack_table(record: Mapping[str, Any]) -> Table:
     table = Table(title=f"attacks · {spec['task']} · {spec['model']} · {spec['method']} · {split} {metric} · budget "
                         f"{report['budget']} queries, at most {100 * report['max_share']:g}% changed",
                   title_justify="left")
-    for column in ("attack", metric, "drop", "success rate", "queries", "changed", "untouchable"):
+    for column in ("attack", metric, "drop (clean - attacked)", "success rate", "queries", "changed", "untouchable"):
         table.add_column(column, justify="left" if column == "attack" else "right")
     table.add_row("clean", f"{report['clean'][metric]:.4f}", "", "", "", "", "")
     random_worst = (record.get("robustness") or {}).get(split, {}).get("worst_case", {}).get(metric)

@@ -9,13 +9,15 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from harness.majority import recorded_majority
+
 
 def spread_table(record: Mapping[str, Any]) -> Table:
     split, metric = record["headline"]["split"], record["headline"]["metric"]
     section = record["prompt_spread"]
     stats = section["splits"][split][metric]
     settings = section["settings"]
-    majority = ((record.get("prompting") or {}).get("majority_class") or {}).get("metrics", {}).get(split, {})
+    majority = recorded_majority(record).get("metrics", {}).get(split, {})
     baseline = (majority.get("values") or {}).get(metric)
     table = Table(title=f"prompt spread · {split} {metric} · {len(settings['prompts'])} prompts x "
                         f"{settings['formats']} formats x {settings['demo_draws']} demonstration draws",

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.distill.retention import with_retention
 from harness.evaluation import Evaluated
+from harness.majority import majority_baseline
 from harness.metrics.registry import metric_version
 from harness.models.load import LoadedModel
 from harness.models.sources import ModelSource
@@ -57,7 +58,7 @@ class PromptedFacts:
 
 def build_record(spec: RunSpec, task: TaskDef, run_id: str, source: ModelSource, data: TaskData,
                  evaluated: Evaluated, facts: FineTunedFacts | PromptedFacts, started: float, device) -> dict[str, Any]:
-    body = (_fine_tuned(spec, task, source, evaluated, facts) if isinstance(facts, FineTunedFacts)
+    body = (_fine_tuned(spec, task, source, data, evaluated, facts) if isinstance(facts, FineTunedFacts)
             else _prompted(spec, task, source, data, evaluated, facts))
     return {
         **_header(spec, task, run_id, data, evaluated.metrics),
@@ -85,9 +86,11 @@ def _header(spec: RunSpec, task: TaskDef, run_id: str, data: TaskData, metrics: 
     }
 
 
-def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, evaluated: Evaluated,
+def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, data: TaskData, evaluated: Evaluated,
                 facts: FineTunedFacts) -> dict[str, Any]:
     result, accelerator, loaded = facts.result, facts.accelerator, facts.loaded
+    # what the run must beat: its training examples' most frequent label, scored as prompted runs score it
+    majority = majority_baseline(task, data.train, data.evaluation, spec.seed)
     trainable, total = facts.trainable, facts.total
     share = trainable / total if total else None
     return {
@@ -107,6 +110,7 @@ def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, evaluated: Ev
                      "notes": result.notes,
                      "history": result.history},
         "inference": evaluated.summaries,
+        **({"majority_class": majority} if majority else {}),
         **({"robustness": evaluated.robustness} if spec.perturb else {}),
         **({"attack": evaluated.attacks} if spec.attack else {}),
         **({"distill": with_retention(facts.distill, evaluated.metrics)} if facts.distill else {}),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.majority import majority_baseline
 from harness.prompting.calibration import (
     CONTENT_FREE_INPUTS,
     calibrate,
@@ -141,7 +142,7 @@ class PromptPredictor:
             "calibrated": self.prior is not None,
             "content_free_prior": None if self.prior is None else [float(p) for p in self.prior],
             "splits": dict(summaries),
-            "majority_class": _majority_baseline(self.task, self.train, evaluation, self.seed),
+            "majority_class": majority_baseline(self.task, self.train, evaluation, self.seed),
         }
 
     def _score(self, examples: Sequence[Example], split: str = "", show: bool = False) -> SplitScores:
@@ -207,13 +208,3 @@ def _content_free_example(prompt: Prompt, text: str) -> Example:
     fields = {name: text for name in prompt.variables}
     pair = text if "text_pair" in prompt.variables else None
     return Example(id=f"content-free:{text}", text=text, text_pair=pair, fields=fields)
-
-
-def _majority_baseline(task: TaskDef, train: Sequence[Example], evaluation: Mapping[str, Sequence[Example]],
-                       seed: int) -> dict[str, Any]:
-    """Always predicting the training split's most frequent label, scored like the run."""
-    counts = np.bincount([example.label for example in train], minlength=task.num_labels)
-    label = int(counts.argmax())
-    metrics = {split: score_predictions(task, task.metrics, [label] * len(examples), examples, seed=seed).to_dict()
-               for split, examples in evaluation.items()}
-    return {"label": task.label_names[label], "metrics": metrics}
