@@ -159,3 +159,19 @@ def test_prompted_run_logs_spec_and_final_metrics(offline, masked_lm_dir, capsys
     assert events.Scalars(f"final/{split}/{metric}")[0].value == pytest.approx(record["headline"]["value"])
     assert "train/loss" not in events.Tags()["scalars"]  # nothing trained
     assert list(run_dir.glob("*/hparams.yml"))  # the spec, as accelerate stores hyper-parameters
+
+
+def test_sweep_passes_trackers_to_every_run(offline, encoder_dir, capsys):
+    """Each run of a sweep (in its own spawned process) logs as a tracker run of its own."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert main(["sweep", "--models", str(encoder_dir), "--tasks", TASK, "--methods", "full,bitfit", "--epochs", "1",
+                 "--quiet", "--results", "results", "--log-with", "tensorboard", "--log-dir", "logs"]) == 0
+    capsys.readouterr()
+    records = [json.loads(path.read_text()) for path in (offline / "results" / TASK).glob("*.json")]
+    assert len(records) == 2
+    for record in records:
+        run_dir = offline / "logs" / "tensorboard" / f"{TASK}-{record['run_id']}"
+        events = EventAccumulator(str(run_dir)).Reload()
+        assert len(events.Scalars("train/loss")) == record["training"]["steps"]
+    assert main(["results", "check", "--results", "results"]) == 0  # trackers left nothing unknown in results/
