@@ -31,7 +31,7 @@ def offline(env, monkeypatch) -> Path:
 
 def _run(encoder_dir: Path, results: str, *extra: str) -> dict:
     argv = ["run", "--model", str(encoder_dir), "--task", TASK, "--epochs", "2", "--batch-size", "8", "--quiet",
-            "--json", "--results", results, *extra]
+            "--perturb", "char_delete", "--json", "--results", results, *extra]
     assert main(argv) == 0
     (path,) = (Path(results) / TASK).glob("*.json")
     return json.loads(path.read_text())
@@ -84,6 +84,11 @@ def test_mlflow_run_read_back(logged, monkeypatch):
     assert run.data.metrics[f"final/{split}/{metric}"] == pytest.approx(record["headline"]["value"])
     assert run.data.metrics[f"final/{split}/{metric}_low"] == pytest.approx(record["headline"]["interval"][0])
     assert run.data.metrics[f"final/{split}/{metric}_high"] == pytest.approx(record["headline"]["interval"][1])
+    robust = record["robustness"][split]["perturbations"]["char_delete"]
+    assert run.data.metrics[f"robustness/{split}/perturbations/char_delete/metrics/{metric}"] == \
+        pytest.approx(robust["metrics"][metric])
+    assert run.data.metrics[f"robustness/{split}/perturbations/char_delete/drop/{metric}"] == \
+        pytest.approx(robust["drop"][metric])
     history = client.get_metric_history(run.info.run_id, "train/loss")
     assert len(history) == record["training"]["steps"]
     (artifact,) = client.list_artifacts(run.info.run_id)
@@ -145,11 +150,11 @@ def test_record_is_the_same_without_trackers(logged, encoder_dir):
     assert plain["spec"] == record["spec"]
 
 
-def test_prompted_run_logs_spec_and_final_metrics(offline, masked_lm_dir, capsys):
+def test_prompted_run_logs_spec_final_metrics_and_spread(offline, masked_lm_dir, capsys):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    assert main(["run", "--model", str(masked_lm_dir), "--task", TASK, "--method", "zero-shot", "--quiet",
-                 "--results", "results", "--log-with", "tensorboard", "--log-dir", "logs"]) == 0
+    assert main(["run", "--model", str(masked_lm_dir), "--task", TASK, "--method", "zero-shot", "--prompts", "all",
+                 "--quiet", "--results", "results", "--log-with", "tensorboard", "--log-dir", "logs"]) == 0
     capsys.readouterr()
     (path,) = (offline / "results" / TASK).glob("*.json")
     record = json.loads(path.read_text())
@@ -157,6 +162,12 @@ def test_prompted_run_logs_spec_and_final_metrics(offline, masked_lm_dir, capsys
     events = EventAccumulator(str(run_dir)).Reload()
     split, metric = record["headline"]["split"], record["headline"]["metric"]
     assert events.Scalars(f"final/{split}/{metric}")[0].value == pytest.approx(record["headline"]["value"])
+    spread = record["prompt_spread"]["splits"][split][metric]
+    assert spread["variants"] == 2  # the task's two prompts
+    for name in ("mean", "std", "spread"):
+        assert events.Scalars(f"prompt_spread/{split}/{metric}/{name}")[0].value == pytest.approx(spread[name])
+    assert events.Scalars(f"prompt_spread/{split}/{metric}/interval_low")[0].value == \
+        pytest.approx(spread["interval"][0])
     assert "train/loss" not in events.Tags()["scalars"]  # nothing trained
     assert list(run_dir.glob("*/hparams.yml"))  # the spec, as accelerate stores hyper-parameters
 
@@ -175,3 +186,17 @@ def test_sweep_passes_trackers_to_every_run(offline, encoder_dir, capsys):
         events = EventAccumulator(str(run_dir)).Reload()
         assert len(events.Scalars("train/loss")) == record["training"]["steps"]
     assert main(["results", "check", "--results", "results"]) == 0  # trackers left nothing unknown in results/
+
+
+def test_wandb_goes_offline_on_an_offline_machine(monkeypatch):
+    """WANDB_MODE wins when set; unset, HF_HUB_OFFLINE=1 means offline rather than waiting for a server."""
+    from harness.track.build import wandb_mode
+
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert wandb_mode() == "offline"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    assert wandb_mode() is None  # wandb's own default
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert wandb_mode() is None  # wandb reads WANDB_MODE itself
