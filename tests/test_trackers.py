@@ -200,3 +200,22 @@ def test_wandb_goes_offline_on_an_offline_machine(monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "online")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert wandb_mode() is None  # wandb reads WANDB_MODE itself
+
+
+def test_compare_logs_its_runs_and_its_report(offline, encoder_dir, monkeypatch, capsys):
+    """compare's runs log like any run; its markdown report and Pareto plot go to a tracker run of their own."""
+    from mlflow.tracking import MlflowClient
+
+    assert main(["compare", "--models", str(encoder_dir), "--tasks", TASK, "--methods", "full,bitfit", "--seeds", "2",
+                 "--epochs", "1", "--n-boot", "100", "--in-process", "--quiet", "--results", "results",
+                 "--log-with", "mlflow", "--log-dir", "logs"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = MlflowClient(tracking_uri=(offline / "logs" / "mlruns").resolve().as_uri())
+    (experiment,) = [e for e in client.search_experiments() if e.name == "harness"]
+    runs = client.search_runs([experiment.experiment_id])
+    names = sorted(run.info.run_name for run in runs)
+    (report,) = [run for run in runs if run.info.run_name.startswith("compare-")]
+    assert len(names) == 5  # four runs (two methods x two seeds) and the comparison
+    assert sorted(a.path.rsplit(".", 1)[1] for a in client.list_artifacts(report.info.run_id)) == ["md", "png"]
+    assert report.data.params["reference"] == "full"

@@ -38,6 +38,7 @@ from harness.record.store import ResultStore
 from harness.remedy.settings import describe
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
 from harness.tasks.fingerprint import data_change
+from harness.track.report import log_report
 from harness.train.progress import stderr_console
 
 DEFAULT_METHODS = "full,lora"
@@ -123,6 +124,9 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
             report.parent.mkdir(parents=True, exist_ok=True)
             report.write_text(text, encoding="utf-8")
             _print(comparison, report, plot)
+            log_report(trackers, f"compare-{stem}", [report, plot],  # with --log-with: the report and plot
+                       {"model": model, "task": task, "reference": reference, "alpha": alpha, "n_boot": n_boot,
+                        "runs": recorded})
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0
