@@ -219,3 +219,32 @@ def test_compare_logs_its_runs_and_its_report(offline, encoder_dir, monkeypatch,
     assert len(names) == 5  # four runs (two methods x two seeds) and the comparison
     assert sorted(a.path.rsplit(".", 1)[1] for a in client.list_artifacts(report.info.run_id)) == ["md", "png"]
     assert report.data.params["reference"] == "full"
+
+
+def test_only_the_main_process_logs_under_ddp(offline, encoder_dir, monkeypatch):
+    """Two torchrun processes train with DDP: one tracker run, one event file, each step logged once."""
+    import os
+    import subprocess
+    import sys
+
+    from mlflow.tracking import MlflowClient
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "harness", "run",
+               "--model", str(encoder_dir), "--task", TASK, "--epochs", "1", "--batch-size", "4", "--quiet",
+               "--results", "results", "--log-with", "tensorboard,mlflow", "--log-dir", "logs"]
+    child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+                 "MASTER_PORT": str(29900 + os.getpid() % 90)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=child_env, cwd=offline)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (path,) = (offline / "results" / TASK).glob("*.json")
+    record = json.loads(path.read_text())
+    assert record["training"]["processes"] == 2
+    (run_dir,) = (offline / "logs" / "tensorboard").iterdir()
+    assert len(list(run_dir.glob("events.out.tfevents.*"))) == 1
+    loss = EventAccumulator(str(run_dir)).Reload().Scalars("train/loss")
+    assert [e.step for e in loss] == list(range(1, record["training"]["steps"] + 1))
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = MlflowClient(tracking_uri=(offline / "logs" / "mlruns").resolve().as_uri())
+    (experiment,) = [e for e in client.search_experiments() if e.name == "harness"]
+    assert len(client.search_runs([experiment.experiment_id])) == 1
