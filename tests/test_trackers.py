@@ -248,3 +248,18 @@ def test_only_the_main_process_logs_under_ddp(offline, encoder_dir, monkeypatch)
     client = MlflowClient(tracking_uri=(offline / "logs" / "mlruns").resolve().as_uri())
     (experiment,) = [e for e in client.search_experiments() if e.name == "harness"]
     assert len(client.search_runs([experiment.experiment_id])) == 1
+
+
+def test_a_tracker_that_cannot_start_is_one_line_before_training(offline, encoder_dir, monkeypatch, capsys):
+    """W&B online without an account (here: wandb.init refusing) ends the run with one line, nothing recorded."""
+    import wandb
+
+    def refuse(*args, **kwargs):
+        raise wandb.errors.UsageError("api_key not configured (no-tty). call wandb.login(key=[your_api_key])")
+    monkeypatch.setattr(wandb, "init", refuse)
+    code = main(["run", "--model", str(encoder_dir), "--task", TASK, "--epochs", "1", "--quiet", "--results",
+                 "results", "--log-with", "wandb", "--log-dir", "logs"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "Traceback" not in err[0]
+    assert "api_key not configured" in err[0] and "WANDB_MODE=offline" in err[0]
+    assert not list((offline / "results").rglob("*.json"))

@@ -20,6 +20,7 @@ import torch
 from accelerate import Accelerator
 from accelerate.tracking import GeneralTracker
 
+from harness.errors import HarnessError
 from harness.track.build import PROJECT, make_trackers
 from harness.track.request import TrackerRequest
 from harness.track.values import final_values, run_config
@@ -52,12 +53,18 @@ class RunTracking:
         if not self.trackers:
             return
         with _random_state_kept():  # a tracker drawing a run name must not move the run's random streams
-            if accelerator is not None:
-                accelerator.init_trackers(PROJECT, config=self.config)
-            else:
-                for tracker in self.trackers:
-                    tracker.start()
-                    tracker.store_init_configuration(self.config)
+            try:
+                if accelerator is not None:
+                    accelerator.init_trackers(PROJECT, config=self.config)
+                else:
+                    for tracker in self.trackers:
+                        tracker.start()
+                        tracker.store_init_configuration(self.config)
+            except Exception as exc:  # not logged in, a tracking server out of reach: one line, before training
+                first_line = (str(exc).strip().splitlines() or [""])[0]
+                raise HarnessError(f"--log-with: a tracker could not start ({type(exc).__name__}: {first_line}); "
+                                   "for W&B run `wandb login` or set WANDB_MODE=offline, for MLflow check "
+                                   "MLFLOW_TRACKING_URI, or drop that tracker") from None
         self.started = True
 
     def finish(self, record: dict[str, Any], path: Path) -> None:
