@@ -171,6 +171,12 @@ def export(*args: str) -> Callable[[World], list[str]]:
     return cmd("results", "export", *args)
 
 
+def no_mlflow(w: World) -> None:
+    """mlflow as if its extra were not installed: importing it fails."""
+    import sys
+    w.monkeypatch.setitem(sys.modules, "mlflow", None)
+
+
 BAD_VIEW = "name: broken\ncolumns:\n  - {task: tiny-sentiment, metric: acuracy}\n"
 
 CASES = [
@@ -449,6 +455,20 @@ CASES = [
         cmd("verify", "{run_id}")), BAD_INPUT, "changed since run", "restore the task file"),
     Case("results-check-reports-corrupt-record", with_setup(World.break_record, cmd("results", "check", "--json")),
          RUN_FAILED, "", "0badc0ffee000000.json", warnings=0),
+    # -- experiment trackers (refused before any model loads) ---------------------------------------------
+    Case("tracker-unknown", run("--log-with", "tensorbord"), BAD_INPUT, "tensorbord",
+         "did you mean tensorboard? (valid: mlflow, tensorboard, wandb)"),
+    Case("tracker-unknown-in-sweep", cmd("sweep", "--tasks", TASK, "--methods", "full", "--dry-run",
+                                         "--log-with", "mlflow,wandbb"), BAD_INPUT, "wandbb", "did you mean wandb"),
+    Case("tracker-extra-missing", with_setup(no_mlflow, run("--log-with", "mlflow")), BAD_INPUT,
+         "mlflow package is not installed", "pip install 'harness[mlflow]'"),
+    Case("tracker-folder-is-a-file", with_setup(lambda w: w.write("taken", "x"),
+                                                run("--log-with", "tensorboard", "--log-dir", "taken")),
+         BAD_INPUT, "tracker folder taken is a file", "pass --log-dir DIR"),
+    Case("tracker-folder-unwritable", run("--log-with", "tensorboard", "--log-dir", "/proc/trackers"), BAD_INPUT,
+         "tracker folder /proc/trackers is not writable", "pass --log-dir DIR"),
+    Case("tracker-folder-refuses-writes", with_setup(refuse_writes, run("--log-with", "tensorboard", "--seed", "1")),
+         BAD_INPUT, "tracker folder tracking is not writable (Permission denied)", "pass --log-dir DIR"),
     # -- results folder that cannot take a record ----------------------------------------------------
     Case("results-folder-read-only", with_setup(read_only_results, run("--seed", "1")), BAD_INPUT, "not writable",
          "pass --results DIR"),

@@ -38,6 +38,7 @@ from harness.record.store import ResultStore
 from harness.remedy.settings import describe
 from harness.sweep import MethodEntry, check_data, plan_grid, run_grid
 from harness.tasks.fingerprint import data_change
+from harness.track.report import log_report
 from harness.train.progress import stderr_console
 
 DEFAULT_METHODS = "full,lora"
@@ -62,10 +63,12 @@ DEFAULT_METHODS = "full,lora"
 @options.results_dir
 @options.in_process
 @options.quiet
+@options.tracker_options
 @backend_options
 def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, data_dir, tasks_dirs, output, in_process, quiet,
             **flags):
     """Compare fine-tuning methods with a reference method on the same tasks and seeds."""
+    trackers = options.tracker_request_from(flags)  # the runs compare makes log to them (recorded ones are not)
     backend = backend_from_options(flags, output)  # where missing runs execute; None: here
     grid = grid_from_options(flags, default_methods="full" if flags.get("remedies") else DEFAULT_METHODS)
     remedies = bool(grid.remedies)  # remedies (flag or sweep file) against no remedy, instead of methods against full
@@ -86,7 +89,7 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
     failed = []
     if not no_run:
         result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
-                          show_progress=not quiet, isolate=not in_process, backend=backend)
+                          show_progress=not quiet, isolate=not in_process, backend=backend, trackers=trackers)
         failed = result.failed
     report_dir = report_dir or store.root / "compare"
     extra = _extra_records(store, ",".join(filter(None, [extra_runs, *_teachers(planned)])))
@@ -121,6 +124,9 @@ def compare(reference, alpha, n_boot, report_dir, no_run, extra_runs, device, da
             report.parent.mkdir(parents=True, exist_ok=True)
             report.write_text(text, encoding="utf-8")
             _print(comparison, report, plot)
+            log_report(trackers, f"compare-{stem}", [report, plot],  # with --log-with: the report and plot
+                       {"model": model, "task": task, "reference": reference, "alpha": alpha, "n_boot": n_boot,
+                        "runs": recorded})
     if failed:
         raise RunFailed(f"{len(failed)} run(s) failed: " + " | ".join(f"{label}: {error}" for label, error in failed))
     return 0

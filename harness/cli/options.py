@@ -36,6 +36,7 @@ from harness.remedy.settings import (
     RemedyRequest,
 )
 from harness.spec import RANGES, flag
+from harness.track import DEFAULT_LOG_DIR, TRACKERS, TrackerRequest, tracker_request
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 
 # where commands read from and write to
@@ -211,3 +212,25 @@ def remedy_request(values: dict) -> RemedyRequest:
     return RemedyRequest(**{name: values.pop(name) for name in (
         "augment", "augment_prob", "augment_copies", "augment_file", "adversarial", "adv_epsilon", "adv_steps",
         "adv_alpha")})
+
+
+def tracker_options(command):
+    """Decorator: experiment trackers every run logs to (harness.track)."""
+    flags = [
+        click.option("--log-with", "log_with", multiple=True, metavar="|".join(TRACKERS),
+                     help="Also log each run to these experiment trackers (repeatable or comma-separated): the spec, "
+                          "per-step loss and learning rate, per-epoch selection score, final metrics with intervals, "
+                          "the record as an artifact. Extras: pip install 'harness[trackers]'."),
+        click.option("--log-dir", "log_dir", type=click.Path(path_type=Path), envvar="HARNESS_LOG_DIR",
+                     help=f"Where trackers write offline: TensorBoard events, the MLflow file store (unless "
+                          f"MLFLOW_TRACKING_URI is set), W&B runs (WANDB_MODE=offline for offline runs). Default "
+                          f"./{DEFAULT_LOG_DIR}. Env: HARNESS_LOG_DIR."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def tracker_request_from(values: dict) -> TrackerRequest | None:
+    """The tracker flags' values (popped from a command's keyword arguments) as a checked request."""
+    return tracker_request(values.pop("log_with"), values.pop("log_dir"))

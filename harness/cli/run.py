@@ -43,6 +43,7 @@ from harness.train.launch import is_main_process
 @options.remedy_options
 @options.attack_options
 @options.spread_options
+@options.tracker_options
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @options.quiet
 @method_option_flags
@@ -51,6 +52,7 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
         tasks_dirs, output, force, save_model, resume, checkpoint_every, checkpoint_minutes, student_layers, as_json,
         quiet, **method_flags):
     """Fine-tune MODEL with METHOD on TASK, evaluate it, and record the run."""
+    trackers = options.tracker_request_from(method_flags)  # checked before anything loads
     load_plugins(*perturb_modules)
     distill = options.distill_request(method_flags)
     remedy = options.remedy_request(method_flags)
@@ -67,7 +69,8 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
                           tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,
-                      device=None if device == "auto" else device, show_progress=not quiet and not as_json)
+                      device=None if device == "auto" else device, show_progress=not quiet and not as_json,
+                      trackers=trackers)
     if not is_main_process():  # under accelerate/torchrun only the main process reports
         return 0
     if as_json:

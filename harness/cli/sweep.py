@@ -25,6 +25,7 @@ from harness.train.progress import stderr_console
 @options.checkpoint_every
 @options.checkpoint_minutes
 @click.option("--quiet", is_flag=True, help="No progress bars (one line per run is still printed).")
+@options.tracker_options
 @backend_options
 def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process, checkpoint_every, checkpoint_minutes,
           quiet, **flags):
@@ -35,6 +36,7 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
     checkpointed continues from its checkpoint). --backend ray or slurm sends the runs to a
     cluster; records land in the same results folder either way.
     """
+    trackers = options.tracker_request_from(flags)  # every run logs to them; checked before any run starts
     runner = backend_from_options(flags, output)  # None: run_grid's own, local
     grid = grid_from_options(flags)
     planned = plan_grid(grid, list(tasks_dirs), results=output, data_dir=data_dir)
@@ -49,7 +51,8 @@ def sweep(device, data_dir, tasks_dirs, output, save_model, dry_run, in_process,
         return 0
     result = run_grid(planned, output=output, data_dir=data_dir, device=None if device == "auto" else device,
                       show_progress=not quiet, save_model=save_model, isolate=not in_process,
-                      checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes, backend=runner)
+                      checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes, backend=runner,
+                      trackers=trackers)
     click.echo(f"sweep done: {result.ran} ran, {result.skipped} already recorded, {len(result.failed)} failed")
     if result.failed:
         raise RunFailed(f"{len(result.failed)} run(s) failed: " + " | ".join(f"{label}: {error}"

@@ -35,6 +35,7 @@ from harness.tasks import (
     unreported_selection,
 )
 from harness.tasks.fingerprint import check_same_data
+from harness.track import RunTracking, TrackerRequest
 from harness.train.launch import check_launch, is_main_process
 from harness.variants import check_available
 
@@ -85,7 +86,8 @@ def execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", for
     Options: data_dir, device, show_progress, save_model (keep the trained weights beside the
     record), resume (continue from this run's checkpoint when there is one), checkpoint_every
     (updates) and checkpoint_minutes (0 turns either off), teacher_results (where a distilled run's
-    teacher is recorded, when not in `output`).
+    teacher is recorded, when not in `output`), trackers (a harness.track request: W&B, MLflow,
+    TensorBoard; a run already recorded is not logged again).
     """
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
@@ -108,7 +110,8 @@ def recorded(store: ResultStore, task: TaskDef, run_id: str, data_dir: Path | No
 
 
 def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", data_dir: Path | None = None,
-             force: bool = False, device: str | None = None, **options: Any) -> RunOutcome:
+             force: bool = False, device: str | None = None, trackers: TrackerRequest | None = None,
+             **options: Any) -> RunOutcome:
     store = ResultStore(output)
     run_id = spec.run_id(task.hash)
     if not force and (record := recorded(store, task, run_id, data_dir)):  # by another process meanwhile
@@ -121,17 +124,24 @@ def _execute(spec: RunSpec, task: TaskDef, *, output: Path | str = "results", da
     if spec.attack:  # the task's language is known once its data is read: refuse a misfit before training
         check_attack_language(spec.attack, task, data.evaluation)
     build = fine_tune if get_method(spec.method).trains else prompted  # build model, apply method, train
-    ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, data_dir=data_dir, **options)
-    with ready.scoring() as predictor:
-        evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
-                                    train=data.train, selection=selection_outputs(spec, data),
-                                    seen=seen_perturbations(spec.remedy, task, data.train), attack=spec.attack)
-    record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
-    if not ready.writes:
-        return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
-    spread_rows = ready.facts.predictor.rows() if spec.prompt_spread else None
-    path = store.write(record, evaluated.rows, evaluated.perturbed_rows, evaluated.attacked_rows, spread_rows)
+    tracking = RunTracking.open(trackers, spec, task.name, run_id)  # not part of the spec: the record is the same
+    try:
+        ready = build(spec, task, data, source, run_id=run_id, store=store, device=device, data_dir=data_dir,
+                      tracking=tracking, **options)
+        with ready.scoring() as predictor:
+            evaluated = evaluate_splits(task, data.evaluation, predictor, seed=spec.seed, perturb=spec.perturb,
+                                        train=data.train, selection=selection_outputs(spec, data),
+                                        seen=seen_perturbations(spec.remedy, task, data.train), attack=spec.attack)
+        record = build_record(spec, task, run_id, source, data, evaluated, ready.facts, started, ready.device)
+        if not ready.writes:
+            return RunOutcome(record, store.record_path(task.name, run_id), skipped=False)
+        spread_rows = ready.facts.predictor.rows() if spec.prompt_spread else None
+        path = store.write(record, evaluated.rows, evaluated.perturbed_rows, evaluated.attacked_rows, spread_rows)
+    except BaseException:
+        tracking.abort()
+        raise
     ready.finish()  # only once the record is safely on disk
+    tracking.finish(record, path)
     return RunOutcome(record, path, skipped=False)
 
 

@@ -18,11 +18,11 @@ from typing import Any
 from accelerate.utils import set_seed
 
 from harness.artifact import model_bytes, save_trained, trained_state
-from harness.models.layers import keep_layers
 from harness.distill.prepare import Distillation
 from harness.encode import encode
 from harness.errors import HarnessError
 from harness.methods import Method, count_parameters, get_method
+from harness.models.layers import keep_layers
 from harness.models.load import LoadedModel, load_task_model
 from harness.models.sources import ModelSource
 from harness.pipeline.log import log
@@ -34,6 +34,7 @@ from harness.remedy.prepare import Remedies
 from harness.scoring import score_predictions
 from harness.spec import RunSpec
 from harness.tasks import TaskData, TaskDef, kinds
+from harness.track import RunTracking
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES, Checkpointer
 from harness.train.loop import make_accelerator, planned_updates, train
 from harness.variants import apply_variant
@@ -42,7 +43,8 @@ from harness.variants import apply_variant
 def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, *, run_id: str, store: ResultStore,
               device: str | None = None, show_progress: bool = True, save_model: bool = False, resume: bool = False,
               checkpoint_every: int = 0, checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES,
-              data_dir: Path | None = None, teacher_results: Path | None = None) -> ReadyModel:
+              data_dir: Path | None = None, teacher_results: Path | None = None,
+              tracking: RunTracking | None = None) -> ReadyModel:
     # the teacher labels the training examples first: loading it draws random numbers, which the student's must not
     # depend on (nor on whether its outputs were cached)
     teachers = store if teacher_results is None else ResultStore(teacher_results)  # verify reruns elsewhere
@@ -74,7 +76,10 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
     adversary = remedies.adversary()
     if adversary is not None:
         adversary.attach(model)
-    accelerator = make_accelerator(device, spec.training["grad_accum"])
+    tracking = tracking or RunTracking([], {})
+    accelerator = make_accelerator(device, spec.training["grad_accum"], log_with=tracking.log_with,
+                                   project_dir=tracking.log_dir)
+    tracking.start(accelerator)  # accelerate's init_trackers: the spec as hyper-parameters
     predictor.accelerator = accelerator
     checkpointer, resume = _checkpointing(store, task, run_id, accelerator, data, resume, checkpoint_every,
                                           checkpoint_minutes, show_progress)

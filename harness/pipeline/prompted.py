@@ -28,14 +28,18 @@ from harness.prompting.predictor import PromptPredictor, prompt_for
 from harness.prompting.progress import ScoringProgress
 from harness.spec import RunSpec
 from harness.tasks import TaskData, TaskDef
+from harness.track import RunTracking
 
 
 def prompted(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, *, run_id: str,
-             device: str | None = None, show_progress: bool = True, **_: Any) -> ReadyModel:
+             device: str | None = None, show_progress: bool = True, tracking: RunTracking | None = None,
+             **_: Any) -> ReadyModel:
     set_seed(spec.seed)
     prompt = prompt_for(task, spec.method_options)  # an unknown prompt name fails before the model loads
     target = resolve_device(device)
     loaded = load_prompt_model(source.path, spec.method_options["scorer"], target)
+    if tracking is not None:  # nothing trains, so no Accelerator: the trackers start by themselves
+        tracking.start()
     if show_progress:
         log(f"[bold]{task.name}[/]: prompt '{prompt.name}' ({prompt.hash}), {spec.method_options.get('k', 0)} "
             f"demonstrations · [bold]{spec.model}[/] ({source.origin}, {loaded.scorer} scoring) · run {run_id}")

@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.pipeline import RunOutcome, execute
 from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
-from harness.pipeline import RunOutcome, execute
 from harness.sweep.backends.base import Backend, Done
 from harness.sweep.backends.local import LocalBackend
 from harness.sweep.grid import PlannedRun
 from harness.tasks.fingerprint import data_change
+from harness.track import TrackerRequest
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
 from harness.train.progress import stderr_console
 
@@ -53,14 +54,16 @@ class _Out:
 def run_grid(planned: list[PlannedRun], *, output: Path | str, data_dir: Path | None = None,
              device: str | None = None, show_progress: bool = True, save_model: bool = False,
              isolate: bool = True, announce: Callable[[str], None] | None = None, checkpoint_every: int = 0,
-             checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES, backend: Backend | None = None) -> SweepResult:
+             checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES, backend: Backend | None = None,
+             trackers: TrackerRequest | None = None) -> SweepResult:
     """Each run in turn (or as many at a time as `backend` holds); a run that fails is reported and the
-    sweep goes on. A run an earlier local attempt left a checkpoint of continues from it (local backend)."""
+    sweep goes on. A run an earlier local attempt left a checkpoint of continues from it (local backend).
+    `trackers` (harness.track): every run that runs logs to them, each as a tracker run of its own."""
     backend = backend or LocalBackend(_in_process, isolate)
     _check_backend_options(backend, save_model, isolate, checkpoint_every)
     options = dict(output=output, data_dir=data_dir, device=device, show_progress=show_progress,
                    save_model=save_model, resume=True, checkpoint_every=checkpoint_every,
-                   checkpoint_minutes=checkpoint_minutes)
+                   checkpoint_minutes=checkpoint_minutes, trackers=trackers)
     return _Sweep(planned, output, backend, options, announce or stderr_console.print).run()
 
 

@@ -41,6 +41,9 @@ def train_epoch(attempt: Attempt, epoch: int, progress: Progress,
         loss, synced = attempt.step(batch, after_update)
         loss_sum += loss.detach()
         at.step += 1
+        if attempt.accelerator.trackers:  # --log-with (harness.track): only the main process holds trackers
+            attempt.accelerator.log({"train/loss": float(loss.detach()),
+                                     "train/lr": attempt.scheduler.get_last_lr()[0]}, step=at.step)
         at.epoch_seen += batch["input_ids"].shape[0]
         _stop_if_not_finite(loss, loss_sum, epoch, at.step, batch_index, len(loader), device)
         if batch_index % 20 == 0 or batch_index == len(loader) - 1:
@@ -67,6 +70,8 @@ def end_epoch(attempt: Attempt, epoch: int, loss_sum: torch.Tensor, seconds: flo
     score = select(attempt.unwrapped)
     at.history.append({"epoch": epoch, "train_loss": epoch_loss / max(epoch_batches, 1),
                        "selection_score": score, "seconds": round(seconds, 3)})
+    attempt.accelerator.log({"selection/score": score, "train/epoch_loss": at.history[-1]["train_loss"],
+                             "epoch": epoch}, step=at.step)  # to the run's trackers, if any (main process)
     if score > at.best_score:
         at.best_score, at.best_epoch, at.bad_epochs = score, epoch, 0
         at.best_state = trainable_state(attempt.unwrapped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -59,15 +60,18 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
 
 
-def make_accelerator(device: str | None, grad_accum: int) -> Accelerator:
-    """CPU unless CUDA is there and not refused; bf16 autocast where the GPU supports it."""
+def make_accelerator(device: str | None, grad_accum: int, log_with: list | None = None,
+                     project_dir: Path | None = None) -> Accelerator:
+    """CPU unless CUDA is there and not refused; bf16 autocast where the GPU supports it. `log_with`: the run's
+    experiment trackers (harness.track), which `accelerator.log` then writes to from the main process."""
     if device == "cuda" and not torch.cuda.is_available():
         raise HarnessError("--device cuda: no CUDA device is visible to torch here; use --device cpu (or auto)")
     use_cpu = device == "cpu" or not torch.cuda.is_available()
     mixed = "bf16" if not use_cpu and torch.cuda.is_bf16_supported() else "no"
     check_sharded_launch()  # FSDP1 and DeepSpeed fail inside Accelerator() on CPU: refused in one line first
     load_whole_on_every_process()
-    accelerator = Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
+    accelerator = Accelerator(cpu=use_cpu, mixed_precision=mixed, gradient_accumulation_steps=grad_accum,
+                              log_with=log_with, project_dir=project_dir)
     follow_fsdp_launch(accelerator)
     if accelerator.distributed_type not in _SUPPORTED_DISTRIBUTION:
         raise HarnessError(f"accelerate is configured for {accelerator.distributed_type.value}, which the harness "
