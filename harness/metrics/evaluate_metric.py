@@ -105,7 +105,7 @@ class EvaluateMetric:
     def _public(self, ids: np.ndarray) -> Any:
         try:
             return self.module.compute(**self._inputs(ids))
-        except Exception as error:  # the metric's own code failed on these predictions
+        except Exception as error:  # noqa: BLE001 - the metric's own code failed on these predictions
             raise HarnessError(f"{self.target.written} failed on the predictions ({type(error).__name__}: "
                                f"{error}); fix the metric module") from None
 
@@ -115,7 +115,7 @@ class EvaluateMetric:
             def score(ids: np.ndarray) -> float:
                 try:
                     return pick_number(fn(**self._inputs(ids)), self.target, "a resample")
-                except Exception:  # undefined on this resample (e.g. one class only): left out of the interval
+                except Exception:  # noqa: BLE001 - undefined on this resample (e.g. one class only): left out of the interval
                     return math.nan
             return score
 
@@ -186,7 +186,7 @@ def register_evaluate_metric(written: str, base_dir, input_kind: str, task_kind:
     predictions, references = PROBES[input_kind]
     try:
         result = module.compute(predictions=predictions, references=references)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - the metric's own code, on a two-example check
         raise HarnessError(f"{written} failed on a two-example check ({type(error).__name__}: {error}); it must "
                            f"score {GIVES[input_kind]}") from None
     pick_number(result, target, "a two-example check")

@@ -79,7 +79,7 @@ def _load(target: EvaluateTarget) -> Any:
         raise HarnessError(f"{target.written}: the Hugging Face hub is {why} and evaluate's cache lacks "
                            f"'{target.target}'; copy the metric's script folder beside the task file and name it "
                            f"as a path, e.g. evaluate:./{target.short_name}") from None
-    except Exception as error:  # the user's own code: a syntax error, an import it lacks, ...
+    except Exception as error:  # noqa: BLE001 - the user's own code: a syntax error, an import it lacks, ...
         raise HarnessError(f"{target.written}: the metric module failed to load ({type(error).__name__}: "
                            f"{_first_line(error)}); fix the module (it must define an evaluate.Metric)") from None
     if not isinstance(module, evaluate.Metric):
