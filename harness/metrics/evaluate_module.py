@@ -80,6 +80,10 @@ def _load(target: EvaluateTarget) -> Any:
                            f"'{target.target}'; copy the metric's script folder beside the task file and name it "
                            f"as a path, e.g. evaluate:./{target.short_name}") from None
     except Exception as error:  # noqa: BLE001 - the user's own code: a syntax error, an import it lacks, ...
+        if isinstance(error, TypeError) and "'NoneType' object is not callable" in str(error):
+            # evaluate.load found no EvaluationModule class in the script and called None
+            raise HarnessError(f"{target.written}: the script defines no metric class; it must define an "
+                               "evaluate.Metric subclass with _info() and _compute(predictions, references)") from None
         raise HarnessError(f"{target.written}: the metric module failed to load ({type(error).__name__}: "
                            f"{_first_line(error)}); fix the module (it must define an evaluate.Metric)") from None
     if not isinstance(module, evaluate.Metric):
