@@ -45,3 +45,6 @@ def write_accuracy_and_f1(folder: Path) -> tuple[Path, Path]:
     accuracy = write_metric(folder / "hf_accuracy.py", ACCURACY, cls="HfAccuracy")
     f1 = write_metric(folder / "hf_binary_f1" / "hf_binary_f1.py", BINARY_F1, cls="HfBinaryF1")
     return accuracy, f1.parent
+# seqeval's entity F1 (its default, conlleval reading), as evaluate's own seqeval metric computes it
+SEQEVAL_F1 = ("        from seqeval.metrics import f1_score\n"
+              "        return {'entity_f1': float(f1_score(references, predictions))}")
