@@ -19,11 +19,12 @@ from user_tasks import SENTIMENT, write_user_tasks
 
 from harness.cli.main import main
 from harness.errors import HarnessError
-from harness.metrics import LABELS, TAGS, evaluate
+from harness.metrics import LABELS, METRICS, TAGS, evaluate
 from harness.metrics.evaluate_metric import pick_number, register_evaluate_metric
 from harness.metrics.evaluate_module import EvaluateTarget
 from harness.record.store import ResultStore
 from harness.tasks import validate_task_file
+from harness.tasks.recorded_metrics import register_recorded_metrics
 from harness.tasks.validate import content_hash
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +48,17 @@ def test_a_run_records_evaluate_metrics_with_intervals(env, encoder_dir):
         low, high = scores["intervals"][theirs]
         assert low <= scores["values"][theirs] <= high
         assert (low, high) == pytest.approx(tuple(scores["intervals"][ours]), abs=1e-12)
+
+    # a command that reads only records (regress) loads the metrics from the task file the run recorded
+    METRICS.unregister(HF_ACCURACY)
+    register_recorded_metrics([record])
+    assert HF_ACCURACY in METRICS
+    assert main(["regress", "--baseline", str(env / "results"), "--candidate", str(env / "results")]) == 0
+    (tasks / "sentiment.yaml").write_text((tasks / "sentiment.yaml").read_text().replace("max_length: 32",
+                                                                                        "max_length: 30"))
+    METRICS.unregister(HF_ACCURACY)
+    with pytest.raises(HarnessError, match="changed since run"):
+        register_recorded_metrics([record])
 
 
 def _recorded_mrpc_run() -> tuple[dict, list[dict]]:

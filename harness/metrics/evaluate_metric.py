@@ -177,10 +177,10 @@ def register_evaluate_metric(written: str, base_dir, input_kind: str, task_kind:
                            "of the task's kind")
     identity = f"{written}@{code_hash(module)}"
     known = _IDENTITIES.get(written)
-    if known is not None:
-        if known != identity:
-            raise HarnessError(f"{written} names two different metric scripts in one process ({known} and "
-                               f"{identity}); give them different file names")
+    if known is not None and known != identity:
+        raise HarnessError(f"{written} names two different metric scripts in one process ({known} and "
+                           f"{identity}); give them different file names")
+    if known is not None and written in METRICS:
         return METRICS.get(written), identity
     adapter = EvaluateMetric(target, module, input_kind)
     predictions, references = PROBES[input_kind]
