@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hf_metric_modules import TAG_FEATURES, metric_source
 from user_tasks import SENTIMENT
 
 from harness.errors import BAD_INPUT, RUN_FAILED
@@ -107,6 +108,20 @@ def with_setup(setup: Callable[[World], object], argv: Callable[[World], list[st
 def task_run(*edits: tuple[str, str]) -> Callable[[World], list[str]]:
     """`harness run` of the tiny sentiment task's YAML with text edits."""
     return lambda w: run("--task", w.task_file(*edits))(w)
+
+
+def evaluate_run(name: str, source: str | None = None) -> Callable[[World], list[str]]:
+    """`harness run` of the tiny task naming `evaluate:./metrics/NAME`, a module holding `source` (None: no file)."""
+    def build(w: World) -> list[str]:
+        if source is not None:
+            (w.tasks / "metrics").mkdir(exist_ok=True)
+            (w.tasks / "metrics" / name).write_text(source, encoding="utf-8")
+        return task_run(("metrics: [accuracy, f1]", f'metrics: [accuracy, f1, "evaluate:./metrics/{name}"]'))(w)
+    return build
+
+
+def hub_offline(w: World) -> None:
+    w.monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 def append_row(relative: str, line: str) -> Callable[[World], object]:
@@ -252,6 +267,25 @@ CASES = [
          BAD_INPUT, "acuracy", "did you mean accuracy"),
     Case("view-yaml-syntax", with_setup(lambda w: w.write("view.yaml", "name: v\ncolumns: [\n"),
                                         cmd("leaderboard", "view.yaml")), BAD_INPUT, "view.yaml", "fix the file"),
+    # -- evaluate metrics named in a task file -------------------------------------------------------
+    Case("evaluate-metric-file-missing", evaluate_run("nowhere.py"), BAD_INPUT, "nowhere.py", "fix the path"),
+    Case("evaluate-metric-syntax-error", evaluate_run("broken_syntax.py", "def broken(:\n"), BAD_INPUT,
+         "broken_syntax.py", "fix the module"),
+    Case("evaluate-metric-not-a-metric", evaluate_run("not_a_metric.py", "x = 1\n"), BAD_INPUT, "not_a_metric.py",
+         "it must define an evaluate.Metric"),
+    Case("evaluate-hub-name-offline", with_setup(hub_offline, task_run(
+        ("metrics: [accuracy, f1]", 'metrics: [accuracy, "evaluate:accuracy"]'))), BAD_INPUT,
+         "the Hugging Face hub is offline", "name it as a path, e.g. evaluate:./accuracy"),
+    Case("evaluate-metric-returns-none", evaluate_run("gives_none.py", metric_source("        return None")),
+         BAD_INPUT, "returned no number", "must return a dict"),
+    Case("evaluate-metric-returns-empty-dict", evaluate_run("gives_empty.py", metric_source("        return {}")),
+         BAD_INPUT, "returned no number", "must return a dict"),
+    Case("evaluate-metric-returns-a-string", evaluate_run(
+        "gives_text.py", metric_source("        return {'gives_text': 'high'}")), BAD_INPUT, "returned no number",
+         "must return a number"),
+    Case("evaluate-metric-of-another-kind", evaluate_run(
+        "tag_metric.py", metric_source("        return {'tag_metric': 1.0}", features=TAG_FEATURES)), BAD_INPUT,
+         "takes tag strings per sentence", "name a metric of the task's kind"),
     # -- wrong field types ---------------------------------------------------------------------------
     Case("task-num-labels-string", task_run(("kind:", 'num_labels: "two"\nkind:')), BAD_INPUT, "num_labels",
          "one of the fields"),

@@ -44,6 +44,7 @@ from harness.regress.pairing import (
 )
 from harness.regress.selection import Run
 from harness.regress.tolerances import Tolerances
+from harness.tasks.recorded_metrics import register_recorded_metrics
 
 PASS = "PASS"
 FAIL = "FAIL"
@@ -303,6 +304,7 @@ def run_gate(
     if not 0 < alpha < 1:
         raise HarnessError(f"alpha must lie strictly between 0 and 1 (e.g. 0.05), got {alpha!r}")
     tolerances = tolerances or Tolerances()
+    register_recorded_metrics(run.record for run in [*baseline, *candidate])  # evaluate: metrics come from task files
     cand = group_by_task(candidate, "candidate")
     base_only = {task: runs for task, runs in runs_by_task(baseline).items() if task not in cand}
     base = group_by_task([run for run in baseline if run.task in cand], "baseline", like=cand)

@@ -16,10 +16,19 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.metrics import METRICS
+from harness.metrics.evaluate_metric import register_evaluate_metric
+from harness.metrics.evaluate_module import is_evaluate_name
 from harness.tasks import kinds
 from harness.tasks.prompts import parse_prompts
-from harness.tasks.schema import TaskDef, metrics_for
-from harness.tasks.specs import DEFAULT_HOLDOUT_SEED, DataSpec, Fields, Fold, Holdout, HubSpec
+from harness.tasks.schema import PREDICTIONS, TaskDef, metrics_for
+from harness.tasks.specs import (
+    DEFAULT_HOLDOUT_SEED,
+    DataSpec,
+    Fields,
+    Fold,
+    Holdout,
+    HubSpec,
+)
 from harness.yaml_file import YamlFile, read_mapping
 
 TOP_KEYS = (
@@ -80,6 +89,7 @@ class _Checker:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.metric_code: dict[str, str] = {}  # evaluate metric -> its identity (name@code hash)
 
     def fail(self, field: str, expected: str, found: Any = ..., detail: str | None = None) -> HarnessError:
         found_text = detail if detail is not None else _show(None if found is ... else found)
@@ -177,8 +187,10 @@ class _Checker:
             max_length=self.positive_int(raw.get("max_length"), "max_length"),
             word_separator=separator,
             path=self.path,
-            # prompts have their own hashes: editing one must not change fine-tuning run ids
-            hash=content_hash({key: value for key, value in raw.items() if key != "prompts"}),
+            # prompts have their own hashes: editing one must not change fine-tuning run ids; the code of an
+            # evaluate metric is part of the definition (other code, other scores)
+            hash=content_hash({**{key: value for key, value in raw.items() if key != "prompts"},
+                               **({"evaluate_code": self.metric_code} if self.metric_code else {})}),
             prompts=self.prompts(raw.get("prompts"), kind, labels),
             fields=fields,
             drop_labels=drop,
@@ -252,6 +264,9 @@ class _Checker:
         metrics = self.strings(value, "metrics")
         fitting = metrics_for(kind)
         for metric in metrics:
+            if is_evaluate_name(metric):
+                self.evaluate_metric(metric, kind)
+                continue
             if metric not in METRICS:
                 raise self.fail("metrics", f"metric names from {', '.join(METRICS)}", detail=f"'{metric}'")
             if metric not in fitting:
@@ -260,6 +275,13 @@ class _Checker:
             raise self.fail("metrics", "f1 only with two labels (binary F1 of the second label; use f1_macro)",
                             detail=f"{len(labels)} labels")
         return metrics
+
+    def evaluate_metric(self, name: str, kind: str) -> None:
+        """Load and check `evaluate:...` now, before any model loads; relative paths start at this file's folder."""
+        try:
+            _, self.metric_code[name] = register_evaluate_metric(name, self.path.parent, PREDICTIONS[kind], kind)
+        except HarnessError as error:
+            raise HarnessError(f"{self.path}: metrics: {error}") from None
 
     def score_range(self, value: Any, kind: str) -> tuple[float, float] | None:
         if kind != kinds.REGRESSION:
