@@ -23,11 +23,16 @@ import traceback
 from pathlib import Path
 
 import pytest
+from bad_input_cases import CASES as CORE_CASES
+from bad_input_cases import TASK, Case, World
+from bad_input_cases_tools import TOOL_CASES
+from user_tasks import write_user_tasks
 
 from harness.cli.main import main
 from harness.errors import BAD_INPUT, RUN_FAILED
-from bad_input_cases import CASES, TASK, Case, World
-from user_tasks import write_user_tasks
+
+CASES = [*CORE_CASES, *TOOL_CASES]
+
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, encoder_dir) -> tuple[Path, str]:
