@@ -28,6 +28,7 @@ from harness.methods import get_method
 from harness.models.layers import keep_layers
 from harness.models.load import LoadedModel, load_task_model
 from harness.models.sources import resolve_model
+from harness.scale import BackboneSettings
 
 WEIGHTS, MANIFEST = "trained.safetensors", "manifest.json"
 # Buffers fitted from the training data rather than learnt (regression target scaling).
@@ -90,7 +91,8 @@ def load_trained(folder: Path | str) -> TrainedModel:
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     spec = manifest["spec"]
     source = resolve_model(spec["model"])
-    loaded = load_task_model(source.path, manifest["task_kind"], manifest["num_labels"], spec["pooling"])
+    loaded = load_task_model(source.path, manifest["task_kind"], manifest["num_labels"], spec["pooling"],
+                             settings=BackboneSettings.of(spec))  # a QLoRA adapter sits on the base it trained on
     if spec.get("student_layers"):  # a student cut down to fewer layers: cut the same way before loading
         keep_layers(loaded.model.backbone, spec["student_layers"])
     method = get_method(spec["method"])

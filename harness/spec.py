@@ -23,6 +23,7 @@ from harness.ranges import (
     Range,
 )
 from harness.robustness.perturbed import check_perturb_spec
+from harness.scale.settings import BackboneSettings, check_settings
 from harness.tasks.prompts import find_prompt
 from harness.variants import get_variant
 
@@ -86,6 +87,11 @@ class RunSpec:
     attack: dict[str, Any] | None = None
     # zero/few-shot over several prompts, formats and demonstration draws (harness.prompt_spread)
     prompt_spread: dict[str, Any] | None = None
+    # the backbone for large models (harness.scale): a quantized frozen base (QLoRA: "4bit"), gradient
+    # checkpointing (True or unset) and the attention kernel (unset: transformers' own choice)
+    quantize_base: str | None = None
+    gradient_checkpointing: bool | None = None
+    attention: str | None = None
 
     @property
     def shared_seed(self) -> int:
@@ -96,7 +102,7 @@ class RunSpec:
         values = asdict(self)
         # left out when unset: older run ids stay as they were
         for optional in ("prompt_hash", "perturb", "variant", "init_seed", "student_layers", "distill", "remedy",
-                         "attack", "prompt_spread"):
+                         "attack", "prompt_spread", "quantize_base", "gradient_checkpointing", "attention"):
             if values[optional] is None:
                 del values[optional]
         return values
@@ -113,7 +119,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
                pooling: str | None = None, fold: int | None = None, perturb: str | None = None,
                variant: str | None = None, init_seed: int | None = None, student_layers: int | None = None,
                distill: dict[str, Any] | None = None, remedy: dict[str, Any] | None = None,
-               attack: dict[str, Any] | None = None, prompt_spread: dict[str, Any] | None = None) -> RunSpec:
+               attack: dict[str, Any] | None = None, prompt_spread: dict[str, Any] | None = None,
+               backbone: BackboneSettings | None = None) -> RunSpec:
     """Resolve defaults: global < method's < user's; max length: task's < user's."""
     if method.applies_to is not None and task.kind not in method.applies_to:
         raise HarnessError(f"--method {method.name} does not apply to task {task.name}, a {task.kind} task "
@@ -133,6 +140,7 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
     overrides = {name: _typed(name, value) for name, value in overrides.items()}
     training = {**TRAINING_DEFAULTS, **method.training_defaults, **overrides} if method.trains else {}
     options = method.resolve_options(method_options or {})
+    backbone = check_settings(backbone or BackboneSettings(), method)
     prompt_hash = None
     if not method.trains:
         prompt = find_prompt(task.prompts, options.get("prompt"), task.name)
@@ -146,6 +154,8 @@ def build_spec(model: str, method, task, seed: int = 0, overrides: dict[str, Any
         eval_limit=_checked("eval_limit", eval_limit), pooling=pooling, fold=_checked("fold", fold),
         init_seed=_checked("init_seed", init_seed), student_layers=_checked("student_layers", student_layers),
         distill=distill, remedy=remedy, attack=attack, prompt_spread=prompt_spread,
+        quantize_base=backbone.quantize_base, gradient_checkpointing=backbone.gradient_checkpointing or None,
+        attention=backbone.attention,
     )
     check_bounds(spec)
     if spec.fold is not None and not 0 <= spec.fold < len(task.folds):

@@ -13,6 +13,7 @@ from harness.attack.settings import AttackRequest
 from harness.distill.settings import DistillRequest
 from harness.remedy.settings import RemedyRequest, parse_remedies
 from harness.errors import HarnessError
+from harness.scale import BackboneSettings
 from harness.prompt_spread.settings import SpreadRequest
 from harness.sweep import Grid, MethodEntry, parse_seeds, read_sweep_file, split_names
 from harness.sweep.grid import ATTACK_FILE_KEYS, SPREAD_FILE_KEYS
@@ -37,6 +38,7 @@ def grid_options(command):
         options.spread_options,
         options.distill_options,
         options.remedy_options,
+        options.backbone_options,
         click.option("--remedies", help="Training remedies for robustness as a dimension of the grid: none, "
                                         "augment:NAME+NAME (perturbations or a family, e.g. augment:typos), fgm, pgd, "
                                         "freelb, comma-separated; --augment-prob, --adv-epsilon, ... set them. Runs "
@@ -85,6 +87,9 @@ def grid_from_options(kwargs: dict[str, Any], *, default_methods: str | None = N
                               for field, key in SPREAD_FILE_KEYS.items()})
     if spread.asked:
         run_settings["prompt_spread"] = spread
+    backbone = merge_backbone(content, options.backbone_request(kwargs))
+    if backbone.any:
+        run_settings["backbone"] = backbone
     remedy = merge_remedy(content.get("remedy"), options.remedy_request(kwargs))
     remedies_text = kwargs.pop("remedies") or content.get("remedies")
     remedies = []
@@ -110,3 +115,11 @@ def merge_remedy(from_file: RemedyRequest | None, from_flags: RemedyRequest) -> 
               **{k: v for k, v in vars(from_flags).items() if v is not None}}
     request = RemedyRequest(**merged)
     return request if request.any() else None
+
+
+def merge_backbone(content: dict[str, Any], from_flags: BackboneSettings) -> BackboneSettings:
+    """The sweep file's quantize_base, gradient_checkpointing and attention with the flags given on top."""
+    from_file = BackboneSettings.of(content)
+    return BackboneSettings(quantize_base=from_flags.quantize_base or from_file.quantize_base,
+                            gradient_checkpointing=from_flags.gradient_checkpointing or from_file.gradient_checkpointing,
+                            attention=from_flags.attention or from_file.attention)

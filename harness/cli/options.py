@@ -35,6 +35,12 @@ from harness.remedy.settings import (
     DEFAULT_PROB,
     RemedyRequest,
 )
+from harness.scale import (
+    ATTENTIONS,
+    QUANTIZABLE_METHODS,
+    QUANTIZED_BASES,
+    BackboneSettings,
+)
 from harness.spec import RANGES, flag
 from harness.track import DEFAULT_LOG_DIR, TRACKERS, TrackerRequest, tracker_request
 from harness.train.checkpoint import DEFAULT_CHECKPOINT_MINUTES
@@ -234,3 +240,29 @@ def tracker_options(command):
 def tracker_request_from(values: dict) -> TrackerRequest | None:
     """The tracker flags' values (popped from a command's keyword arguments) as a checked request."""
     return tracker_request(values.pop("log_with"), values.pop("log_dir"))
+
+
+def backbone_options(command):
+    """Decorator: how the backbone of a large model is held and run (harness.scale)."""
+    flags = [
+        click.option("--quantize-base", type=click.Choice(QUANTIZED_BASES),
+                     help=f"Hold the frozen base in 4-bit NF4 (QLoRA: double quantization, bf16 compute) or 8-bit "
+                          f"(LLM.int8()) with {', '.join(QUANTIZABLE_METHODS)}. CUDA only; pip install "
+                          "'harness[qlora]'."),
+        click.option("--gradient-checkpointing", is_flag=True, default=None,
+                     help="Recompute each layer's activations in the backward pass instead of keeping them: less "
+                          "memory, about a third more compute."),
+        click.option("--attention", type=click.Choice(ATTENTIONS),
+                     help="Attention kernel (default: transformers' choice, sdpa where the model has it); "
+                          "flash_attention_2 needs CUDA and the flash-attn package."),
+    ]
+    for option in reversed(flags):
+        command = option(command)
+    return command
+
+
+def backbone_request(values: dict) -> BackboneSettings:
+    """The backbone flags' values (popped from a command's keyword arguments) as one settings object."""
+    return BackboneSettings(quantize_base=values.pop("quantize_base"),
+                            gradient_checkpointing=bool(values.pop("gradient_checkpointing")),
+                            attention=values.pop("attention"))

@@ -43,6 +43,7 @@ from harness.train.launch import is_main_process
 @options.remedy_options
 @options.attack_options
 @options.spread_options
+@options.backbone_options
 @options.tracker_options
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON on stdout.")
 @options.quiet
@@ -58,6 +59,7 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
     remedy = options.remedy_request(method_flags)
     attack = options.attack_request(method_flags)
     prompt_spread = options.spread_request(method_flags)
+    backbone = options.backbone_request(method_flags)
     training = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "grad_accum": grad_accum,
                 "warmup_ratio": warmup_ratio, "weight_decay": weight_decay, "patience": patience,
                 "group_by_length": group_by_length}
@@ -65,7 +67,8 @@ def run(model, method, task, seed, epochs, lr, batch_size, grad_accum, max_lengt
                           method_options=pop_method_options(method_flags, [method])[method], max_length=max_length,
                           train_limit=train_limit, eval_limit=eval_limit, pooling=pooling, fold=fold, init_seed=init_seed,
                           perturb=perturb, variant=variant, student_layers=student_layers, distill=distill,
-                          remedy=remedy, attack=attack, prompt_spread=prompt_spread, results=output, data_dir=data_dir,
+                          remedy=remedy, attack=attack, prompt_spread=prompt_spread, backbone=backbone,
+                          results=output, data_dir=data_dir,
                           tasks_dirs=list(tasks_dirs))
     outcome = execute(spec, task_def, output=output, data_dir=data_dir, force=force, save_model=save_model,
                       resume=resume, checkpoint_every=checkpoint_every, checkpoint_minutes=checkpoint_minutes,

@@ -13,6 +13,12 @@ from transformers.models.auto import modeling_auto
 from harness.errors import HarnessError, did_you_mean
 from harness.models.heads import POOLINGS, TaskModel
 from harness.models.packaged import MODEL_ALIASES
+from harness.scale.backbone import (
+    check_model_supports,
+    prepare_backbone,
+    pretrained_kwargs,
+)
+from harness.scale.settings import BackboneSettings
 
 
 @dataclass
@@ -47,8 +53,10 @@ def load_tokenizer(path: str) -> PreTrainedTokenizerBase:
 
 
 def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None = None,
-                    dtype: torch.dtype = torch.float32) -> LoadedModel:
-    """Backbone from `path` (local folder or hub id) with a freshly initialised head."""
+                    dtype: torch.dtype = torch.float32, settings: BackboneSettings | None = None) -> LoadedModel:
+    """Backbone from `path` (local folder or hub id) with a freshly initialised head; `settings` choose its
+    attention kernel, a quantized base and gradient checkpointing (harness.scale)."""
+    settings = settings or BackboneSettings()
     try:
         config = AutoConfig.from_pretrained(path)
     except OSError as exc:
@@ -60,17 +68,29 @@ def load_task_model(path: str, kind: str, num_labels: int, pooling: str | None =
     if is_decoder and pooling != "last":
         raise HarnessError(f"model {path} is a causal decoder: pooling '{pooling}' would mix in tokens that never saw "
                            "the whole input; use --pooling last")
+    check_model_supports(settings, config, path)
     try:
         tokenizer = load_tokenizer(path)
-        backbone = AutoModel.from_pretrained(path, dtype=dtype)
+        backbone = AutoModel.from_pretrained(path, **{"dtype": dtype, **pretrained_kwargs(settings)})
     except (OSError, SafetensorError) as exc:
         raise unreadable_model(path, exc) from None
+    except (ValueError, ImportError) as exc:  # an attention kernel or quantization transformers refused
+        if not _asked(settings):
+            raise
+        raise HarnessError(f"model {path}: transformers refused {_asked(settings)} ({_first_line(exc)})") from None
+    prepare_backbone(backbone, settings)
     if isinstance(getattr(backbone, "pooler", None), torch.nn.Module):
         backbone.pooler = None  # BERT's pooler is never read (heads pool themselves): skip its compute
     if getattr(backbone.config, "pad_token_id", None) is None:
         backbone.config.pad_token_id = tokenizer.pad_token_id
     model = TaskModel(backbone, kind=kind, num_labels=num_labels, pooling=pooling)
     return LoadedModel(model=model, tokenizer=tokenizer, is_decoder=is_decoder)
+
+
+def _asked(settings: BackboneSettings) -> str:
+    asked = [f"--attention {settings.attention}" if settings.attention else "",
+             f"--quantize-base {settings.quantize_base}" if settings.quantize_base else ""]
+    return " and ".join(a for a in asked if a)
 
 
 def unreadable_model(path: str, exc: Exception) -> HarnessError:

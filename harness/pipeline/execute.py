@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from harness.attack.settings import AttackRequest, attack_entry, check_attack_language
 from harness.device import resolve_device
 from harness.distill.settings import DistillRequest, distill_entry
@@ -26,6 +28,7 @@ from harness.record.lock import SpecLock
 from harness.record.store import ResultStore
 from harness.remedy.prepare import seen_perturbations
 from harness.remedy.settings import RemedyRequest, remedy_entry
+from harness.scale import BackboneSettings, check_environment
 from harness.spec import RunSpec, build_spec
 from harness.tasks import (
     TaskData,
@@ -53,7 +56,8 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
          fold: int | None = None, perturb: str | None = None, variant: str | None = None,
          init_seed: int | None = None, student_layers: int | None = None, distill: DistillRequest | None = None,
          remedy: RemedyRequest | None = None, attack: AttackRequest | None = None,
-         prompt_spread: SpreadRequest | None = None, results: Path | str = "results", data_dir: Path | None = None,
+         prompt_spread: SpreadRequest | None = None, backbone: BackboneSettings | None = None,
+         results: Path | str = "results", data_dir: Path | None = None,
          tasks_dirs: list[Path] | None = None) -> tuple[RunSpec, TaskDef]:
     """Check names and options and resolve every default, without loading anything heavy. `task` is a name,
     a YAML path, or a task already loaded (a grid plans many runs of one task). A `distill` request's teacher
@@ -75,7 +79,8 @@ def plan(model: str, method: str, task: str | TaskDef, *, seed: int = 0, trainin
                       max_length=max_length, train_limit=train_limit, eval_limit=eval_limit, pooling=pooling,
                       fold=fold, perturb=perturb, variant=variant, init_seed=init_seed, student_layers=student_layers,
                       distill=distill_settings, remedy=remedy_settings,
-                      attack=attack_entry(attack or AttackRequest(), task_def), prompt_spread=spread)
+                      attack=attack_entry(attack or AttackRequest(), task_def), prompt_spread=spread,
+                      backbone=backbone)
     return spec, task_def
 
 
@@ -154,6 +159,8 @@ def selection_outputs(spec: RunSpec, data: TaskData) -> tuple[str, list] | None:
 def check_runnable(spec: RunSpec, device: str | None) -> None:
     """What this launch and device cannot run is refused before anything loads or trains."""
     check_launch(device, spec.method, spec.variant)
+    check_environment(BackboneSettings.of(spec), cuda=resolve_device(device).type == "cuda"
+                      and torch.cuda.is_available())
     if spec.variant:
         check_available(spec.variant, resolve_device(device), spec.method)
 

@@ -31,6 +31,7 @@ from harness.pipeline.record import FineTunedFacts
 from harness.predict import Predictions, evaluation_batch_size, predict
 from harness.record.store import ResultStore
 from harness.remedy.prepare import Remedies
+from harness.scale import BackboneSettings
 from harness.scoring import score_predictions
 from harness.spec import RunSpec
 from harness.tasks import TaskData, TaskDef, kinds
@@ -112,7 +113,8 @@ def fine_tune(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource,
 
 def build_model(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, method: Method) -> LoadedModel:
     """The pretrained model with the head the task kind needs, checked to suit the method."""
-    loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling)
+    loaded = load_task_model(source.path, task.kind, task.num_labels, spec.pooling,
+                             settings=BackboneSettings.of(spec))
     if spec.student_layers is not None:
         keep_layers(loaded.model.backbone, spec.student_layers)
     positions = getattr(loaded.model.config, "max_position_embeddings", None)

@@ -37,7 +37,7 @@ def prompted(spec: RunSpec, task: TaskDef, data: TaskData, source: ModelSource, 
     set_seed(spec.seed)
     prompt = prompt_for(task, spec.method_options)  # an unknown prompt name fails before the model loads
     target = resolve_device(device)
-    loaded = load_prompt_model(source.path, spec.method_options["scorer"], target)
+    loaded = load_prompt_model(source.path, spec.method_options["scorer"], target, attention=spec.attention)
     if tracking is not None:  # nothing trains, so no Accelerator: the trackers start by themselves
         tracking.start()
     if show_progress:

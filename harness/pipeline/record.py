@@ -25,6 +25,7 @@ from harness.prompting.model import PromptModel
 from harness.prompting.predictor import PromptPredictor
 from harness.record.environment import environment
 from harness.record.store import SCHEMA_VERSION
+from harness.scale.backbone import resolved_attention
 from harness.spec import RunSpec
 from harness.tasks import TaskData, TaskDef
 from harness.train.loop import TrainResult
@@ -95,10 +96,12 @@ def _fine_tuned(spec: RunSpec, task: TaskDef, source: ModelSource, data: TaskDat
     share = trainable / total if total else None
     return {
         "model": {**_model_fields(spec, source), "parameters": total, "trainable_parameters": trainable,
-                  "trainable_share": share, "pooling": loaded.model.pooling, "is_decoder": loaded.is_decoder},
+                  "trainable_share": share, "pooling": loaded.model.pooling, "is_decoder": loaded.is_decoder,
+                  "attention": resolved_attention(loaded.model.backbone), "quantized_base": spec.quantize_base},
         "training": {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                      "selection_score": result.best_score, "stopped_early": result.stopped_early,
                      "steps": result.steps, "mixed_precision": accelerator.mixed_precision,
+                     "gradient_checkpointing": bool(spec.gradient_checkpointing),
                      "processes": accelerator.num_processes,
                      **distribution_fields(accelerator),
                      "train_seconds": round(result.train_seconds, 3),
@@ -131,7 +134,7 @@ def _prompted(spec: RunSpec, task: TaskDef, source: ModelSource, data: TaskData,
     loaded = facts.loaded
     return {
         "model": {**_model_fields(spec, source), "parameters": loaded.parameters, "trainable_parameters": 0,
-                  "trainable_share": 0.0, "scorer": loaded.scorer},
+                  "trainable_share": 0.0, "scorer": loaded.scorer, "attention": resolved_attention(loaded.model)},
         "prompting": prompting_section(facts, evaluated, data),
         **({"prompt_spread": facts.predictor.spread_section(task)} if spec.prompt_spread else {}),
         **({"robustness": evaluated.robustness} if spec.perturb else {}),

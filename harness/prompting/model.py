@@ -10,10 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM, PreTrainedTokenizerBase
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForMaskedLM,
+    PreTrainedTokenizerBase,
+)
 
 from harness.errors import HarnessError
 from harness.models.load import is_causal_decoder, load_tokenizer
+from harness.scale.backbone import check_model_supports, pretrained_kwargs
+from harness.scale.settings import BackboneSettings
 
 SCORERS = ("auto", "loglikelihood", "cloze", "similarity")
 
@@ -28,7 +36,7 @@ class PromptModel:
 
 
 def load_prompt_model(path: str, scorer: str = "auto", device: str | torch.device = "cpu",
-                      dtype: torch.dtype = torch.float32) -> PromptModel:
+                      dtype: torch.dtype = torch.float32, attention: str | None = None) -> PromptModel:
     if scorer not in SCORERS:
         raise HarnessError(f"unknown scorer '{scorer}' (valid: {', '.join(SCORERS)})")
     try:
@@ -42,9 +50,12 @@ def load_prompt_model(path: str, scorer: str = "auto", device: str | torch.devic
     if not causal and scorer == "loglikelihood":
         raise HarnessError(f"model {path} is not a causal language model, so it cannot score by log-likelihood; "
                            "use --zero-shot-scorer cloze (masked LMs) or similarity (sentence encoders)")
+    settings = BackboneSettings(attention=attention)
+    check_model_supports(settings, config, path)
+    kwargs = {"dtype": dtype, **pretrained_kwargs(settings)}
     tokenizer = load_tokenizer(path)
     if causal:
-        model, info = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, output_loading_info=True)
+        model, info = AutoModelForCausalLM.from_pretrained(path, output_loading_info=True, **kwargs)
         untrained_head = [name for name in info.get("missing_keys", ()) if not name.startswith(_backbone_prefix(model))]
         if untrained_head:  # a bare backbone: transformers would score with a random head
             raise HarnessError(f"model {path} has no trained language-model head ({len(untrained_head)} head weights "
@@ -52,7 +63,7 @@ def load_prompt_model(path: str, scorer: str = "auto", device: str | torch.devic
                                "checkpoint, or fine-tune this one with --method lora")
         chosen = "loglikelihood"
     else:
-        model, chosen = _encoder(path, scorer, dtype)
+        model, chosen = _encoder(path, scorer, kwargs)
     model.to(device).eval()
     limit = min(getattr(config, "max_position_embeddings", None) or 10**9,
                 tokenizer.model_max_length if tokenizer.model_max_length < 10**8 else 10**9)
@@ -60,9 +71,9 @@ def load_prompt_model(path: str, scorer: str = "auto", device: str | torch.devic
                        parameters=sum(p.numel() for p in model.parameters()))
 
 
-def _encoder(path: str, scorer: str, dtype: torch.dtype):
+def _encoder(path: str, scorer: str, kwargs: dict):
     if scorer in ("auto", "cloze"):
-        model, info = AutoModelForMaskedLM.from_pretrained(path, dtype=dtype, output_loading_info=True)
+        model, info = AutoModelForMaskedLM.from_pretrained(path, output_loading_info=True, **kwargs)
         untrained_head = [name for name in info.get("missing_keys", ()) if not name.startswith(_backbone_prefix(model))]
         if not untrained_head:
             return model, "cloze"
@@ -70,7 +81,7 @@ def _encoder(path: str, scorer: str, dtype: torch.dtype):
             raise HarnessError(f"model {path} has no trained masked-LM head ({len(untrained_head)} head weights "
                                "missing from its files), so cloze scores would be random; use --zero-shot-scorer "
                                "similarity")
-    return AutoModel.from_pretrained(path, dtype=dtype), "similarity"
+    return AutoModel.from_pretrained(path, **kwargs), "similarity"
 
 
 def _backbone_prefix(model) -> str:

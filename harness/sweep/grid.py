@@ -17,6 +17,7 @@ Sweep file (every key optional except models/methods/tasks; flags override the f
     remedies: none,augment:typos,fgm    # or a dimension of remedies (as --remedies; perturb defaults to all)
     attack: word,char   # also attack every evaluation example (as --attack), with attack_budget, attack_max_share
     prompts: all        # zero/few-shot over several prompts (as --prompts), with prompt_formats, demo_draws
+    quantize_base: 4bit # the backbone (as --quantize-base), with gradient_checkpointing: true and attention: sdpa
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from harness.yaml_file import YamlFile, read_mapping
 
 FILE_KEYS = {"models", "methods", "tasks", "seeds", "train_limit", "eval_limit", "max_length", "pooling", "fold",
              "init_seed", "perturb", "training", "student_layers", "distill", "remedy", "remedies", "attack",
-             "attack_budget", "attack_max_share", "prompts", "prompt_formats", "demo_draws"}
+             "attack_budget", "attack_max_share", "prompts", "prompt_formats", "demo_draws", "quantize_base",
+             "gradient_checkpointing", "attention"}
 # AttackRequest field -> sweep file key
 ATTACK_FILE_KEYS = {"attack": "attack", "budget": "attack_budget", "max_share": "attack_max_share"}
 # SpreadRequest field -> sweep file key
@@ -130,6 +132,9 @@ def read_sweep_file(path: Path) -> dict[str, Any]:
         content["distill"] = _distill_request(content["distill"], path)
     if "remedy" in content:
         content["remedy"] = _remedy_request(content["remedy"], path)
+    if not isinstance(content.get("gradient_checkpointing", False), bool):
+        raise HarnessError(f"sweep file {path}: gradient_checkpointing must be true or false, not "
+                           f"{content['gradient_checkpointing']!r}")
     return content
 
 
