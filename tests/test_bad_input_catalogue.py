@@ -25,13 +25,14 @@ from pathlib import Path
 import pytest
 from bad_input_cases import CASES as CORE_CASES
 from bad_input_cases import TASK, Case, World
+from bad_input_cases_scale import SCALE_CASES
 from bad_input_cases_tools import TOOL_CASES
 from user_tasks import write_user_tasks
 
 from harness.cli.main import main
 from harness.errors import BAD_INPUT, RUN_FAILED
 
-CASES = [*CORE_CASES, *TOOL_CASES]
+CASES = [*CORE_CASES, *TOOL_CASES, *SCALE_CASES]
 
 
 @pytest.fixture(scope="module")

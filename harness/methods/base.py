@@ -44,6 +44,8 @@ class Method:
     trains: bool = True  # False for prompting methods (zero/few-shot): they score, never train
     # why adversarial training (harness.remedy) cannot perturb this method's input embeddings; "" when it can
     no_adversarial_because: str = ""
+    # why gradient checkpointing (harness.scale) cannot apply to this method; "" when it can
+    no_checkpointing_because: str = ""
 
     def resolve_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in, unknown option names refused."""

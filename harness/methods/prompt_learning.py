@@ -64,6 +64,9 @@ PREFIX = METHODS.register(PrefixTuning(
                                     "hidden size of an MLP that reparameterises the prefix (0: none)",
                                     Range(int, 0, 65536, meaning="a hidden size, 0 for none"))),
     training_defaults={"lr": 5e-3},
+    # the prefix reaches every layer as cached keys and values, which a recomputed layer would append again
+    no_checkpointing_because="peft's prefix tuning refuses it (its key/value prefixes live in the attention cache, "
+                             "which a recomputed layer would extend twice)",
 ))
 
 PROMPT = METHODS.register(PromptTuning(

@@ -53,7 +53,10 @@ def check_settings(settings: BackboneSettings, method: Any) -> BackboneSettings:
                            f"{', '.join(QUANTIZABLE_METHODS)} (QLoRA: --method lora --quantize-base 4bit)")
     if settings.gradient_checkpointing and not method.trains:
         raise HarnessError(f"--gradient-checkpointing does not apply to --method {method.name}: it trains nothing, "
-                           "so there are no activations to recompute")
+                           "so there are no activations to recompute; leave the flag out")
+    if settings.gradient_checkpointing and getattr(method, "no_checkpointing_because", ""):
+        raise HarnessError(f"--gradient-checkpointing does not apply to --method {method.name}: "
+                           f"{method.no_checkpointing_because}; use prompt or ptuning, or leave the flag out")
     return settings
 
 
