@@ -10,6 +10,7 @@ import json
 import pytest
 import torch
 from test_methods import DATA
+from user_tasks import write_user_tasks
 
 from harness.cli.main import main
 from harness.encode import collate, encode
@@ -19,7 +20,6 @@ from harness.models.load import load_task_model
 from harness.scale import BackboneSettings, check_environment, check_settings
 from harness.scale.backbone import resolved_attention
 from harness.tasks import kinds
-from user_tasks import write_user_tasks
 
 TRAINING_METHODS = sorted(name for name, method in all_methods().items() if method.trains)
 
