@@ -157,3 +157,20 @@ def test_qlora_run_trains_and_saves_the_adapter(tmp_path, monkeypatch, decoder_d
     assert record["spec"]["quantize_base"] == "4bit" and record["model"]["quantized_base"] == "4bit"
     assert 0 < record["costs"]["trainable_share"] < 0.5  # the adapter and head, not the base
     assert record["artifact"] and (results / record["artifact"] / "trained.safetensors").is_file()
+
+
+def test_real_minilm_trains_the_same_with_checkpointing(data_dir, tmp_path):
+    """The packaged MiniLM on real SST-2: checkpointing (and eager attention) change memory, not the numbers."""
+    base = ["run", "--model", "minilm", "--method", "lora", "--task", "sst2", "--train-limit", "96", "--eval-limit",
+            "64", "--epochs", "1", "--batch-size", "16", "--data-dir", str(data_dir), "--results", str(tmp_path),
+            "--quiet"]
+    assert main(base) == 0
+    assert main([*base, "--gradient-checkpointing", "--attention", "eager"]) == 0
+    records = [json.loads(p.read_text()) for p in (tmp_path / "sst2").glob("*.json")]
+    (plain,) = [r for r in records if "gradient_checkpointing" not in r["spec"]]
+    (checkpointed,) = [r for r in records if r["spec"].get("gradient_checkpointing")]
+    assert checkpointed["model"]["attention"] == "eager" and checkpointed["training"]["gradient_checkpointing"]
+    assert [e["train_loss"] for e in checkpointed["training"]["history"]] == pytest.approx(
+        [e["train_loss"] for e in plain["training"]["history"]], rel=1e-4)
+    assert checkpointed["metrics"]["validation"]["values"]["accuracy"] == pytest.approx(
+        plain["metrics"]["validation"]["values"]["accuracy"], abs=1 / 64)
