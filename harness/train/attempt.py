@@ -88,7 +88,7 @@ class Attempt:
     def prepare(cls, model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: int,
                 config: dict[str, Any], seed: int, accelerator: Accelerator, checkpointer: Checkpointer | None,
                 method_state: MethodState, objective: Objective = model_loss,
-                adversary: Adversary | None = None) -> Attempt:
+                adversary: Adversary | None = None, untrained: dict[str, torch.Tensor] | None = None) -> Attempt:
         generator = torch.Generator().manual_seed(seed)
         loader = training_batches(features, config["batch_size"], generator, pad_id, kind,
                                   group_by_length=config.get("group_by_length", True))
@@ -100,7 +100,9 @@ class Attempt:
         model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
         attempt = cls(model, optimizer, scheduler, loader, generator, accelerator, config, checkpointer, method_state,
                       objective, features, adversary)
-        attempt.at = Position(best_state=trainable_state(attempt.unwrapped))
+        # the untrained tensors are the best state until an epoch beats them; a copy the caller already made is
+        # shared, not made again (a whole model's worth of memory under full fine-tuning)
+        attempt.at = Position(best_state=untrained if untrained is not None else trainable_state(attempt.unwrapped))
         return attempt
 
     @property

@@ -124,7 +124,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
         result = _fit(model, features, kind=kind, pad_id=pad_id, config=run_config, seed=seed, select=select,
                       accelerator=accelerator, after_update=after_update, show_progress=show_progress,
                       checkpointer=checkpointer, saved=saved, method_state=method_state, objective=objective,
-                      adversary=adversary)
+                      adversary=adversary, untrained=None if initial is None else initial[0])
         result.batch_size, result.grad_accum, result.notes = run_config["batch_size"], run_config["grad_accum"], notes
         return result
 
@@ -135,11 +135,13 @@ def _fit(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: i
          seed: int, select: Callable[[nn.Module], float], accelerator: Accelerator,
          after_update: Callable[[nn.Module, int], None] | None, show_progress: bool,
          checkpointer: Checkpointer | None, saved: dict[str, Any] | None, method_state: MethodState,
-         objective: Objective, adversary: Adversary | None) -> TrainResult:
-    """One training attempt with fixed batching; continues from `saved` (a loaded checkpoint) when given."""
+         objective: Objective, adversary: Adversary | None,
+         untrained: dict[str, torch.Tensor] | None = None) -> TrainResult:
+    """One training attempt with fixed batching; continues from `saved` (a loaded checkpoint) when given.
+    `untrained`: the trainable tensors before training, already copied (the best state until an epoch beats it)."""
     attempt = Attempt.prepare(model, features, kind=kind, pad_id=pad_id, config=config, seed=seed,
                               accelerator=accelerator, checkpointer=checkpointer, method_state=method_state,
-                              objective=objective, adversary=adversary)
+                              objective=objective, adversary=adversary, untrained=untrained)
     resumed_from = attempt.restore(saved) if saved is not None else None
     at = attempt.at
     memory = PeakMemory(accelerator.device)
