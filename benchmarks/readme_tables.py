@@ -12,7 +12,10 @@ Each table sits between two markers, the first naming the command that renders i
 A table is the command's markdown output over the results folder (headings dropped), under one
 line naming the command, how many records it read, and the commit, machine and versions those
 records say made them. The command is a leaderboard view (`harness leaderboard VIEW --format
-markdown`) or a comparison (`harness compare ... --no-run`, whose markdown report is read).
+markdown`) or a comparison (`harness compare ... --no-run`, whose markdown report is read). A
+benchmark's own records (`python benchmarks/NAME.py --render FILE...`, files under
+results/benchmarks/, which no run reader opens) are rendered by the benchmark itself, provenance line
+included: its stdout, with `--results RESULTS` added, is the table.
 tests/test_readme_tables.py runs the check over the committed records.
 """
 
@@ -24,6 +27,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -142,7 +146,21 @@ def provenance(command: str, runs: list[dict], profiles: list[dict]) -> str:
     return f"<sub>`{command}` over {read} in `results/`, made {when}{setups}.</sub>"
 
 
+def benchmark_table(command: str, results: Path) -> str:
+    """`python benchmarks/NAME.py --render ...` run over `results`: its stdout (provenance line and table)."""
+    args = shlex.split(command)
+    if len(args) < 3 or not args[1].startswith("benchmarks/") or "--render" not in args:
+        raise TableError(f"table command {command!r}: expected `python benchmarks/NAME.py --render FILE...`")
+    done = subprocess.run([sys.executable, *args[1:], "--results", str(results)], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise TableError(f"`{command}` exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return tidy(done.stdout) + "\n"
+
+
 def render(command: str, results: Path) -> str:
+    if command.startswith("python "):
+        return benchmark_table(command, results)
     text, run_ids = markdown_and_runs(command, results)
     if not run_ids:
         raise TableError(f"`{command}` read no run: record its runs first (benchmarks/readme/regenerate.sh)")
