@@ -23,7 +23,11 @@ from harness.encode import Features, collate
 from harness.errors import RunFailed
 from harness.methods import get_method
 from harness.models.heads import TaskModel
-from harness.scale.backbone import enable_checkpointing, prepare_backbone, pretrained_kwargs
+from harness.scale.backbone import (
+    enable_checkpointing,
+    prepare_backbone,
+    pretrained_kwargs,
+)
 from harness.scale.settings import BackboneSettings
 from harness.scale.throughput import llama_config
 from harness.train.loop import make_accelerator, train

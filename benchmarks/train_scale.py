@@ -48,9 +48,17 @@ from typing import Any
 
 import torch
 
+from harness.errors import HarnessError
 from harness.ranges import SEED, Range
-from harness.scale.throughput import CONFIGS, SHAPES_OF, count_parameters, llama_config, mfu, named_peak, \
-    tokens_per_second
+from harness.scale.throughput import (
+    CONFIGS,
+    SHAPES_OF,
+    count_parameters,
+    llama_config,
+    mfu,
+    named_peak,
+    tokens_per_second,
+)
 
 METHODS = ("full", "lora", "qlora")
 LOOP_NAMES = ("harness", "plain", "trainer")
@@ -70,7 +78,7 @@ def ranged(flag: str, many: bool = False):
     def convert(text: str):
         try:
             values = [RANGES[flag].check(flag, part) for part in (text.split(",") if many else [text])]
-        except Exception as exc:  # HarnessError: argparse reports it in one line, exit 2
+        except HarnessError as exc:  # argparse reports it in one line, exit 2
             raise argparse.ArgumentTypeError(str(exc)) from None
         return values if many else values[0]
     return convert
@@ -125,7 +133,7 @@ def run_job(job: dict[str, Any]) -> list[dict[str, Any]]:
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     done = subprocess.run([sys.executable, __file__, "--worker", json.dumps(job)], capture_output=True, text=True,
-                          env=env)
+                          env=env, check=False)
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
             return json.loads(line[len(RESULT_PREFIX):])
@@ -210,21 +218,21 @@ def show(cells_out: list[dict[str, Any]], counts: dict[str, Any], cuda: bool, de
             table.add_row(*first, "CUDA only", *[""] * 7)
             continue
         loops = cell["loops"]
-
-        def rate(loop: str) -> str:
-            entry = loops.get(loop)
-            return "-" if entry is None else f"{entry['tokens_per_s']:,.0f}" if "tokens_per_s" in entry \
-                else entry["status"]
         harness = loops.get("harness", {})
         share = harness.get("mfu")
         ratios = cell["ratios"]
         mem = (f"{harness.get('peak_allocated_mb', 0) / 1024:.1f} / {harness.get('peak_reserved_mb', 0) / 1024:.1f}"
                if cuda else f"{harness.get('peak_rss_mb', 0) / 1024:.2f} / {harness.get('rss_rise_mb', 0) / 1024:.2f}")
-        table.add_row(*first, rate("harness"), "n/a" if share is None else f"{100 * share:.1f}%", rate("plain"),
-                      rate("trainer"), *(f"{ratios[k]:.3f}" if k in ratios else "-"
+        table.add_row(*first, _rate(loops, "harness"), "n/a" if share is None else f"{100 * share:.1f}%",
+                      _rate(loops, "plain"), _rate(loops, "trainer"), *(f"{ratios[k]:.3f}" if k in ratios else "-"
                                          for k in ("harness/plain", "harness/trainer")),
                       mem if harness.get("status") == "ok" else "-", str(cell.get("largest_batch", "n/a")))
     Console(width=200).print(table)
+
+
+def _rate(loops: dict[str, Any], loop: str) -> str:
+    entry = loops.get(loop)
+    return "-" if entry is None else f"{entry['tokens_per_s']:,.0f}" if "tokens_per_s" in entry else entry["status"]
 
 
 def main(argv: list[str] | None = None) -> int:
