@@ -99,8 +99,8 @@ def build_model(job: dict[str, Any], cuda: bool) -> nn.Module:
     if job["checkpointing"]:
         enable_checkpointing(backbone)
     torch.manual_seed(job["seed"])
-    model = TaskModel(backbone, kind=KIND, num_labels=2, pooling="last").to(device)
-    model.head.float()
+    model = TaskModel(backbone, kind=KIND, num_labels=2, pooling="last")
+    (model.head if job["method"] == "qlora" else model).to(device)  # a quantized base is placed where it loaded
     options = method.resolve_options({})
     method.check(model, KIND, options)
     return method.prepare(model, options, job["warmup"] + job["steps"])
@@ -136,6 +136,7 @@ def harness_loop(model, features, job, cuda, clock) -> dict[str, Any]:
     result = train(model, features, kind=KIND, pad_id=0, config=training_config(job, job["batch_size"]),
                    seed=job["seed"], select=lambda _: 0.0, accelerator=accelerator, after_update=clock,
                    show_progress=False)
+    accelerator.free_memory()  # the accelerator holds the prepared model and optimiser until told otherwise
     return {"batch_size_used": result.batch_size, "notes": result.notes}
 
 
@@ -193,6 +194,7 @@ def trainer_loop(model, features, job, cuda, clock) -> dict[str, Any]:
         trainer = Trainer(model=LossOnly(model), args=args, train_dataset=features,
                           data_collator=partial(collate, pad_id=0, kind=KIND), callbacks=[Stamp()])
         trainer.train()
+        trainer.accelerator.free_memory()
     return {"optim": str(args.optim)}
 
 
@@ -242,11 +244,14 @@ def largest_batch(model: nn.Module, job: dict[str, Any], limit: int = 4096) -> i
     fits, size = 0, 1
     while size <= limit:
         features = random_features(job, model.config.vocab_size, size)
+        accelerator = make_accelerator("cuda", 1)
         try:
             result = train(model, features, kind=KIND, pad_id=0, config=training_config(job, size), seed=job["seed"],
-                           select=lambda _: 0.0, accelerator=make_accelerator("cuda", 1), show_progress=False)
+                           select=lambda _: 0.0, accelerator=accelerator, show_progress=False)
         except (torch.OutOfMemoryError, RunFailed):
             break
+        finally:
+            accelerator.free_memory()
         if result.batch_size < size:
             break
         fits, size = size, size * 2

@@ -63,6 +63,7 @@ from harness.scale.throughput import (
 METHODS = ("full", "lora", "qlora")
 LOOP_NAMES = ("harness", "plain", "trainer")
 RESULT_PREFIX = "SCALE_RESULT "
+FULL_BYTES_PER_PARAMETER = 16  # full fine-tuning: fp32 weight, gradient and AdamW's two moments
 RANGES = {
     "--batch-size": Range(int, 1, 4096, meaning="examples per step"),
     "--steps": Range(int, 1, 10_000, meaning="timed optimiser updates"),
@@ -141,9 +142,14 @@ def run_job(job: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"loop": loop, "status": "failed", "error": error} for loop in job["loops"]]
 
 
-def measure_cell(cell: dict[str, Any], loops: list[str], repeats: int, cuda: bool) -> dict[str, Any]:
+def measure_cell(cell: dict[str, Any], loops: list[str], repeats: int, cuda: bool, total: int) -> dict[str, Any]:
     if cell["method"] == "qlora" and not cuda:
         return {**cell, "status": "cuda_only", "runs": []}
+    memory = torch.cuda.get_device_properties(0).total_memory if cuda else None
+    if cuda and cell["method"] == "full" and FULL_BYTES_PER_PARAMETER * total > memory:
+        need = FULL_BYTES_PER_PARAMETER * total / 2**30  # not tried: out of memory after minutes of host copies
+        return {**cell, "status": "does_not_fit", "runs": [], "error": f"fp32 weights, gradients and AdamW states "
+                f"alone need {need:.0f} GiB"}
     runs: list[dict[str, Any]] = []
     for repeat in range(repeats):
         order = loops if repeat % 2 == 0 else loops[::-1]  # alternate: drift in machine load favours no loop
@@ -214,8 +220,9 @@ def show(cells_out: list[dict[str, Any]], counts: dict[str, Any], cuda: bool, de
         name = cell["model"] or cell["config"]
         first = [f"{name} ({counts[name]['flop_parameters'] / 1e9:.2f}B)", str(cell["seq_len"]), cell["method"],
                  "on" if cell["checkpointing"] else "off", str(cell["batch_size"])]
-        if cell["status"] == "cuda_only":
-            table.add_row(*first, "CUDA only", *[""] * 7)
+        if cell["status"] != "measured":
+            table.add_row(*first, {"cuda_only": "CUDA only", "does_not_fit": "does not fit"}[cell["status"]],
+                          *[""] * 7)
             continue
         loops = cell["loops"]
         harness = loops.get("harness", {})
@@ -255,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                         "shapes_of": SHAPES_OF.get(name, name)}
         print(f"{name}: {count.total:,} parameters ({count.flop_parameters:,} without the input embedding)",
               file=sys.stderr)
-    out = [measure_cell(cell, args.loops, args.repeats, cuda) for cell in todo]
+    out = [measure_cell(cell, args.loops, args.repeats, cuda, counts[cell["model"] or cell["config"]]["total"])
+           for cell in todo]
     out = [summarise(c, counts[c["model"] or c["config"]]["flop_parameters"], peak) if c["status"] == "measured"
            else c for c in out]
     show(out, counts, cuda, device, peak)
