@@ -150,3 +150,27 @@ def test_gpu_run_measures_every_cell(tmp_path):
         assert isinstance(cell["largest_batch"], int) and cell["largest_batch"] >= 2
         if result["peak"] is not None:
             assert 0 < cell["loops"]["harness"]["mfu"] < 1
+
+
+def test_gpu_cell_summary_and_table_from_recorded_runs(script, capsys):
+    # what a GPU worker returns, aggregated and shown without a GPU: ratios, MFU, memory, the largest batch
+    cell = {"config": "1b", "model": None, "seq_len": 1024, "method": "full", "checkpointing": False,
+            "batch_size": 4, "steps": 2, "warmup": 1, "status": "measured", "runs": [
+                {"loop": "harness", "status": "ok", "stamps": [0.0, 1.0, 2.0], "peak_allocated_mb": 30_000.0,
+                 "peak_reserved_mb": 32_000.0},
+                {"loop": "plain", "status": "ok", "stamps": [0.0, 0.8, 1.6], "peak_allocated_mb": 29_000.0,
+                 "peak_reserved_mb": 31_000.0},
+                {"loop": "trainer", "status": "oom", "error": "CUDA out of memory"},
+                {"loop": "largest_batch", "status": "ok", "largest_batch": 16}]}
+    peak = named_peak("NVIDIA H100 80GB HBM3")
+    summary = script.summarise(cell, 1_000_000_000, peak)
+    harness = summary["loops"]["harness"]
+    assert harness["tokens_per_s"] == pytest.approx(4096.0)
+    assert harness["mfu"] == pytest.approx(6e9 * 4096 / 989e12)
+    assert summary["ratios"] == {"harness/plain": pytest.approx(0.8)}  # the Trainer ran out of memory: no ratio
+    assert summary["loops"]["trainer"]["status"] == "oom" and summary["largest_batch"] == 16
+    skipped = {**cell, "config": "8b", "status": "does_not_fit", "runs": []}
+    counts = {"1b": {"flop_parameters": 1e9}, "8b": {"flop_parameters": 7e9}}
+    script.show([summary, skipped], counts, True, "NVIDIA H100 80GB HBM3", peak)
+    table = capsys.readouterr().out
+    assert "29.3 / 31.2" in table and "does not fit" in table and "oom" in table and "16" in table
