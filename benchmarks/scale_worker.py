@@ -58,7 +58,9 @@ def saved_random_model(job: dict[str, Any]) -> Path:
     if not (folder / "config.json").exists():
         with default_dtype(torch.bfloat16):
             backbone = random_backbone(job, "cuda")
-        backbone.save_pretrained(folder)
+        partial_folder = folder.with_name(folder.name + ".partial")  # renamed once whole: no half-saved base
+        backbone.save_pretrained(partial_folder)
+        partial_folder.rename(folder)
         del backbone
         torch.cuda.empty_cache()
     return folder
