@@ -269,10 +269,19 @@ def main(argv: list[str] | None = None) -> int:
     show(out, counts, cuda, device, peak)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps({"command": sys.argv, "device": device, "cuda": cuda,
+        from harness.record.environment import git_commit
+
+        args.output.write_text(json.dumps({"command": sys.argv, "created_at": _now(), "git": git_commit(),
+                                           "device": device, "cuda": cuda,
                                            "peak": peak and vars(peak), "parameters": counts,
                                            "versions": _versions(), "cells": out}, indent=1) + "\n")
     return 0
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _model_config(name: str):
