@@ -112,6 +112,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "harness" / "scale-bench",
                         help="where QLoRA's random bases are saved once")
     parser.add_argument("--output", type=Path, help="write every measured figure here (JSON)")
+    parser.add_argument("--render", nargs="+", metavar="RECORD",
+                        help="print the README's markdown table of these records (paths under --results)")
+    parser.add_argument("--results", type=Path, default=Path("results"), help="where --render finds the records")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # one job, run by this script in a child process
     return parser.parse_args(argv)
 
@@ -249,6 +252,15 @@ def main(argv: list[str] | None = None) -> int:
 
         print(RESULT_PREFIX + json.dumps(measure(json.loads(args.worker))), flush=True)
         return 0
+    if args.render:
+        from scale_render import render
+
+        try:
+            print(render(args.render, args.results), end="")
+        except HarnessError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     cuda = torch.cuda.is_available()
     device = torch.cuda.get_device_name() if cuda else f"CPU ({platform.processor() or platform.machine()}, " \
                                                         f"{torch.get_num_threads()} threads)"
@@ -271,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         from harness.record.environment import git_commit
 
-        args.output.write_text(json.dumps({"command": sys.argv, "created_at": _now(), "git": git_commit(),
+        for cell in out:  # where this machine keeps its caches is not a measured figure
+            cell.pop("cache_dir", None)
+        command = [*sys.argv[:-1], args.output.name] if sys.argv[-1] == str(args.output) else sys.argv
+        args.output.write_text(json.dumps({"command": command, "created_at": _now(), "git": git_commit(),
                                            "device": device, "cuda": cuda,
                                            "peak": peak and vars(peak), "parameters": counts,
                                            "versions": _versions(), "cells": out}, indent=1) + "\n")

@@ -129,6 +129,23 @@ def test_cpu_run_of_the_tiny_configuration(tmp_path):
             assert "largest_batch" not in cell  # GPU only
             stamps = [len(r["stamps"]) for r in cell["runs"]]
             assert stamps == [3, 3, 3]  # warm-up + 2 timed updates, each loop
+    # the README's table of that record, as benchmarks/readme_tables.py renders it
+    done = run_script("--render", "scale.json", "--results", str(tmp_path), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("<sub>`python benchmarks/train_scale.py --render scale.json` over 1 benchmark record")
+    assert f"at commit {(result['git']['commit'] or '?')[:7]}" in lines[0]
+    rows = [line for line in lines if line.startswith("| tiny")]
+    assert len(rows) == 6 and sum("CUDA only" in row for row in rows) == 2
+    ratio = f"{cells['full', False]['ratios']['harness/plain']:.3f}"
+    assert ratio in rows[0]
+
+
+def test_render_refuses_what_is_not_a_record(tmp_path):
+    (tmp_path / "other.json").write_text('{"run_id": "x"}')
+    done = run_script("--render", "other.json", "--results", str(tmp_path), tmp_path=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "not a train_scale record (no cells)" in done.stderr and "rerun benchmarks/train_scale.py" in done.stderr
 
 
 def test_cpu_runs_only_the_smallest_configuration_asked_for(script):
