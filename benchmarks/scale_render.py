@@ -19,8 +19,9 @@ from harness.errors import HarnessError
 def render(paths: list[str], results: Path) -> str:
     records = [_read(results / path) for path in paths]
     command = shlex.join(["python", "benchmarks/train_scale.py", "--render", *paths])
-    blocks = [f"<sub>`{command}` over {len(records)} benchmark record{'s' if len(records) != 1 else ''} in "
-              f"`results/`: {'; '.join(_made(record) for record in records)}.</sub>"]
+    provenance = (f"<sub>`{command}` over {len(records)} benchmark record{'s' if len(records) != 1 else ''} in "
+                  f"`results/`: {'; '.join(_made(record) for record in records)}.</sub>")
+    blocks = [provenance]
     blocks += [_table(record) for record in records]
     return "\n\n".join(blocks) + "\n"
 

@@ -221,7 +221,7 @@ CASES = [
                                                                            "methods: lora\n"), "--dry-run"],
          BAD_INPUT, "methods", "e.g. methods: [full, lora]"),
     Case("sweep-file-unknown-key", lambda w: ["sweep", "--file", w.write("sweep.yaml", "model: [minilm]\n"),
-                                              "--dry-run"], BAD_INPUT, "model", "valid: attack, attack_budget, attack_max_share, demo_draws, distill"),
+                                              "--dry-run"], BAD_INPUT, "model", "valid: attack, attack_budget, attack_max_share, attention, demo_draws"),
     Case("tolerances-file-malformed", lambda w: ["regress", "--baseline", "results", "--candidate", "results",
                                                  "--tolerances", w.write("tol.yaml", "accuracy: [0.1\n")],
          BAD_INPUT, "tol.yaml: not valid YAML", "`accuracy: 0.005`"),
