@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,23 @@ def _table(record: dict[str, Any]) -> str:
     cuda = record.get("cuda")
     peak = record.get("peak")
     memory = "peak alloc / reserved GiB (harness)" if cuda else "peak RSS GiB: harness / plain / Trainer"
-    header = ["model (N for MFU)", "seq", "method", "ckpt", "batch", "harness tok/s",
-              f"MFU ({peak['name']})" if peak else "MFU", "plain tok/s", "Trainer tok/s", "x plain", "x Trainer",
-              memory, "largest batch"]
-    rows = [header, ["---"] * len(header)]
-    counts = record.get("parameters") or {}
-    for cell in record["cells"]:
+    header = columns(f"MFU ({peak['name']})" if peak else "MFU", memory)
+    rows = [header, ["---"] * len(header), *cell_rows(record["cells"], record.get("parameters") or {},
+                                                      lambda loops: _memory(loops, cuda))]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def columns(mfu: str, memory: str) -> list[str]:
+    return ["model (N for MFU)", "seq", "method", "ckpt", "batch", "harness tok/s", mfu, "plain tok/s",
+            "Trainer tok/s", "x plain", "x Trainer", memory, "largest batch"]
+
+
+def cell_rows(cells: list[dict[str, Any]], counts: dict[str, Any],
+              memory: Callable[[dict[str, Any]], str]) -> list[list[str]]:
+    """One row per cell under `columns` (the terminal's table and the README's); `memory(loops)` fills its
+    column."""
+    rows = []
+    for cell in cells:
         name = cell["model"] or cell["config"]
         first = [f"{name} ({counts.get(name, {}).get('flop_parameters', 0) / 1e9:.2f}B)", str(cell["seq_len"]),
                  cell["method"], "on" if cell["checkpointing"] else "off", str(cell["batch_size"])]
@@ -65,14 +77,14 @@ def _table(record: dict[str, Any]) -> str:
         loops, ratios = cell["loops"], cell.get("ratios", {})
         harness = loops.get("harness", {})
         share = harness.get("mfu")
-        rows.append([*first, _rate(loops, "harness"), "n/a" if share is None else f"{100 * share:.1f}%",
-                     _rate(loops, "plain"), _rate(loops, "trainer"),
+        rows.append([*first, rate(loops, "harness"), "n/a" if share is None else f"{100 * share:.1f}%",
+                     rate(loops, "plain"), rate(loops, "trainer"),
                      *(f"{ratios[k]:.3f}" if k in ratios else "-" for k in ("harness/plain", "harness/trainer")),
-                     _memory(loops, cuda), str(cell.get("largest_batch", "n/a"))])
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+                     memory(loops), str(cell.get("largest_batch", "n/a"))])
+    return rows
 
 
-def _rate(loops: dict[str, Any], loop: str) -> str:
+def rate(loops: dict[str, Any], loop: str) -> str:
     entry = loops.get(loop)
     return "-" if entry is None else f"{entry['tokens_per_s']:,.0f}" if "tokens_per_s" in entry else entry["status"]
 

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from scale_render import cell_rows, columns, render
 
 from harness.errors import HarnessError
 from harness.ranges import SEED, Range
@@ -215,34 +216,19 @@ def show(cells_out: list[dict[str, Any]], counts: dict[str, Any], cuda: bool, de
 
     table = Table(title=f"training throughput and memory on {device}; MFU against "
                         f"{f'{peak.flops / 1e12:g} TFLOPS ({peak.name})' if peak else 'n/a (no named peak)'}")
-    memory = ("peak alloc / reserved GiB" if cuda else "peak RSS / rise GiB")
-    for column in ("model (N for MFU)", "seq", "method", "ckpt", "batch", "harness tok/s", "MFU", "plain tok/s",
-                   "Trainer tok/s", "x plain", "x Trainer", memory, "largest batch"):
+    for column in columns("MFU", "peak alloc / reserved GiB" if cuda else "peak RSS / rise GiB"):
         table.add_column(column, justify="left" if column in ("model (N for MFU)", "method") else "right")
-    for cell in cells_out:
-        name = cell["model"] or cell["config"]
-        first = [f"{name} ({counts[name]['flop_parameters'] / 1e9:.2f}B)", str(cell["seq_len"]), cell["method"],
-                 "on" if cell["checkpointing"] else "off", str(cell["batch_size"])]
-        if cell["status"] != "measured":
-            table.add_row(*first, {"cuda_only": "CUDA only", "does_not_fit": "does not fit"}[cell["status"]],
-                          *[""] * 7)
-            continue
-        loops = cell["loops"]
-        harness = loops.get("harness", {})
-        share = harness.get("mfu")
-        ratios = cell["ratios"]
-        mem = (f"{harness.get('peak_allocated_mb', 0) / 1024:.1f} / {harness.get('peak_reserved_mb', 0) / 1024:.1f}"
-               if cuda else f"{harness.get('peak_rss_mb', 0) / 1024:.2f} / {harness.get('rss_rise_mb', 0) / 1024:.2f}")
-        table.add_row(*first, _rate(loops, "harness"), "n/a" if share is None else f"{100 * share:.1f}%",
-                      _rate(loops, "plain"), _rate(loops, "trainer"), *(f"{ratios[k]:.3f}" if k in ratios else "-"
-                                         for k in ("harness/plain", "harness/trainer")),
-                      mem if harness.get("status") == "ok" else "-", str(cell.get("largest_batch", "n/a")))
+    for row in cell_rows(cells_out, counts, lambda loops: _harness_memory(loops.get("harness", {}), cuda)):
+        table.add_row(*row)
     Console(width=200).print(table)
 
 
-def _rate(loops: dict[str, Any], loop: str) -> str:
-    entry = loops.get(loop)
-    return "-" if entry is None else f"{entry['tokens_per_s']:,.0f}" if "tokens_per_s" in entry else entry["status"]
+def _harness_memory(harness: dict[str, Any], cuda: bool) -> str:
+    if harness.get("status") != "ok":
+        return "-"
+    if cuda:
+        return f"{harness.get('peak_allocated_mb', 0) / 1024:.1f} / {harness.get('peak_reserved_mb', 0) / 1024:.1f}"
+    return f"{harness.get('peak_rss_mb', 0) / 1024:.2f} / {harness.get('rss_rise_mb', 0) / 1024:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,8 +239,6 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT_PREFIX + json.dumps(measure(json.loads(args.worker))), flush=True)
         return 0
     if args.render:
-        from scale_render import render
-
         try:
             print(render(args.render, args.results), end="")
         except HarnessError as exc:
