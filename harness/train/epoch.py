@@ -12,7 +12,8 @@ from rich.progress import Progress
 from torch import nn
 
 from harness.errors import RunFailed
-from harness.train.attempt import Attempt, trainable_state
+from harness.train.attempt import Attempt
+from harness.train.kept import kept_copy
 
 
 def train_epoch(attempt: Attempt, epoch: int, progress: Progress,
@@ -74,7 +75,7 @@ def end_epoch(attempt: Attempt, epoch: int, loss_sum: torch.Tensor, seconds: flo
                              "epoch": epoch}, step=at.step)  # to the run's trackers, if any (main process)
     if score > at.best_score:
         at.best_score, at.best_epoch, at.bad_epochs = score, epoch, 0
-        at.best_state = trainable_state(attempt.unwrapped)
+        at.best_state = kept_copy(attempt.unwrapped, attempt.accelerator)
     else:
         at.bad_epochs += 1
     say(f"epoch {epoch}: loss {at.history[-1]['train_loss']:.4f}, "

@@ -26,11 +26,11 @@ from harness.train.attempt import (
     MethodState,
     Objective,
     model_loss,
-    trainable_state,
 )
 from harness.train.backoff import with_memory_backoff
 from harness.train.checkpoint import Checkpointer
 from harness.train.epoch import end_epoch, train_epoch
+from harness.train.kept import kept_copy
 from harness.train.memory import PeakMemory
 from harness.train.progress import training_progress
 from harness.train.sharding import (
@@ -112,7 +112,7 @@ def train(model: nn.Module, features: Sequence[Features], *, kind: str, pad_id: 
     if saved is not None:  # the batching the checkpointed attempt used, after any memory back-off
         config = {**config, **saved["batching"]}
     # Weights to start over from after running out of memory; FSDP shards the model in place and does not retry.
-    initial = None if is_sharded(accelerator) else (trainable_state(model), method_state[0](model))
+    initial = None if is_sharded(accelerator) else (kept_copy(model, accelerator), method_state[0](model))
 
     def start_over() -> None:
         nonlocal saved

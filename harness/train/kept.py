@@ -1,0 +1,44 @@
+"""The copies of the trainable weights the loop keeps: the untrained ones (to start over after running out
+of memory, and the best state until an epoch beats them) and the best epoch's.
+
+Training on an accelerator, a copy lives in CPU memory, which training barely uses. Training on the CPU,
+it would take the very memory training needs (a whole model's worth under full fine-tuning), so it is
+written to a temporary file and mapped back: its pages are read from disk only when the copy is loaded.
+The file is unlinked at once (the mapping keeps it readable) so nothing is left behind. Put TMPDIR on a
+disk, not on a tmpfs, for the saving to be real.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import torch
+from accelerate import Accelerator
+from torch import nn
+
+from harness.train.attempt import trainable_state
+from harness.train.sharding import is_sharded
+
+
+def kept_copy(model: nn.Module, accelerator: Accelerator) -> dict[str, torch.Tensor]:
+    """A copy of `model`'s trainable tensors that later training does not change, held where it costs
+    training no memory."""
+    if not spills_to_disk(accelerator):
+        return trainable_state(model)
+    trainable = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
+    # written straight from the model's tensors: no second copy in memory on the way
+    tensors = {name: tensor.detach() for name, tensor in model.state_dict().items() if name in trainable}
+    handle, path = tempfile.mkstemp(prefix="harness-kept-", suffix=".pt")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(tensors, file)
+        return torch.load(path, mmap=True, weights_only=True, map_location="cpu")
+    finally:
+        os.unlink(path)
+
+
+def spills_to_disk(accelerator: Accelerator) -> bool:
+    """Whether copies go to a mapped file: training on the CPU, unsharded (FSDP keeps DTensor shards), on a
+    system that lets a mapped file be unlinked."""
+    return accelerator.device.type == "cpu" and not is_sharded(accelerator) and os.name == "posix"
