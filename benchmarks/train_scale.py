@@ -3,7 +3,8 @@ parameters, through the harness's training loop, a plain PyTorch loop and the Hu
 
     python benchmarks/train_scale.py                      # on one GPU: every configuration, seq 512 and 1024
     python benchmarks/train_scale.py --model gemma3-270m --methods full --seq-lens 256 --batch-size 8 \\
-        --steps 3 --warmup 1 --repeats 2 --loops harness,plain,trainer --output results/scale/cpu.json  # on CPU
+        --steps 3 --warmup 1 --repeats 2 --loops harness,plain,trainer \\
+        --output results/benchmarks/train_scale/cpu.json  # on CPU
 
 The models are built from a transformers LlamaConfig with random weights (speed and memory need no trained
 weights; shapes of Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B and Llama-3.1-8B, harness/scale/throughput.py), or
