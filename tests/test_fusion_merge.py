@@ -129,6 +129,16 @@ def test_lora_merge_and_multi_task_merge(results, capsys):
     assert main(["results", "check", "--results", str(results)]) == 0
 
 
+def _as_if_quantized(results: Path) -> list[str]:
+    """The LoRA runs, the second rewritten as if trained on a 4-bit base (QLoRA needs CUDA to run for real)."""
+    ids = _runs(results, method="lora")
+    path = results / "tiny-sentiment" / f"{ids[1]}.json"
+    record = json.loads(path.read_text())
+    record["spec"]["quantize_base"] = "4bit"
+    path.write_text(json.dumps(record))
+    return ids
+
+
 BAD = [
     (lambda r: [_runs(r)[0]], "1 member found"),
     (lambda r: [*_runs(r), "--how", "ties", "--density", "0"], "--density 0: expected a number above 0"),
@@ -151,6 +161,7 @@ BAD = [
     (lambda r: [_runs(r, method="lora")[0], _runs(r, "tiny-similarity", method="lora")[0], "--multi-task", "--how",
                 "greedy"], "does not apply to --multi-task"),
     (lambda r: [*_runs(r)[:2], "--multi-task"], "--multi-task merges runs of at least two tasks"),
+    (_as_if_quantized, "trained on a quantized base (--quantize-base 4bit)"),
 ]
 
 

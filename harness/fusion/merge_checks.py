@@ -61,6 +61,10 @@ def check_mergeable(members: Sequence[Member], how: str, multi_task: bool, store
         if spec["method"] not in FAMILIES:
             raise HarnessError(f"run {member.label}: --method {spec['method']} adds modules outside the pretrained "
                                f"model, so its weights do not merge; merge runs of {', '.join(FAMILIES)}")
+        if spec.get("quantize_base"):  # merging folds the adapter into weights held at 4 or 8 bits
+            raise HarnessError(f"run {member.label} trained on a quantized base (--quantize-base "
+                               f"{spec['quantize_base']}): its adapter does not merge into a quantized base exactly; "
+                               f"combine its outputs instead (harness ensemble)")
         if not member.record.get("artifact"):
             raise HarnessError(f"run {member.label} has no saved model; rerun it with "
                                f"`{rerun_command(spec, '--save-model', '--force')}` and merge again")
