@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -13,6 +14,21 @@ from tiny_models import tiny_decoder, tiny_encoder  # noqa: E402
 from user_tasks import write_user_tasks  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _share_the_cores() -> None:
+    """Under pytest-xdist (-n N) each worker, and every command it starts, takes its share of the cores:
+    N workers with a thread per core each would fight over them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = max(1, cores // workers)
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        torch.set_num_threads(threads)
+
+
+_share_the_cores()
+
 # fixtures several test modules share, kept beside the tests that use them
 pytest_plugins = ("distill_fixtures",)
 
@@ -68,3 +84,11 @@ def fresh_accelerator_state():
         from accelerate.state import AcceleratorState
 
         AcceleratorState._reset_state(reset_partial_state=True)
+
+
+@pytest.fixture()
+def one_launch_at_a_time(tmp_path_factory):
+    """Multi-process launches (torchrun, accelerate launch) rendezvous on torch's default port: under pytest-xdist
+    the workers take turns (the lock file sits in the folder every worker's temporary folder shares)."""
+    with FileLock(str(tmp_path_factory.getbasetemp().parent / "multi-process-launch.lock")):
+        yield

@@ -21,6 +21,8 @@ from harness.cli.main import main
 from harness.errors import HarnessError
 from harness.record.store import ResultStore
 
+pytestmark = pytest.mark.usefixtures("one_launch_at_a_time")  # launches take turns under xdist
+
 VENV_BIN = Path(sys.executable).parent
 LAUNCHERS = {
     "torchrun": [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"],

@@ -28,6 +28,8 @@ from harness.encode import Features
 from harness.errors import HarnessError
 from harness.predict import _predict_share
 
+pytestmark = pytest.mark.usefixtures("one_launch_at_a_time")  # launches take turns under xdist
+
 VENV_BIN = Path(sys.executable).parent
 ACCELERATE = VENV_BIN / "accelerate"
 HANG_SECONDS = 240

@@ -221,6 +221,7 @@ def test_compare_logs_its_runs_and_its_report(offline, encoder_dir, monkeypatch,
     assert report.data.params["reference"] == "full"
 
 
+@pytest.mark.usefixtures("one_launch_at_a_time")
 def test_only_the_main_process_logs_under_ddp(offline, encoder_dir, monkeypatch):
     """Two torchrun processes train with DDP: one tracker run, one event file, each step logged once."""
     import os
