@@ -62,6 +62,10 @@ SCALE_CASES = [
     Case("attention-not-in-model", with_setup(model_without_kernels, run(
         "--model", NO_SDPA_MODEL, "--attention", "sdpa", "--seed", "2")), BAD_INPUT,
          "(MPNetModel) has no such kernel", "use --attention eager"),
+    Case("attention-not-in-model-sweep-file", with_setup(model_without_kernels, lambda w: [
+        "sweep", "--file", w.write("sweep.yaml", f"models: [{NO_SDPA_MODEL}]\nmethods: [lora]\ntasks: [{TASK}]\n"
+                                   "attention: sdpa\n"), "--dry-run"]), BAD_INPUT, "(MPNetModel) has no such kernel",
+         "use --attention eager"),
     Case("attention-in-sweep-file", with_setup(lambda w: w.write("sweep.yaml", sweep_file("attention: fast\n")), cmd(
         "sweep", "--file", "sweep.yaml", "--dry-run")), BAD_INPUT, "--attention fast",
          "expected one of sdpa, eager, flash_attention_2"),
@@ -69,6 +73,10 @@ SCALE_CASES = [
     Case("checkpointing-not-in-model", with_setup(model_without_kernels, run(
         "--model", NO_SDPA_MODEL, "--gradient-checkpointing", "--seed", "2")), BAD_INPUT,
          "(MPNetModel) does not support gradient checkpointing", "leave the flag out"),
+    Case("checkpointing-not-in-model-sweep-dry-run", with_setup(model_without_kernels, cmd(
+        "sweep", "--models", NO_SDPA_MODEL, "--methods", "full", "--tasks", TASK, "--gradient-checkpointing",
+        "--dry-run")), BAD_INPUT, f"model {NO_SDPA_MODEL}: --gradient-checkpointing: model {NO_SDPA_MODEL} "
+         "(MPNetModel) does not support", "leave the flag out"),
     Case("checkpointing-with-prefix-tuning", run("--method", "prefix", "--gradient-checkpointing"), BAD_INPUT,
          "--method prefix: peft's prefix tuning refuses it", "use prompt or ptuning, or leave the flag out"),
     Case("checkpointing-with-prompting", prompt("--gradient-checkpointing"), BAD_INPUT,

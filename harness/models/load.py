@@ -38,6 +38,19 @@ def is_causal_decoder(config) -> bool:
     return causal and not masked
 
 
+def check_backbone_support(name: str, settings: BackboneSettings) -> None:
+    """Before a sweep starts: the attention kernel and checkpointing asked of a model folder or hub id, checked
+    against its config alone (as its run would when it loads). A packaged alias is not read: that would mean
+    converting it, and the packaged families (BERT, Gemma 3, Llama) have both."""
+    if (settings.attention is None and not settings.gradient_checkpointing) or name in MODEL_ALIASES:
+        return
+    try:
+        config = AutoConfig.from_pretrained(str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name)
+    except (OSError, ValueError):
+        return  # an unreadable config is the run's to report, in its own words
+    check_model_supports(settings, config, name)
+
+
 def default_pooling(is_decoder: bool) -> str:
     return "last" if is_decoder else "mean"
 

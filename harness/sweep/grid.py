@@ -28,8 +28,9 @@ from typing import Any
 
 from harness.distill.settings import DistillRequest
 from harness.errors import HarnessError
-from harness.remedy.settings import RemedyRequest, describe
 from harness.ranges import SEED, Range
+from harness.remedy.settings import RemedyRequest, describe
+from harness.scale.settings import BackboneSettings
 from harness.spec import RunSpec
 from harness.tasks import TaskDef
 from harness.yaml_file import YamlFile, read_mapping
@@ -174,6 +175,7 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path
               data_dir: Path | None = None) -> list[PlannedRun]:
     """Every run of the grid planned; all problems reported at once, each naming its entry. A distilling grid's
     teacher is looked up in `results` and checked against the files in `data_dir`."""
+    from harness.models.load import check_backbone_support
     from harness.models.sources import check_model
     from harness.pipeline import (
         plan,  # the pipeline imports heavy libraries: only when planning
@@ -182,9 +184,11 @@ def plan_grid(grid: Grid, tasks_dirs: list[Path] | None = None, *, results: Path
 
     planned: list[PlannedRun] = []
     problems: dict[str, str] = {}  # error -> the first entry that raised it
+    backbone = grid.run_settings.get("backbone") or BackboneSettings()
     for model in grid.models:  # cheap: no weights are loaded or converted
         try:
             check_model(model)
+            check_backbone_support(model, backbone)  # its config alone
         except HarnessError as exc:
             problems.setdefault(str(exc), f"model {model}")
     tasks: dict[str, TaskDef] = {}  # each task read once, not once per run
