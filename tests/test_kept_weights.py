@@ -1,6 +1,6 @@
 """The weight copies the training loop keeps: independent of training, on CPU held in a mapped file (not
 in the memory training needs) and left nowhere on disk; after running out of memory mid-epoch, training
-starts over from them exactly."""
+starts over from them exactly; a resumed checkpoint's best state is kept the same way."""
 
 from __future__ import annotations
 
@@ -16,12 +16,25 @@ from harness.methods import get_method
 from harness.models.load import load_task_model
 from harness.tasks import kinds
 from harness.tasks.example import Example
+from harness.train.attempt import Attempt
+from harness.train.checkpoint import Checkpointer
 from harness.train.kept import kept_copy, spills_to_disk
 from harness.train.loop import make_accelerator, train
 from tiny_models import CORPUS
 
 CONFIG = {"epochs": 1, "lr": 1e-3, "batch_size": 8, "grad_accum": 1, "warmup_ratio": 0.0, "weight_decay": 0.0,
           "patience": 1, "max_grad_norm": 1.0}
+
+
+def _mapped_from_an_unlinked_file(tensor: torch.Tensor) -> bool:
+    """Whether the tensor's memory is a mapping of a kept-weights file that is already unlinked (Linux)."""
+    address = tensor.data_ptr()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            start, end = (int(part, 16) for part in line.split()[0].split("-"))
+            if start <= address < end:
+                return "harness-kept-" in line and line.rstrip().endswith("(deleted)")
+    return False
 
 
 def _anonymous_rss_mb() -> float:
@@ -50,6 +63,7 @@ def test_copy_on_cpu_takes_no_anonymous_memory(tmp_path, monkeypatch):
     rss_before = _anonymous_rss_mb()
     copy = kept_copy(model, make_accelerator("cpu", 1))
     assert _anonymous_rss_mb() - rss_before < 32  # a copy in memory would add 128 MiB
+    assert _mapped_from_an_unlinked_file(copy["weight"])
     assert torch.equal(copy["weight"], model.weight.detach())  # reading it back maps the pages in
 
 
@@ -89,3 +103,22 @@ def test_out_of_memory_after_updates_starts_over_from_the_untrained_weights(enco
     for name, tensor in untrained.items():
         assert torch.equal(model.restarted_from[name], tensor), name
     assert not torch.equal(model.inner.state_dict()["head.weight"], untrained["head.weight"])  # and then trained
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads Linux's memory mappings")
+def test_a_resumed_attempt_maps_the_checkpoints_best_state_and_lets_its_weights_go(encoder_dir, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    loaded = load_task_model(str(encoder_dir), kinds.TEXT_CLASSIFICATION, 2)
+    examples = [Example(id=str(i), text=CORPUS[i % len(CORPUS)], label=i % 2) for i in range(8)]
+    features = encode(examples, loaded.tokenizer, kinds.TEXT_CLASSIFICATION, 32, loaded.is_decoder)
+    model = get_method("full").prepare(loaded.model, {}, total_updates=1)
+    checkpointer = Checkpointer(tmp_path / "run.checkpoint.pt")
+    attempt = Attempt.prepare(model, features, kind=kinds.TEXT_CLASSIFICATION, pad_id=loaded.tokenizer.pad_token_id,
+                              config=CONFIG, seed=0, accelerator=make_accelerator("cpu", 1), checkpointer=checkpointer,
+                              method_state=(lambda _: {}, lambda _model, _state: None))
+    attempt.checkpoint(attempt.generator.get_state())
+    saved = checkpointer.load()
+    attempt.restore(saved)
+    assert "model" not in saved  # loaded into the model, then let go
+    assert attempt.at.best_state and all(_mapped_from_an_unlinked_file(t) for t in attempt.at.best_state.values())

@@ -23,6 +23,7 @@ from harness.encode import Features, collate
 from harness.remedy.adversarial import Adversary
 from harness.train.batching import LengthGroupedBatches
 from harness.train.checkpoint import Checkpointer, Position, restore_rng_states
+from harness.train.kept import kept_tensors, trainable_state
 
 # The method's (get, set) pair for the training state it keeps outside the weights.
 MethodState = tuple[Callable[[nn.Module], dict], Callable[[nn.Module, dict], None]]
@@ -56,13 +57,6 @@ def _optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.
             (no_decay if parameter.ndim < 2 else decay).append(parameter)
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
-
-
-def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """Copies of the trainable tensors, from state_dict(): under FSDP2 that holds each process's shards
-    (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    return {n: t.detach().to("cpu", copy=True) for n, t in model.state_dict().items() if n in trainable}
 
 
 @dataclass
@@ -113,7 +107,10 @@ class Attempt:
         """Continue from a loaded checkpoint: its position, weights, optimiser, scheduler, method state and
         batch-order generator. The global RNG states wait for `resume_rng`; returns the update resumed from."""
         self.at = saved["position"]
-        self.unwrapped.load_state_dict(saved["model"], strict=False)
+        # the weights are copied into the model: the checkpoint's own copy goes (a whole model's worth of memory),
+        # and its best state is kept as the loop keeps it (on CPU: in a mapped file)
+        self.unwrapped.load_state_dict(saved.pop("model"), strict=False)
+        self.at.best_state = kept_tensors(self.at.best_state, self.accelerator)
         self.optimizer.load_state_dict(saved["optimizer"])
         self.scheduler.load_state_dict(saved["scheduler"])
         self.method_state[1](self.unwrapped, saved["method"])

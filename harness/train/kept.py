@@ -17,8 +17,14 @@ import torch
 from accelerate import Accelerator
 from torch import nn
 
-from harness.train.attempt import trainable_state
 from harness.train.sharding import is_sharded
+
+
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Copies of the trainable tensors in CPU memory, from state_dict(): under FSDP2 that holds each process's
+    shards (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    return {n: t.detach().to("cpu", copy=True) for n, t in model.state_dict().items() if n in trainable}
 
 
 def kept_copy(model: nn.Module, accelerator: Accelerator) -> dict[str, torch.Tensor]:
@@ -28,7 +34,22 @@ def kept_copy(model: nn.Module, accelerator: Accelerator) -> dict[str, torch.Ten
         return trainable_state(model)
     trainable = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
     # written straight from the model's tensors: no second copy in memory on the way
-    tensors = {name: tensor.detach() for name, tensor in model.state_dict().items() if name in trainable}
+    return _mapped({name: tensor.detach() for name, tensor in model.state_dict().items() if name in trainable})
+
+
+def kept_tensors(tensors: dict[str, torch.Tensor], accelerator: Accelerator) -> dict[str, torch.Tensor]:
+    """Tensors already copied (a checkpoint's best state), moved where a kept copy lives."""
+    return _mapped(tensors) if tensors and spills_to_disk(accelerator) else tensors
+
+
+def spills_to_disk(accelerator: Accelerator) -> bool:
+    """Whether copies go to a mapped file: training on the CPU, unsharded (FSDP keeps DTensor shards), on a
+    system that lets a mapped file be unlinked."""
+    return accelerator.device.type == "cpu" and not is_sharded(accelerator) and os.name == "posix"
+
+
+def _mapped(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`tensors` written to a temporary file and mapped back; the file is unlinked at once."""
     handle, path = tempfile.mkstemp(prefix="harness-kept-", suffix=".pt")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -36,9 +57,3 @@ def kept_copy(model: nn.Module, accelerator: Accelerator) -> dict[str, torch.Ten
         return torch.load(path, mmap=True, weights_only=True, map_location="cpu")
     finally:
         os.unlink(path)
-
-
-def spills_to_disk(accelerator: Accelerator) -> bool:
-    """Whether copies go to a mapped file: training on the CPU, unsharded (FSDP keeps DTensor shards), on a
-    system that lets a mapped file be unlinked."""
-    return accelerator.device.type == "cpu" and not is_sharded(accelerator) and os.name == "posix"
