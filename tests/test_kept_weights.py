@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from harness.encode import encode
+from harness.errors import RunFailed
 from harness.methods import get_method
 from harness.models.load import load_task_model
 from harness.tasks import kinds
@@ -65,6 +66,19 @@ def test_copy_on_cpu_takes_no_anonymous_memory(tmp_path, monkeypatch):
     assert _anonymous_rss_mb() - rss_before < 32  # a copy in memory would add 128 MiB
     assert _mapped_from_an_unlinked_file(copy["weight"])
     assert torch.equal(copy["weight"], model.weight.detach())  # reading it back maps the pages in
+
+
+def test_a_full_temporary_disk_is_a_one_line_run_failure(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def disk_full(*_args, **_kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:664] . PytorchStreamWriter failed writing file "
+                           "data/0: file write failed")
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(RunFailed, match=r"could not keep a copy of the trainable weights in .*file write failed\); "
+                                        "free space there or set TMPDIR"):
+        kept_copy(torch.nn.Linear(4, 4), make_accelerator("cpu", 1))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_copies_stay_in_memory_when_training_on_an_accelerator():

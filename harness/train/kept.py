@@ -17,6 +17,7 @@ import torch
 from accelerate import Accelerator
 from torch import nn
 
+from harness.errors import RunFailed
 from harness.train.sharding import is_sharded
 
 
@@ -50,10 +51,21 @@ def spills_to_disk(accelerator: Accelerator) -> bool:
 
 def _mapped(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """`tensors` written to a temporary file and mapped back; the file is unlinked at once."""
-    handle, path = tempfile.mkstemp(prefix="harness-kept-", suffix=".pt")
+    try:
+        handle, path = tempfile.mkstemp(prefix="harness-kept-", suffix=".pt")
+    except OSError as exc:
+        raise _no_room(exc) from None
     try:
         with os.fdopen(handle, "wb") as file:
             torch.save(tensors, file)
         return torch.load(path, mmap=True, weights_only=True, map_location="cpu")
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        raise _no_room(exc) from None
     finally:
         os.unlink(path)
+
+
+def _no_room(exc: Exception) -> RunFailed:
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:200]
+    return RunFailed(f"could not keep a copy of the trainable weights in {tempfile.gettempdir()} ({reason}); free "
+                     "space there or set TMPDIR to a folder on a disk with room (a copy is as large as the weights)")
