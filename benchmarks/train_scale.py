@@ -266,22 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     show(out, counts, cuda, device, peak)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        from harness.record.environment import git_commit
+        from harness.record.environment import git_commit, utc_timestamp
 
         for cell in out:  # where this machine keeps its caches is not a measured figure
             cell.pop("cache_dir", None)
         command = [*sys.argv[:-1], args.output.name] if sys.argv[-1] == str(args.output) else sys.argv
-        args.output.write_text(json.dumps({"command": command, "created_at": _now(), "git": git_commit(),
+        args.output.write_text(json.dumps({"command": command, "created_at": utc_timestamp(), "git": git_commit(),
                                            "device": device, "cuda": cuda,
                                            "peak": peak and vars(peak), "parameters": counts,
                                            "versions": _versions(), "cells": out}, indent=1) + "\n")
     return 0
-
-
-def _now() -> str:
-    import datetime as dt
-
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _model_config(name: str):

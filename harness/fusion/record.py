@@ -11,7 +11,6 @@ finds the same record.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import torch
 
 from harness.fusion.members import Member
-from harness.record.environment import environment
+from harness.record.environment import environment, utc_timestamp
 from harness.record.store import SCHEMA_VERSION
 from harness.tasks import TaskDef
 
@@ -63,7 +62,7 @@ def fused_record(kind: str, members: Sequence[Member], task: TaskDef, options: d
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": fused_id(kind, members, options),
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": utc_timestamp(),
         "kind": kind,
         "spec": fused_spec(kind, members, task, options),
         "task": first["task"],

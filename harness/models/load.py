@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def check_backbone_support(name: str, settings: BackboneSettings) -> None:
     if (settings.attention is None and not settings.gradient_checkpointing) or name in MODEL_ALIASES:
         return
     try:
-        config = AutoConfig.from_pretrained(str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name)
+        config = AutoConfig.from_pretrained(os.path.expanduser(name))  # a hub id passes through unchanged
     except (OSError, ValueError):
         return  # an unreadable config is the run's to report, in its own words
     check_model_supports(settings, config, name)

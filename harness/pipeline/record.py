@@ -9,7 +9,6 @@ ones, never rename or drop one (bump SCHEMA_VERSION for a change old readers can
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from harness.models.sources import ModelSource
 from harness.prompt_spread.predictor import SpreadPredictor
 from harness.prompting.model import PromptModel
 from harness.prompting.predictor import PromptPredictor
-from harness.record.environment import environment
+from harness.record.environment import environment, utc_timestamp
 from harness.record.store import SCHEMA_VERSION
 from harness.scale.backbone import resolved_attention
 from harness.spec import RunSpec
@@ -75,7 +74,7 @@ def _header(spec: RunSpec, task: TaskDef, run_id: str, data: TaskData, metrics: 
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": utc_timestamp(),
         "spec": spec.to_dict(),
         "task": {"name": task.name, "suite": task.suite, "kind": task.kind, "hash": task.hash,
                  "path": str(task.path), "metrics": list(task.metrics), "headline": task.headline,

@@ -33,7 +33,7 @@ from harness.profiling.profile import Evaluation, ProfileSettings, Subject, Vari
 from harness.profiling.report import plot_profile, plottable, profile_markdown
 from harness.profiling.timing import Clock
 from harness.record import strict_json
-from harness.record.environment import environment
+from harness.record.environment import environment, utc_timestamp
 from harness.record.saved_model import saved_model_folder
 from harness.record.store import ResultStore, atomic_write
 from harness.tasks import load_task, prepare_data
@@ -146,7 +146,7 @@ def _profile_record(task_def, what: _Target, source, subject: Subject, target: t
         "kind": "profile",
         "schema_version": PROFILE_SCHEMA_VERSION,
         "profile_id": "",
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": utc_timestamp(),
         "task": {"name": task_def.name, "kind": task_def.kind, "hash": task_def.hash, "headline": task_def.headline},
         "model": {"name": what.model, "path": source.path, "origin": source.origin, "run_id": subject.run_id,
                   "method": what.method, "trained_head": subject.trained, "max_length": what.max_length},

@@ -9,14 +9,13 @@ same model in the same process.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
 from harness.evaluation import evaluate_splits
 from harness.record import strict_json
-from harness.record.environment import git_commit
+from harness.record.environment import git_commit, utc_timestamp
 from harness.record.saved_model import open_saved_run
 from harness.record.store import ResultStore, atomic_replace, atomic_write, gzipped_rows
 from harness.remedy.prepare import seen_perturbations
@@ -45,7 +44,7 @@ def add_robustness(store: ResultStore, path: Path, record: dict[str, Any], pertu
         atomic_replace(store.perturbed_path(task.name, record["run_id"]), gzipped_rows(evaluated.perturbed_rows))
     if attack:
         # the record's environment names the code that trained it; this names the code that attacked it
-        updated["attack"] = {split: {**report, "added_by": {"git": git_commit(), "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}}
+        updated["attack"] = {split: {**report, "added_by": {"git": git_commit(), "at": utc_timestamp()}}
                              for split, report in evaluated.attacks.items()}
         atomic_replace(store.attacked_path(task.name, record["run_id"]), gzipped_rows(evaluated.attacked_rows))
     atomic_write(path, [strict_json.dumps(updated, indent=2) + "\n"])

@@ -22,20 +22,21 @@ from harness.train.sharding import is_sharded
 
 
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """Copies of the trainable tensors in CPU memory, from state_dict(): under FSDP2 that holds each process's
-    shards (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    return {n: t.detach().to("cpu", copy=True) for n, t in model.state_dict().items() if n in trainable}
+    """Copies of the trainable tensors in CPU memory."""
+    return {name: tensor.to("cpu", copy=True) for name, tensor in _trainable_tensors(model).items()}
 
 
 def kept_copy(model: nn.Module, accelerator: Accelerator) -> dict[str, torch.Tensor]:
     """A copy of `model`'s trainable tensors that later training does not change, held where it costs
-    training no memory."""
-    if not spills_to_disk(accelerator):
-        return trainable_state(model)
+    training no memory. A mapped copy is written straight from the model's tensors: none in memory on the way."""
+    return _mapped(_trainable_tensors(model)) if spills_to_disk(accelerator) else trainable_state(model)
+
+
+def _trainable_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The trainable tensors themselves (detached, not copied), from state_dict(): under FSDP2 that holds each
+    process's shards (DTensors), which named_parameters() does not while a forward keeps weights gathered."""
     trainable = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
-    # written straight from the model's tensors: no second copy in memory on the way
-    return _mapped({name: tensor.detach() for name, tensor in model.state_dict().items() if name in trainable})
+    return {name: tensor.detach() for name, tensor in model.state_dict().items() if name in trainable}
 
 
 def kept_tensors(tensors: dict[str, torch.Tensor], accelerator: Accelerator) -> dict[str, torch.Tensor]:
